@@ -1,0 +1,515 @@
+//! The command line, declared with clap derive. `crm <noun> <verb>`; every listing takes
+//! `--format table|json|csv` and `-q`.
+
+use super::output::Format;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+const AFTER_HELP: &str = "\
+Dates: \"tomorrow 10:00\", \"+3d\", \"in 2h\", \"fri\", \"2026-12-01 14:30\", \"31/12\".
+Records: c12 (contact), co3 (company), d7 (deal), t30 (task), a4 (activity); contacts,
+companies and deals may also be named by a unique part of their name.
+
+Exit codes: 0 ok, 1 nothing to do (nothing to undo, nothing found), 2 usage error,
+3 not found or ambiguous, 4 invalid input, 5 database in use, 6 conflict, 7 storage error.";
+
+#[derive(Debug, Parser)]
+#[command(name = "crm", version, about = "A terminal CRM for small sales teams", after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Database directory [default: ~/.local/share/crm/db]
+    #[arg(long, global = true, env = "CRM_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Config file [default: ~/.config/crm/config.toml]
+    #[arg(long, global = true, env = "CRM_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Storage engine for a new database (an existing one keeps its own)
+    #[arg(long, global = true, env = "CRM_ENGINE", value_name = "redb|sled")]
+    pub engine: Option<String>,
+    /// Act as this user (login) instead of the configured one or $USER
+    #[arg(long = "as", global = true, env = "CRM_USER", value_name = "LOGIN")]
+    pub user: Option<String>,
+    /// Output format of listings and cards
+    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Print ids only
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// People at your customers
+    #[command(subcommand)]
+    Contact(ContactCmd),
+    /// Customer organisations
+    #[command(subcommand)]
+    Company(CompanyCmd),
+    /// Opportunities on the pipeline
+    #[command(subcommand)]
+    Deal(DealCmd),
+    /// Reminders and to-dos
+    #[command(subcommand)]
+    Task(TaskCmd),
+    /// Log a call, meeting, email or note with a contact
+    #[command(
+        after_help = "Examples:\n  crm log call \"Anna\" \"Discussed the quote\" --outcome reached --duration 15m\n  crm log meeting c12 \"Site visit\" --at \"yesterday 14:00\" --deal d7"
+    )]
+    Log(LogArgs),
+    /// Logged calls, meetings, emails and notes
+    #[command(subcommand)]
+    Activity(ActivityCmd),
+    /// Undo your last change (repeatable; survives restarts)
+    Undo,
+    /// Redo what you last undid
+    Redo,
+    /// Who changed what, when: of one record, or everything
+    #[command(after_help = "Examples:\n  crm history\n  crm history c12")]
+    History {
+        /// A record id (c12, d7, t30, …); all changes when left out
+        id: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Deleted records
+    #[command(subcommand)]
+    Trash(TrashCmd),
+    /// People who use this database
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Fill the database with realistic demo data
+    #[command(after_help = "Example:\n  crm demo --contacts 1000")]
+    Demo {
+        #[arg(long, default_value_t = 200)]
+        contacts: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Check the database: indexes, records and journal; --repair rebuilds indexes
+    Doctor {
+        #[arg(long)]
+        repair: bool,
+    },
+    /// Copy the database to the other storage engine and switch to it
+    Migrate {
+        /// redb or sled
+        #[arg(long, value_name = "ENGINE")]
+        to: String,
+    },
+    /// Measure the storage engines on generated data (see docs/performance.md)
+    Bench(BenchArgs),
+    /// Write-heavy workload for crash tests: applies changes one by one and prints
+    /// "ack N" after each is durable
+    #[command(hide = true)]
+    Stress {
+        #[arg(long, default_value_t = 1000)]
+        changes: u64,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Contacts to generate per engine
+    #[arg(long, default_value_t = 10_000)]
+    pub contacts: usize,
+    /// Engines to measure
+    #[arg(long, value_delimiter = ',', default_value = "redb,sled")]
+    pub engines: Vec<String>,
+    /// Where to create the benchmark databases [default: a temporary directory]
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+}
+
+/// Fields shared by `contact add` and `contact edit`.
+#[derive(Debug, Args, Default)]
+pub struct ContactFields {
+    /// Job title
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Company (id or name; created when no company has that name); "none" unlinks
+    #[arg(long)]
+    pub company: Option<String>,
+    /// Email, optionally labelled: work:anna@acme.com (repeatable)
+    #[arg(long = "email", value_name = "[LABEL:]EMAIL")]
+    pub emails: Vec<String>,
+    /// Phone, optionally labelled: mobile:+49 170 1234567 (repeatable)
+    #[arg(long = "phone", value_name = "[LABEL:]PHONE")]
+    pub phones: Vec<String>,
+    /// Tag (repeatable)
+    #[arg(long = "tag")]
+    pub tags: Vec<String>,
+    /// Custom field key=value (repeatable)
+    #[arg(long = "field", value_name = "KEY=VALUE")]
+    pub fields: Vec<String>,
+    /// Address: "street, postcode city, country"
+    #[arg(long)]
+    pub address: Option<String>,
+    #[arg(long)]
+    pub notes: Option<String>,
+    /// Owner login [default: you]
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// Follow up every N days after the last call or meeting ("none" to stop)
+    #[arg(long, value_name = "DAYS")]
+    pub cadence: Option<String>,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct RemoveFields {
+    /// Remove an email (repeatable)
+    #[arg(long = "rm-email")]
+    pub rm_emails: Vec<String>,
+    /// Remove a phone (repeatable)
+    #[arg(long = "rm-phone")]
+    pub rm_phones: Vec<String>,
+    /// Remove a tag (repeatable)
+    #[arg(long = "rm-tag")]
+    pub rm_tags: Vec<String>,
+    /// Remove a custom field (repeatable)
+    #[arg(long = "rm-field")]
+    pub rm_fields: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContactCmd {
+    /// Add a contact
+    #[command(
+        after_help = "Example:\n  crm contact add \"Anna Müller\" --company \"Atlas GmbH\" --email work:anna@atlas.de --phone \"+49 30 1234567\" --tag vip"
+    )]
+    Add {
+        name: String,
+        #[command(flatten)]
+        fields: ContactFields,
+    },
+    /// List contacts
+    #[command(
+        after_help = "Examples:\n  crm contact list --tag vip --sort last\n  crm contact list --search müller --format json"
+    )]
+    List {
+        /// Only those whose name, company, email or phone contains this
+        #[arg(long)]
+        search: Option<String>,
+        #[arg(long)]
+        tag: Option<String>,
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long)]
+        company: Option<String>,
+        #[arg(long, value_enum, default_value_t = ContactSortArg::Name)]
+        sort: ContactSortArg,
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// Show a contact's card: details, company, deals, tasks, activity timeline
+    Show { contact: String },
+    /// Change a contact
+    #[command(
+        after_help = "Example:\n  crm contact edit c12 --title \"Head of Purchasing\" --email home:anna@example.org --rm-tag lead"
+    )]
+    Edit {
+        contact: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        fields: ContactFields,
+        #[command(flatten)]
+        remove: RemoveFields,
+    },
+    /// Move a contact to the trash (`crm trash restore` or `crm undo` brings it back)
+    Rm { contact: String },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ContactSortArg {
+    Name,
+    Company,
+    Last,
+    Owner,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct CompanyFields {
+    /// Website or domain
+    #[arg(long)]
+    pub website: Option<String>,
+    #[arg(long)]
+    pub industry: Option<String>,
+    #[arg(long)]
+    pub address: Option<String>,
+    #[arg(long = "tag")]
+    pub tags: Vec<String>,
+    #[arg(long = "field", value_name = "KEY=VALUE")]
+    pub fields: Vec<String>,
+    #[arg(long)]
+    pub notes: Option<String>,
+    #[arg(long)]
+    pub owner: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CompanyCmd {
+    /// Add a company
+    #[command(
+        after_help = "Example:\n  crm company add \"Atlas GmbH\" --website atlas.de --industry wholesale --address \"Hauptstr. 1, 10115 Berlin, Germany\""
+    )]
+    Add {
+        name: String,
+        #[command(flatten)]
+        fields: CompanyFields,
+    },
+    /// List companies
+    List {
+        #[arg(long)]
+        search: Option<String>,
+        #[arg(long)]
+        tag: Option<String>,
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// Show a company with its contacts and deals
+    Show { company: String },
+    /// Change a company
+    Edit {
+        company: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        fields: CompanyFields,
+        #[arg(long = "rm-tag")]
+        rm_tags: Vec<String>,
+        #[arg(long = "rm-field")]
+        rm_fields: Vec<String>,
+    },
+    /// Move a company to the trash
+    Rm { company: String },
+}
+
+#[derive(Debug, Args, Default)]
+pub struct DealFields {
+    /// Value: 12500, "12,500.50 EUR", €12.5k
+    #[arg(long, allow_hyphen_values = true)]
+    pub value: Option<String>,
+    /// Company (id or name)
+    #[arg(long)]
+    pub company: Option<String>,
+    /// Contact (id or name)
+    #[arg(long)]
+    pub contact: Option<String>,
+    /// Expected close date
+    #[arg(long, value_name = "DATE")]
+    pub close: Option<String>,
+    /// Win probability in percent, overriding the stage's ("default" to clear)
+    #[arg(long)]
+    pub probability: Option<String>,
+    #[arg(long)]
+    pub owner: Option<String>,
+    #[arg(long)]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DealCmd {
+    /// Add a deal
+    #[command(
+        after_help = "Example:\n  crm deal add \"Annual supply\" --company Atlas --contact Anna --value \"12000 EUR\" --stage proposal --close \"+30d\""
+    )]
+    Add {
+        title: String,
+        /// Stage [default: the first stage]
+        #[arg(long)]
+        stage: Option<String>,
+        #[command(flatten)]
+        fields: DealFields,
+    },
+    /// List deals
+    List {
+        #[arg(long)]
+        stage: Option<String>,
+        #[arg(long)]
+        owner: Option<String>,
+        /// Only open deals (not won or lost)
+        #[arg(long)]
+        open: bool,
+        #[arg(long)]
+        company: Option<String>,
+        #[arg(long)]
+        contact: Option<String>,
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// Show a deal: links, stage history, tasks, activities
+    Show { deal: String },
+    /// Change a deal
+    Edit {
+        deal: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[command(flatten)]
+        fields: DealFields,
+    },
+    /// Move a deal to another stage (recorded in its stage history)
+    #[command(
+        after_help = "Examples:\n  crm deal move d7 negotiation\n  crm deal move d7 won --reason \"best delivery time\""
+    )]
+    Move {
+        deal: String,
+        stage: String,
+        /// Why it was won or lost
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Move a deal to the trash
+    Rm { deal: String },
+}
+
+#[derive(Debug, Args, Default)]
+pub struct TaskFields {
+    /// Contact (id or name)
+    #[arg(long)]
+    pub contact: Option<String>,
+    /// Deal (id or name)
+    #[arg(long)]
+    pub deal: Option<String>,
+    /// low, normal, high, urgent
+    #[arg(long)]
+    pub priority: Option<String>,
+    /// none, daily, weekdays, weekly, weekly:mon,thu, monthly, monthly:15, monthly:last, every 3 days
+    #[arg(long)]
+    pub repeat: Option<String>,
+    /// Who does it [default: you]
+    #[arg(long)]
+    pub assignee: Option<String>,
+    #[arg(long)]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TaskCmd {
+    /// Add a task (a reminder)
+    #[command(
+        after_help = "Examples:\n  crm task add \"Send the quote\" --due \"tomorrow 10:00\" --contact Anna\n  crm task add \"Weekly pipeline review\" --due mon --repeat weekly"
+    )]
+    Add {
+        title: String,
+        /// When it is due [default: today]
+        #[arg(long, value_name = "WHEN")]
+        due: Option<String>,
+        #[command(flatten)]
+        fields: TaskFields,
+    },
+    /// List tasks (open ones by default)
+    #[command(after_help = "Examples:\n  crm task list --overdue\n  crm task list --today --mine")]
+    List {
+        #[arg(long, conflicts_with_all = ["today", "upcoming", "done", "all"])]
+        overdue: bool,
+        #[arg(long, conflicts_with_all = ["upcoming", "done", "all"])]
+        today: bool,
+        #[arg(long, conflicts_with_all = ["done", "all"])]
+        upcoming: bool,
+        #[arg(long, conflicts_with = "all")]
+        done: bool,
+        /// Open and done
+        #[arg(long)]
+        all: bool,
+        /// Only tasks assigned to you
+        #[arg(long, conflicts_with = "assignee")]
+        mine: bool,
+        #[arg(long)]
+        assignee: Option<String>,
+        #[arg(long)]
+        contact: Option<String>,
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// Show a task
+    Show { task: String },
+    /// Change a task
+    Edit {
+        task: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long, value_name = "WHEN")]
+        due: Option<String>,
+        #[command(flatten)]
+        fields: TaskFields,
+    },
+    /// Mark tasks done (a repeating task gets its next occurrence)
+    Done {
+        #[arg(required = true)]
+        tasks: Vec<String>,
+    },
+    /// Open a done task again
+    Reopen { task: String },
+    /// Do not remind before a time
+    #[command(after_help = "Examples:\n  crm task snooze t30 \"tomorrow 9:00\"\n  crm task snooze t30 +2h")]
+    Snooze { task: String, until: String },
+    /// Move a task to the trash
+    Rm { task: String },
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// call, meeting, email or note
+    pub kind: String,
+    /// Contact (id or name)
+    pub contact: String,
+    /// What it was about
+    pub summary: String,
+    /// Longer text
+    #[arg(long)]
+    pub body: Option<String>,
+    /// When it happened [default: now]
+    #[arg(long, value_name = "WHEN")]
+    pub at: Option<String>,
+    /// Deal it belongs to (id or name)
+    #[arg(long)]
+    pub deal: Option<String>,
+    /// For calls: reached, voicemail, no answer…
+    #[arg(long)]
+    pub outcome: Option<String>,
+    /// How long: 15m, 1h30m
+    #[arg(long)]
+    pub duration: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ActivityCmd {
+    /// List activities, newest first
+    List {
+        #[arg(long)]
+        contact: Option<String>,
+        #[arg(long)]
+        deal: Option<String>,
+        /// call, meeting, email or note
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Move an activity to the trash
+    Rm { activity: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrashCmd {
+    /// What is in the trash
+    List,
+    /// Take a record out of the trash
+    Restore { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCmd {
+    /// List users
+    List,
+    /// Add a user
+    Add {
+        login: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// admin, manager or rep
+        #[arg(long, default_value = "rep")]
+        role: String,
+    },
+}

@@ -1,0 +1,108 @@
+//! The command-line front end: parse, call the services, print, exit with a documented code.
+
+pub mod args;
+mod cards;
+mod commands;
+pub mod output;
+
+use crate::services::{Crm, OpenOptions, ServiceError};
+use crate::store::{EngineKind, StoreError};
+use args::Cli;
+use clap::Parser;
+use output::Out;
+
+/// Exit codes (also in `crm --help` and docs/cli.md).
+pub mod exit {
+    pub const OK: i32 = 0;
+    /// Nothing to do: nothing to undo or redo, nothing matched.
+    pub const NOTHING: i32 = 1;
+    pub const USAGE: i32 = 2;
+    pub const NOT_FOUND: i32 = 3;
+    pub const INVALID: i32 = 4;
+    pub const BUSY: i32 = 5;
+    pub const CONFLICT: i32 = 6;
+    pub const STORAGE: i32 = 7;
+}
+
+/// The exit code for an error.
+pub fn exit_code(e: &anyhow::Error) -> i32 {
+    let store_code = |s: &StoreError| match s {
+        StoreError::Busy(_) => exit::BUSY,
+        StoreError::NotFound(_) | StoreError::Trashed(_) => exit::NOT_FOUND,
+        StoreError::Validation(_) | StoreError::WrongEngine { .. } => exit::INVALID,
+        StoreError::Conflict(_) => exit::CONFLICT,
+        StoreError::NothingToUndo | StoreError::NothingToRedo => exit::NOTHING,
+        StoreError::NewerSchema { .. } | StoreError::Corrupt(_) | StoreError::Engine(_) => exit::STORAGE,
+    };
+    if let Some(s) = e.downcast_ref::<ServiceError>() {
+        return match s {
+            ServiceError::Store(st) => store_code(st),
+            ServiceError::NotFound(_) | ServiceError::Ambiguous { .. } => exit::NOT_FOUND,
+            ServiceError::Invalid(_) => exit::INVALID,
+        };
+    }
+    if let Some(s) = e.downcast_ref::<StoreError>() {
+        return store_code(s);
+    }
+    if let Some(code) = e.downcast_ref::<Exit>() {
+        return code.0;
+    }
+    exit::STORAGE
+}
+
+/// An error that only carries an exit code (its message is already printed).
+#[derive(Debug)]
+pub struct Exit(pub i32);
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "exit {}", self.0)
+    }
+}
+
+impl std::error::Error for Exit {}
+
+/// Runs crm with the process arguments; returns the exit code.
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { exit::USAGE } else { exit::OK };
+        }
+    };
+    match dispatch(cli) {
+        Ok(()) => exit::OK,
+        Err(e) => {
+            let code = exit_code(&e);
+            if e.downcast_ref::<Exit>().is_none() {
+                eprintln!("crm: {e:#}");
+            }
+            code
+        }
+    }
+}
+
+fn open(cli: &Cli) -> anyhow::Result<Crm> {
+    let engine = match &cli.engine {
+        Some(name) => Some(EngineKind::parse(name).map_err(ServiceError::Invalid)?),
+        None => None,
+    };
+    Ok(Crm::open(OpenOptions { db: cli.db.clone(), config: cli.config.clone(), engine, user: cli.user.clone() })?)
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    let out = Out { format: cli.format, quiet: cli.quiet };
+    // Commands that manage databases themselves rather than open one.
+    if let Some(args::Command::Bench(b)) = &cli.command {
+        return commands::bench(b, &out);
+    }
+    if let Some(args::Command::Migrate { to }) = &cli.command {
+        return commands::migrate(&cli, to, &out);
+    }
+    let crm = open(&cli)?;
+    match cli.command {
+        None => commands::overview(&crm, &out),
+        Some(cmd) => commands::run(&crm, cmd, &out),
+    }
+}

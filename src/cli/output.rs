@@ -1,0 +1,312 @@
+//! Printing results as a table (people), JSON or CSV (scripts), or bare ids (`-q`).
+
+use crate::services::format;
+use crate::services::query::*;
+use crate::store::Receipt;
+use clap::ValueEnum;
+use serde::Serialize;
+use std::io::Write;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Table,
+    Json,
+    Csv,
+}
+
+/// A row that can be printed as a table or CSV line.
+pub trait Tabular: Serialize {
+    fn headers() -> &'static [&'static str];
+    fn cells(&self) -> Vec<String>;
+    fn id(&self) -> String;
+}
+
+pub struct Out {
+    pub format: Format,
+    pub quiet: bool,
+}
+
+const MAX_CELL: usize = 48;
+
+fn clip(s: &str) -> String {
+    let one_line = s.replace(['\n', '\r'], " ");
+    if one_line.chars().count() > MAX_CELL {
+        let mut t: String = one_line.chars().take(MAX_CELL - 1).collect();
+        t.push('…');
+        t
+    } else {
+        one_line
+    }
+}
+
+/// A plain aligned table.
+pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| clip(c)).collect()).collect();
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for r in &rows {
+        for (i, c) in r.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(c.chars().count());
+            }
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut s = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                s.push_str(c);
+            } else {
+                s.push_str(c);
+                s.push_str(&" ".repeat(widths[i] - c.chars().count() + 2));
+            }
+        }
+        s.trim_end().to_string()
+    };
+    let mut out =
+        line(headers.iter().map(|h| h.to_uppercase()).collect::<Vec<_>>().iter().map(String::as_str).collect());
+    out.push('\n');
+    for r in &rows {
+        out.push_str(&line(r.iter().map(String::as_str).collect()));
+        out.push('\n');
+    }
+    out
+}
+
+impl Out {
+    fn write(&self, text: &str) -> anyhow::Result<()> {
+        let mut stdout = std::io::stdout().lock();
+        match stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
+            Ok(()) => Ok(()),
+            // `crm contact list | head` closes the pipe early: not an error.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub fn list<T: Tabular>(&self, rows: &[T]) -> anyhow::Result<()> {
+        if self.quiet {
+            let ids: String = rows.iter().map(|r| r.id() + "\n").collect();
+            return self.write(&ids);
+        }
+        match self.format {
+            Format::Json => self.write(&(serde_json::to_string_pretty(rows)? + "\n")),
+            Format::Csv => {
+                let mut w = csv::Writer::from_writer(Vec::new());
+                w.write_record(T::headers())?;
+                for r in rows {
+                    w.write_record(r.cells())?;
+                }
+                self.write(&String::from_utf8(w.into_inner()?)?)
+            }
+            Format::Table if rows.is_empty() => self.write("(none)\n"),
+            Format::Table => {
+                let cells: Vec<Vec<String>> = rows.iter().map(Tabular::cells).collect();
+                self.write(&table(T::headers(), &cells))
+            }
+        }
+    }
+
+    /// One record or report: `human` for tables, serde for JSON (CSV falls back to JSON).
+    pub fn card<T: Serialize>(&self, value: &T, id: &str, human: impl FnOnce() -> String) -> anyhow::Result<()> {
+        if self.quiet {
+            return self.write(&format!("{id}\n"));
+        }
+        match self.format {
+            Format::Table => self.write(&human()),
+            Format::Json | Format::Csv => self.write(&(serde_json::to_string_pretty(value)? + "\n")),
+        }
+    }
+
+    /// What a write did. `-q` prints the created (or touched) ids only.
+    pub fn receipt(&self, r: &Receipt) -> anyhow::Result<()> {
+        if self.quiet {
+            let ids = if r.created.is_empty() { &r.touched } else { &r.created };
+            return self.write(&ids.iter().map(|i| format!("{i}\n")).collect::<String>());
+        }
+        match self.format {
+            Format::Json | Format::Csv => self.write(&(serde_json::to_string_pretty(r)? + "\n")),
+            Format::Table => self.write(&format!("#{} {}\n", r.seq, r.summary)),
+        }
+    }
+
+    pub fn message(&self, text: &str) -> anyhow::Result<()> {
+        if self.quiet || self.format != Format::Table {
+            return Ok(());
+        }
+        self.write(&format!("{text}\n"))
+    }
+}
+
+fn tags(t: &[String]) -> String {
+    t.join(",")
+}
+
+impl Tabular for ContactRow {
+    fn headers() -> &'static [&'static str] {
+        &["id", "name", "company", "title", "email", "phone", "tags", "owner", "last contact"]
+    }
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.id.to_string(),
+            self.name.clone(),
+            self.company.clone(),
+            self.title.clone(),
+            self.email.clone(),
+            self.phone.clone(),
+            tags(&self.tags),
+            self.owner.clone(),
+            self.last_contact.map(format::time).unwrap_or_default(),
+        ]
+    }
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+}
+
+impl Tabular for CompanyRow {
+    fn headers() -> &'static [&'static str] {
+        &["id", "name", "website", "industry", "city", "tags", "owner", "contacts"]
+    }
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.id.to_string(),
+            self.name.clone(),
+            self.website.clone(),
+            self.industry.clone(),
+            self.city.clone(),
+            tags(&self.tags),
+            self.owner.clone(),
+            self.contacts.to_string(),
+        ]
+    }
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+}
+
+impl Tabular for DealRow {
+    fn headers() -> &'static [&'static str] {
+        &["id", "title", "company", "stage", "value", "prob", "weighted", "close", "days in stage", "owner"]
+    }
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.id.to_string(),
+            self.title.clone(),
+            self.company.clone(),
+            self.stage_name.clone(),
+            self.value.to_string(),
+            format!("{}%", self.probability),
+            self.weighted.to_string(),
+            self.close.map(|d| d.to_string()).unwrap_or_default(),
+            self.days_in_stage.to_string(),
+            self.owner.clone(),
+        ]
+    }
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+}
+
+impl Tabular for TaskRow {
+    fn headers() -> &'static [&'static str] {
+        &["id", "due", "state", "title", "contact", "deal", "priority", "repeat", "assignee"]
+    }
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.id.to_string(),
+            format::due(self.due),
+            match self.snoozed_until {
+                Some(s) if self.done.is_none() && self.state != crate::domain::agenda::TaskState::Overdue => {
+                    format!("{} (snoozed to {})", self.state.name(), format::time(s))
+                }
+                _ => self.state.name().to_string(),
+            },
+            self.title.clone(),
+            self.contact.clone(),
+            self.deal.clone(),
+            self.priority.to_string(),
+            self.repeat.clone(),
+            self.assignee.clone(),
+        ]
+    }
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+}
+
+impl Tabular for ActivityRow {
+    fn headers() -> &'static [&'static str] {
+        &["id", "when", "kind", "contact", "summary", "outcome", "author"]
+    }
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.id.to_string(),
+            format::time(self.at),
+            self.kind.to_string(),
+            self.contact.clone(),
+            self.summary.clone(),
+            self.outcome.clone(),
+            self.author.clone(),
+        ]
+    }
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+}
+
+impl Tabular for HistoryRow {
+    fn headers() -> &'static [&'static str] {
+        &["#", "when", "who", "op", "what"]
+    }
+    fn cells(&self) -> Vec<String> {
+        vec![self.seq.to_string(), format::time(self.at), self.author.clone(), self.op.clone(), self.summary.clone()]
+    }
+    fn id(&self) -> String {
+        self.seq.to_string()
+    }
+}
+
+impl Tabular for TrashRow {
+    fn headers() -> &'static [&'static str] {
+        &["id", "kind", "name", "deleted"]
+    }
+    fn cells(&self) -> Vec<String> {
+        vec![self.id.to_string(), self.kind.to_string(), self.label.clone(), format::opt_time(self.deleted)]
+    }
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+}
+
+impl Tabular for crate::domain::User {
+    fn headers() -> &'static [&'static str] {
+        &["login", "name", "role", "disabled"]
+    }
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.login.clone(),
+            self.name.clone(),
+            self.role.to_string(),
+            if self.disabled { "yes".into() } else { String::new() },
+        ]
+    }
+    fn id(&self) -> String {
+        self.login.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_align_and_clip() {
+        let t = table(&["id", "name"], &[vec!["c1".into(), "Ann".into()], vec!["c10".into(), "x".repeat(60)]]);
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines[0], "ID   NAME");
+        assert_eq!(lines[1], "c1   Ann");
+        assert!(lines[2].ends_with('…'));
+        assert_eq!(lines[2].chars().count(), 5 + MAX_CELL);
+    }
+}

@@ -1,0 +1,7 @@
+//! crm: a terminal CRM for small sales teams. See `docs/` and ARCHITECTURE for the layers:
+//! `domain` (pure rules) ← `store` (persistence) ← `services` (use-cases) ← `cli` / `tui`.
+
+pub mod cli;
+pub mod domain;
+pub mod services;
+pub mod store;

@@ -1,0 +1,169 @@
+//! `crm bench`: the storage engines side by side on generated data, in one run. Whole-process
+//! timings run this same binary as a child, the way a user runs it; see docs/performance.md.
+
+use crate::domain::{EntityKind, Timestamp};
+use crate::store::{EngineKind, Store, StoreError};
+use serde::Serialize;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EngineFigures {
+    pub engine: String,
+    pub contacts: usize,
+    pub demo_seconds: f64,
+    pub size_mb: f64,
+    /// In-process `Store::open`.
+    pub open_ms: f64,
+    /// In-process decode of every contact.
+    pub scan_contacts_ms: f64,
+    /// Whole process: `crm task list --overdue`.
+    pub overdue_ms: f64,
+    /// Whole process: `crm contact list`.
+    pub contact_list_ms: f64,
+    /// Peak resident memory of the `crm contact list` process.
+    pub contact_list_peak_rss_mb: f64,
+    pub overdue_peak_rss_mb: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchReport {
+    pub runs: Vec<EngineFigures>,
+}
+
+impl fmt::Display for BenchReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "| engine | contacts | demo (s) | size (MB) | open (ms) | scan contacts (ms) | task list --overdue (ms, RSS MB) | contact list (ms, RSS MB) |")?;
+        writeln!(f, "|---|---:|---:|---:|---:|---:|---:|---:|")?;
+        for r in &self.runs {
+            writeln!(
+                f,
+                "| {} | {} | {:.1} | {:.0} | {:.1} | {:.0} | {:.0} ({:.0}) | {:.0} ({:.0}) |",
+                r.engine,
+                r.contacts,
+                r.demo_seconds,
+                r.size_mb,
+                r.open_ms,
+                r.scan_contacts_ms,
+                r.overdue_ms,
+                r.overdue_peak_rss_mb,
+                r.contact_list_ms,
+                r.contact_list_peak_rss_mb
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Bytes used by everything under `path`.
+pub fn disk_size(path: &Path) -> u64 {
+    let Ok(meta) = std::fs::symlink_metadata(path) else { return 0 };
+    if meta.is_dir() {
+        std::fs::read_dir(path).map(|rd| rd.flatten().map(|e| disk_size(&e.path())).sum()).unwrap_or(0)
+    } else {
+        meta.len()
+    }
+}
+
+/// Peak resident memory of this process in kB (Linux), for `CRM_REPORT_PEAK_RSS`.
+pub fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// Runs `crm --db dir ARGS` as a child; returns (wall ms, peak RSS MB), best of `runs`.
+fn time_child(dir: &Path, args: &[&str], runs: usize) -> Result<(f64, f64), StoreError> {
+    let exe = std::env::current_exe().map_err(|e| StoreError::Engine(format!("cannot find the crm binary: {e}")))?;
+    let mut best = (f64::MAX, 0.0);
+    for _ in 0..runs {
+        let start = Instant::now();
+        let out = Command::new(&exe)
+            .arg("--db")
+            .arg(dir)
+            .args(args)
+            .env("CRM_REPORT_PEAK_RSS", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .output()
+            .map_err(|e| StoreError::Engine(format!("cannot run {}: {e}", exe.display())))?;
+        let ms = start.elapsed().as_secs_f64() * 1000.0;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let rss = stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("crm: peak rss "))
+            .and_then(|v| v.trim_end_matches(" kB").parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / 1024.0;
+        if !out.status.success() {
+            return Err(StoreError::Engine(format!("crm {} failed: {stderr}", args.join(" "))));
+        }
+        if ms < best.0 {
+            best = (ms, rss);
+        }
+    }
+    Ok(best)
+}
+
+pub fn run(contacts: usize, engines: &[EngineKind], dir: Option<&Path>) -> Result<BenchReport, StoreError> {
+    let tmp;
+    let base: PathBuf = match dir {
+        Some(d) => d.to_path_buf(),
+        None => {
+            tmp = std::env::temp_dir().join(format!("crm-bench-{}", std::process::id()));
+            tmp.clone()
+        }
+    };
+    let mut runs = Vec::new();
+    for &kind in engines {
+        let db = base.join(format!("{kind}-{contacts}"));
+        if db.exists() {
+            std::fs::remove_dir_all(&db)
+                .map_err(|e| StoreError::Engine(format!("cannot clear {}: {e}", db.display())))?;
+        }
+        let now = Timestamp::from_datetime(&chrono::Utc::now());
+        let start = Instant::now();
+        {
+            let store = Store::open(&db, Some(kind))?;
+            super::demo::generate(&store, "bench", now, contacts, 1, &mut |_, _| {})?;
+        }
+        let demo_seconds = start.elapsed().as_secs_f64();
+        let size_mb = disk_size(&db) as f64 / 1e6;
+        let start = Instant::now();
+        let store = Store::open(&db, Some(kind))?;
+        let open_ms = start.elapsed().as_secs_f64() * 1000.0;
+        let start = Instant::now();
+        let mut n = 0usize;
+        store.scan(EntityKind::Contact, &mut |_| {
+            n += 1;
+            true
+        })?;
+        let scan_contacts_ms = start.elapsed().as_secs_f64() * 1000.0;
+        drop(store);
+        let (overdue_ms, overdue_rss) = time_child(&db, &["--as", "bench", "task", "list", "--overdue"], 3)?;
+        let (list_ms, list_rss) = time_child(&db, &["--as", "bench", "contact", "list"], 3)?;
+        runs.push(EngineFigures {
+            engine: kind.to_string(),
+            contacts,
+            demo_seconds,
+            size_mb,
+            open_ms,
+            scan_contacts_ms,
+            overdue_ms,
+            contact_list_ms: list_ms,
+            contact_list_peak_rss_mb: list_rss,
+            overdue_peak_rss_mb: overdue_rss,
+        });
+        if dir.is_none() {
+            let _ = std::fs::remove_dir_all(&db);
+        }
+    }
+    if dir.is_none() {
+        let _ = std::fs::remove_dir_all(&base);
+    }
+    Ok(BenchReport { runs })
+}

@@ -1,0 +1,335 @@
+//! Use-cases shared by the CLI and the TUI, behind one facade: [`Crm`]. Requests and
+//! results are plain serde data (a `Change` list in, a `Receipt` out; a query in, rows out),
+//! so that the same calls can later travel to a process that owns the database.
+
+pub mod bench;
+pub mod config;
+pub mod demo;
+pub mod format;
+pub mod query;
+
+use crate::domain::dates::{self, DateOptions, When};
+use crate::domain::*;
+use crate::store::{EngineKind, Receipt, Store, StoreError};
+use chrono::{DateTime, Local, NaiveDate, Utc};
+use config::Config;
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{}", ambiguous_message(.what, .text, .candidates))]
+    Ambiguous { what: String, text: String, candidates: Vec<(String, String)> },
+    /// Bad input: a date, an amount, a config file, an option.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+fn ambiguous_message(what: &str, text: &str, candidates: &[(String, String)]) -> String {
+    let mut s = format!("\"{text}\" matches {} {what}s; use an id:", candidates.len());
+    for (id, label) in candidates.iter().take(10) {
+        s.push_str(&format!("\n  {id:<8} {label}"));
+    }
+    if candidates.len() > 10 {
+        s.push_str(&format!("\n  … and {} more", candidates.len() - 10));
+    }
+    s
+}
+
+/// Author of changes crm makes by itself; not a valid login, so nobody can undo them.
+pub const SYSTEM_AUTHOR: &str = "(crm)";
+
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+/// Where and as whom to open crm. Empty fields fall back to the environment, the config
+/// file, then defaults.
+#[derive(Debug, Clone, Default)]
+pub struct OpenOptions {
+    pub db: Option<PathBuf>,
+    pub config: Option<PathBuf>,
+    pub engine: Option<EngineKind>,
+    pub user: Option<String>,
+}
+
+/// The facade over the store for one user.
+pub struct Crm {
+    store: Store,
+    user: String,
+    /// Pinned "now" (from `CRM_NOW`), so tests and demos are reproducible.
+    fixed_now: Option<Timestamp>,
+    currency: Currency,
+    date_options: DateOptions,
+}
+
+/// The login of the current user when nothing names one.
+fn login_from_env() -> String {
+    let raw = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "me".into());
+    let clean: String = raw.chars().filter(|c| c.is_alphanumeric() || "._-".contains(*c)).collect();
+    if clean.is_empty() {
+        "me".into()
+    } else {
+        clean
+    }
+}
+
+impl Crm {
+    pub fn open(opts: OpenOptions) -> Result<Crm> {
+        let config_path = opts.config.clone().or_else(config::default_config_path);
+        let cfg = match &config_path {
+            Some(p) => Config::load(p).map_err(ServiceError::Invalid)?,
+            None => Config::default(),
+        };
+        let db = opts.db.clone().or_else(|| cfg.db.clone()).or_else(config::default_db_dir).ok_or_else(|| {
+            ServiceError::Invalid("cannot find a home directory for the database; pass --db PATH".into())
+        })?;
+        let engine = match (opts.engine, &cfg.engine) {
+            (Some(e), _) => Some(e),
+            (None, Some(name)) => Some(EngineKind::parse(name).map_err(ServiceError::Invalid)?),
+            (None, None) => None,
+        };
+        let fixed_now = match std::env::var("CRM_NOW") {
+            Ok(text) => Some(
+                DateTime::parse_from_rfc3339(&text)
+                    .map(|d| Timestamp::from_datetime(&d))
+                    .map_err(|e| ServiceError::Invalid(format!("CRM_NOW=\"{text}\" is not an RFC 3339 time: {e}")))?,
+            ),
+            Err(_) => None,
+        };
+        let currency = match &cfg.currency {
+            Some(c) => Currency::parse(c).map_err(ServiceError::Invalid)?,
+            None => Currency::EUR,
+        };
+        let date_options = DateOptions { day_first: cfg.day_first.unwrap_or(true), ..DateOptions::default() };
+        let user = opts.user.clone().or(cfg.user.clone()).unwrap_or_else(login_from_env);
+        let store = Store::open(&db, engine)?;
+        let crm = Crm { store, user, fixed_now, currency, date_options };
+        crm.ensure_user(cfg.name.as_deref())?;
+        Ok(crm)
+    }
+
+    /// The first run creates the current user (the very first user of a database is its admin).
+    fn ensure_user(&self, name: Option<&str>) -> Result<()> {
+        if self.store.get(&Ref::User(self.user.clone()))?.is_some() {
+            return Ok(());
+        }
+        let first = self.store.count(crate::store::Tree::Users)? == 0;
+        let user = User {
+            login: self.user.clone(),
+            name: name.unwrap_or(&self.user).to_string(),
+            role: if first { Role::Admin } else { Role::Rep },
+            ..User::default()
+        };
+        // Journaled as crm's own doing, so that the user's first `crm undo` does not remove them.
+        self.store.apply(SYSTEM_AUTHOR, self.now(), &[Change::Create(Record::User(user))])?;
+        Ok(())
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    pub fn currency(&self) -> Currency {
+        self.currency
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.fixed_now.unwrap_or_else(|| Timestamp::from_datetime(&Utc::now()))
+    }
+
+    pub fn now_local(&self) -> DateTime<Local> {
+        self.now().to_datetime().with_timezone(&Local)
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        self.now_local().date_naive()
+    }
+
+    /// Applies changes as the current user.
+    pub fn apply(&self, changes: Vec<Change>) -> Result<Receipt> {
+        Ok(self.store.apply(&self.user, self.now(), &changes)?)
+    }
+
+    pub fn undo(&self) -> Result<Receipt> {
+        Ok(self.store.undo(&self.user, self.now())?)
+    }
+
+    pub fn redo(&self) -> Result<Receipt> {
+        Ok(self.store.redo(&self.user, self.now())?)
+    }
+
+    // ---- input parsing shared by every front end ----
+
+    pub fn parse_when(&self, text: &str) -> Result<When> {
+        dates::parse_when(text, self.now_local(), &self.date_options).map_err(|e| ServiceError::Invalid(e.to_string()))
+    }
+
+    pub fn parse_due(&self, text: &str) -> Result<Due> {
+        Ok(match self.parse_when(text)? {
+            When::Day(d) => Due::Day(Day(d)),
+            When::At(t) => Due::At(Timestamp::from_datetime(&t)),
+        })
+    }
+
+    /// An instant: a whole day means the start of that day.
+    pub fn parse_instant(&self, text: &str) -> Result<Timestamp> {
+        Ok(match self.parse_when(text)? {
+            When::At(t) => Timestamp::from_datetime(&t),
+            When::Day(d) => {
+                let local = d.and_hms_opt(0, 0, 0).and_then(|dt| dt.and_local_timezone(Local).earliest());
+                local
+                    .map(|l| Timestamp::from_datetime(&l))
+                    .ok_or_else(|| ServiceError::Invalid(format!("\"{text}\": no such local time")))?
+            }
+        })
+    }
+
+    pub fn parse_day(&self, text: &str) -> Result<Day> {
+        dates::parse_day(text, self.now_local(), &self.date_options)
+            .map(Day)
+            .map_err(|e| ServiceError::Invalid(e.to_string()))
+    }
+
+    pub fn parse_money(&self, text: &str) -> Result<Money> {
+        Money::parse(text, self.currency).map_err(ServiceError::Invalid)
+    }
+
+    pub fn parse_minutes(&self, text: &str) -> Result<u32> {
+        dates::parse_minutes(text).map_err(|e| ServiceError::Invalid(e.to_string()))
+    }
+
+    // ---- use-cases that need more than one change or the user's clock ----
+
+    /// Marks a task done; a repeating one gets its next occurrence (in the user's time zone).
+    pub fn complete_task(&self, id: TaskId) -> Result<Receipt> {
+        let Some(Record::Task(t)) = self.store.get(&Ref::Task(id))? else {
+            return Err(ServiceError::NotFound(format!("{id} does not exist")));
+        };
+        let next = next_due(&t, &self.now_local());
+        self.apply(vec![Change::CompleteTask { task: id, next }])
+    }
+
+    // ---- resolving what people type into ids ----
+
+    /// A contact by id (`c12`) or by a unique fragment of its name.
+    pub fn resolve_contact(&self, text: &str) -> Result<ContactId> {
+        self.resolve(EntityKind::Contact, text).map(ContactId)
+    }
+
+    pub fn resolve_company(&self, text: &str) -> Result<CompanyId> {
+        self.resolve(EntityKind::Company, text).map(CompanyId)
+    }
+
+    pub fn resolve_deal(&self, text: &str) -> Result<DealId> {
+        self.resolve(EntityKind::Deal, text).map(DealId)
+    }
+
+    pub fn resolve_task(&self, text: &str) -> Result<TaskId> {
+        self.resolve(EntityKind::Task, text).map(TaskId)
+    }
+
+    /// Any record by id (`c12`, `co3`, `d7`, `t30`, `a4`, `@login`).
+    pub fn resolve_ref(&self, text: &str) -> Result<Ref> {
+        let r: Ref =
+            text.parse().map_err(|e: crate::domain::ids::IdParseError| ServiceError::Invalid(e.to_string()))?;
+        match self.store.get(&r)? {
+            Some(_) => Ok(r),
+            None => Err(ServiceError::NotFound(format!("{r} does not exist"))),
+        }
+    }
+
+    fn resolve(&self, kind: EntityKind, text: &str) -> Result<u64> {
+        let t = text.trim();
+        // An id with this kind's prefix, or a bare number.
+        let prefix = kind.prefix();
+        let digits = t.strip_prefix(prefix).filter(|r| !r.is_empty() && r.chars().all(|c| c.is_ascii_digit()));
+        let digits = digits.or_else(|| t.chars().all(|c| c.is_ascii_digit()).then_some(t).filter(|s| !s.is_empty()));
+        if let Some(n) = digits.and_then(|d| d.parse::<u64>().ok()) {
+            let r = Ref::from_number(kind, n)
+                .ok_or_else(|| ServiceError::Invalid(format!("\"{t}\" is not a {kind} id")))?;
+            return match self.store.get(&r)? {
+                Some(rec) if rec.deleted().is_some() => Err(StoreError::Trashed(r).into()),
+                Some(_) => Ok(n),
+                None => Err(ServiceError::NotFound(format!("{r} does not exist"))),
+            };
+        }
+        if t.is_empty() {
+            return Err(ServiceError::Invalid(format!("expected a {kind} id or name")));
+        }
+        let needle = fold(t);
+        let mut exact = Vec::new();
+        let mut partial = Vec::new();
+        self.store.scan(kind, &mut |rec| {
+            if rec.deleted().is_none() {
+                let label = fold(rec.label());
+                if label == needle {
+                    exact.push((rec.reference(), rec.label().to_string()));
+                } else if label.contains(&needle) {
+                    partial.push((rec.reference(), rec.label().to_string()));
+                }
+            }
+            true
+        })?;
+        let found = if exact.is_empty() { partial } else { exact };
+        match found.as_slice() {
+            [] => Err(ServiceError::NotFound(format!("no {kind} matches \"{t}\""))),
+            [(r, _)] => r.number().ok_or_else(|| ServiceError::NotFound(format!("no {kind} matches \"{t}\""))),
+            many => Err(ServiceError::Ambiguous {
+                what: kind.name().into(),
+                text: t.into(),
+                candidates: many.iter().map(|(r, l)| (r.to_string(), l.clone())).collect(),
+            }),
+        }
+    }
+}
+
+/// When a repeating task's next occurrence is due, after it is done at `now`; keeps the time
+/// of day for timed tasks.
+pub fn next_due(t: &Task, now: &DateTime<Local>) -> Option<Due> {
+    let today = now.date_naive();
+    let day = agenda::due_day(t.due, &Local);
+    let next = t.recurrence.roll_over(day, today)?;
+    Some(match t.due {
+        Due::Day(_) => Due::Day(Day(next)),
+        Due::At(ts) => {
+            let time = ts.to_datetime().with_timezone(&Local).time();
+            let local = next.and_time(time).and_local_timezone(Local);
+            let at = local.earliest().or_else(|| {
+                // The time falls into a DST gap on that day: take the hour after.
+                (next.and_time(time) + chrono::Duration::hours(1)).and_local_timezone(Local).earliest()
+            })?;
+            Due::At(Timestamp::from_datetime(&at))
+        }
+    })
+}
+
+/// Case- and accent-insensitive form for name matching.
+pub fn fold(s: &str) -> String {
+    s.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ą' => 'a',
+            'ç' | 'ć' | 'č' => 'c',
+            'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ę' | 'ě' => 'e',
+            'ì' | 'í' | 'î' | 'ï' | 'ī' | 'ı' => 'i',
+            'ñ' | 'ń' | 'ň' => 'n',
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => 'o',
+            'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' => 'u',
+            'ý' | 'ÿ' => 'y',
+            'ś' | 'š' | 'ş' => 's',
+            'ź' | 'ż' | 'ž' => 'z',
+            'ł' => 'l',
+            'ğ' => 'g',
+            'ř' => 'r',
+            'ť' => 't',
+            'ď' => 'd',
+            other => other,
+        })
+        .collect()
+}

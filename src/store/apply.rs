@@ -1,0 +1,429 @@
+//! The write spine: `apply` validates a batch of changes against the current state and, in
+//! one transaction, writes the records, their index entries and a journal entry. Undo and
+//! redo write the journal's before- or after-images back through the same path.
+
+use super::codec::{self, decode_record, encode_record};
+use super::engine::{prefix_range, Txn};
+use super::error::StoreError;
+use super::journal::{JournalEntry, Op, Write};
+use super::keys::{self, meta};
+use super::trees::Tree;
+use crate::domain::ids::PLACEHOLDER_BASE;
+use crate::domain::*;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
+
+/// What an applied batch did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    /// Journal sequence number of the entry.
+    pub seq: u64,
+    /// Records created, in the order of the changes.
+    pub created: Vec<Ref>,
+    /// Every record written (created ones included).
+    pub touched: Vec<Ref>,
+    /// What happened, one line per change (for undo/redo: what was undone/redone).
+    pub summary: String,
+}
+
+/// Writes a record's new bytes (None = remove) and keeps its index entries in step.
+pub(crate) fn write_record(
+    txn: &mut dyn Txn,
+    kind: EntityKind,
+    key: &[u8],
+    after: Option<&[u8]>,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    let tree = keys::entity_tree(kind);
+    let before = txn.get(tree, key)?;
+    let old_idx: BTreeSet<(Tree, Vec<u8>)> = match &before {
+        Some(b) => keys::index_entries(&decode_record(kind, b)?).into_iter().collect(),
+        None => BTreeSet::new(),
+    };
+    let new_idx: BTreeSet<(Tree, Vec<u8>)> = match after {
+        Some(a) => keys::index_entries(&decode_record(kind, a)?).into_iter().collect(),
+        None => BTreeSet::new(),
+    };
+    for (t, k) in old_idx.difference(&new_idx) {
+        txn.remove(*t, k)?;
+    }
+    for (t, k) in new_idx.difference(&old_idx) {
+        txn.put(*t, k, &[])?;
+    }
+    match after {
+        Some(a) => txn.put(tree, key, a)?,
+        None => txn.remove(tree, key)?,
+    }
+    Ok(before)
+}
+
+fn read_counter(txn: &dyn Txn, key: &[u8]) -> Result<u64, StoreError> {
+    Ok(txn.get(Tree::Meta, key)?.as_deref().and_then(keys::read_u64).unwrap_or(1))
+}
+
+fn bump_counter(txn: &mut dyn Txn, key: &[u8]) -> Result<u64, StoreError> {
+    let n = read_counter(txn, key)?;
+    txn.put(Tree::Meta, key, &keys::id(n + 1))?;
+    Ok(n)
+}
+
+/// The state of one batch inside its transaction.
+struct Batch<'t> {
+    txn: &'t mut dyn Txn,
+    author: &'t str,
+    at: Timestamp,
+    pipeline: &'t Pipeline,
+    writes: Vec<Write>,
+    positions: HashMap<(EntityKind, Vec<u8>), usize>,
+    placeholders: HashMap<(EntityKind, u64), u64>,
+    created: Vec<Ref>,
+}
+
+impl Batch<'_> {
+    fn resolve(&self, kind: EntityKind, n: u64) -> Result<u64, StoreError> {
+        if n < PLACEHOLDER_BASE {
+            return Ok(n);
+        }
+        self.placeholders.get(&(kind, n)).copied().ok_or_else(|| {
+            StoreError::validation(
+                kind.name(),
+                format!("placeholder {} is not created earlier in this batch", n - PLACEHOLDER_BASE),
+            )
+        })
+    }
+
+    fn resolve_ref(&self, r: &Ref) -> Result<Ref, StoreError> {
+        match r.number() {
+            Some(n) => Ok(Ref::from_number(r.kind(), self.resolve(r.kind(), n)?).unwrap_or_else(|| r.clone())),
+            None => Ok(r.clone()),
+        }
+    }
+
+    fn load(&self, r: &Ref) -> Result<Option<Record>, StoreError> {
+        let tree = keys::entity_tree(r.kind());
+        match self.txn.get(tree, &keys::entity_key(r))? {
+            Some(b) => Ok(Some(decode_record(r.kind(), &b)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Loads a record that must exist and not be in the trash.
+    fn load_live(&self, r: &Ref) -> Result<Record, StoreError> {
+        let rec = self.load(r)?.ok_or_else(|| StoreError::NotFound(r.clone()))?;
+        if rec.deleted().is_some() {
+            return Err(StoreError::Trashed(r.clone()));
+        }
+        Ok(rec)
+    }
+
+    fn check_links(&self, rec: &Record) -> Result<(), StoreError> {
+        for link in rec.links() {
+            self.load_live(&link).map_err(|e| match e {
+                StoreError::NotFound(r) => StoreError::validation(r.kind().name(), format!("{r} does not exist")),
+                StoreError::Trashed(r) => StoreError::validation(r.kind().name(), format!("{r} is in the trash")),
+                other => other,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Validates and writes a record, remembering the first before-image of the batch.
+    fn put(&mut self, mut rec: Record) -> Result<(), StoreError> {
+        rec.set_updated(self.at);
+        crate::domain::validate::record(&rec, self.pipeline)?;
+        let kind = rec.kind();
+        let key = keys::entity_key(&rec.reference());
+        let bytes = encode_record(&rec)?;
+        let before = write_record(self.txn, kind, &key, Some(&bytes))?;
+        match self.positions.get(&(kind, key.clone())) {
+            Some(&i) => self.writes[i].after = Some(bytes),
+            None => {
+                self.positions.insert((kind, key.clone()), self.writes.len());
+                self.writes.push(Write { kind, key, before, after: Some(bytes) });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Applies one change to the batch.
+fn apply_change(b: &mut Batch<'_>, change: &Change) -> Result<Change, StoreError> {
+    Ok(match change {
+        Change::Create(original) => {
+            let kind = original.kind();
+            let mut rec = original.clone();
+            let mut err = None;
+            let own = rec.reference().number();
+            let real = match own {
+                Some(_) => Some(bump_counter(b.txn, &meta::next_id(kind))?),
+                None => None,
+            };
+            rec.map_ids(&mut |k, n| {
+                if k == kind && Some(n) == own && real.is_some() {
+                    return real.unwrap_or(n);
+                }
+                match b.resolve(k, n) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        err = Some(e);
+                        n
+                    }
+                }
+            });
+            if let Some(e) = err {
+                return Err(e);
+            }
+            if let (Some(n), Some(real)) = (own, real) {
+                if n >= PLACEHOLDER_BASE {
+                    b.placeholders.insert((kind, n), real);
+                }
+            }
+            if let Record::User(u) = &rec {
+                if b.load(&Ref::User(u.login.clone()))?.is_some() {
+                    return Err(StoreError::validation("login", format!("user {} already exists", u.login)));
+                }
+            }
+            rec.stamp_new(b.at, b.author);
+            b.check_links(&rec)?;
+            b.created.push(rec.reference());
+            b.put(rec.clone())?;
+            Change::Create(rec)
+        }
+        Change::Edit { target, edits } => {
+            let target = b.resolve_ref(target)?;
+            let mut rec = b.load_live(&target)?;
+            let mut resolved = Vec::with_capacity(edits.len());
+            for e in edits {
+                let e = resolve_edit(b, e)?;
+                e.apply_to(&mut rec).map_err(|m| StoreError::validation(e.field(), m))?;
+                resolved.push(e);
+            }
+            b.check_links(&rec)?;
+            b.put(rec)?;
+            Change::Edit { target, edits: resolved }
+        }
+        Change::MoveDeal { deal, stage, reason } => {
+            let id = DealId(b.resolve(EntityKind::Deal, deal.0)?);
+            let Record::Deal(mut d) = b.load_live(&Ref::Deal(id))? else {
+                return Err(StoreError::NotFound(Ref::Deal(id)));
+            };
+            let st = b.pipeline.find(stage).map_err(|m| StoreError::validation("stage", m))?;
+            if st.key == d.stage {
+                return Err(StoreError::validation("stage", format!("{id} is already in {}", st.name)));
+            }
+            d.stage = st.key.clone();
+            d.history.push(StageEntry { stage: st.key.clone(), at: b.at });
+            if st.kind != StageKind::Open || !reason.is_empty() {
+                d.reason = reason.clone();
+            }
+            let key = st.key.clone();
+            b.put(Record::Deal(d))?;
+            Change::MoveDeal { deal: id, stage: key, reason: reason.clone() }
+        }
+        Change::CompleteTask { task, next } => {
+            let id = TaskId(b.resolve(EntityKind::Task, task.0)?);
+            let Record::Task(mut t) = b.load_live(&Ref::Task(id))? else {
+                return Err(StoreError::NotFound(Ref::Task(id)));
+            };
+            if t.done.is_some() {
+                return Err(StoreError::validation("task", format!("{id} is already done")));
+            }
+            t.done = Some(b.at);
+            let follow_up = next.map(|due| Task {
+                id: TaskId::placeholder(0),
+                due,
+                done: None,
+                snoozed_until: None,
+                hidden_until: None,
+                ..t.clone()
+            });
+            b.put(Record::Task(t))?;
+            if let Some(mut nt) = follow_up {
+                nt.id = TaskId(bump_counter(b.txn, &meta::next_id(EntityKind::Task))?);
+                let mut rec = Record::Task(nt);
+                rec.stamp_new(b.at, b.author);
+                b.created.push(rec.reference());
+                b.put(rec)?;
+            }
+            Change::CompleteTask { task: id, next: *next }
+        }
+        Change::ReopenTask { task } => {
+            let id = TaskId(b.resolve(EntityKind::Task, task.0)?);
+            let Record::Task(mut t) = b.load_live(&Ref::Task(id))? else {
+                return Err(StoreError::NotFound(Ref::Task(id)));
+            };
+            if t.done.is_none() {
+                return Err(StoreError::validation("task", format!("{id} is not done")));
+            }
+            t.done = None;
+            b.put(Record::Task(t))?;
+            Change::ReopenTask { task: id }
+        }
+        Change::SnoozeTask { task, until } => {
+            let id = TaskId(b.resolve(EntityKind::Task, task.0)?);
+            let Record::Task(mut t) = b.load_live(&Ref::Task(id))? else {
+                return Err(StoreError::NotFound(Ref::Task(id)));
+            };
+            if t.done.is_some() {
+                return Err(StoreError::validation("task", format!("{id} is done; reopen it first")));
+            }
+            t.snoozed_until = Some(*until);
+            b.put(Record::Task(t))?;
+            Change::SnoozeTask { task: id, until: *until }
+        }
+        Change::Trash { target } => {
+            let target = b.resolve_ref(target)?;
+            let mut rec = b.load_live(&target)?;
+            rec.set_deleted(Some(b.at));
+            b.put(rec)?;
+            Change::Trash { target }
+        }
+        Change::Restore { target } => {
+            let target = b.resolve_ref(target)?;
+            let mut rec = b.load(&target)?.ok_or_else(|| StoreError::NotFound(target.clone()))?;
+            if rec.deleted().is_none() {
+                return Err(StoreError::validation(target.kind().name(), format!("{target} is not in the trash")));
+            }
+            rec.set_deleted(None);
+            b.put(rec)?;
+            Change::Restore { target }
+        }
+    })
+}
+
+fn resolve_edit(b: &Batch<'_>, e: &Edit) -> Result<Edit, StoreError> {
+    Ok(match e {
+        Edit::Company(Some(c)) => Edit::Company(Some(CompanyId(b.resolve(EntityKind::Company, c.0)?))),
+        Edit::Contact(Some(c)) => Edit::Contact(Some(ContactId(b.resolve(EntityKind::Contact, c.0)?))),
+        Edit::Deal(Some(d)) => Edit::Deal(Some(DealId(b.resolve(EntityKind::Deal, d.0)?))),
+        other => other.clone(),
+    })
+}
+
+/// Appends the journal entry, the per-record history entries, and returns its seq.
+fn append_journal(
+    txn: &mut dyn Txn,
+    author: &str,
+    at: Timestamp,
+    op: Op,
+    changes: Vec<Change>,
+    writes: Vec<Write>,
+) -> Result<JournalEntry, StoreError> {
+    let seq = bump_counter(txn, meta::NEXT_SEQ)?;
+    for w in &writes {
+        if let Some(r) = w.reference() {
+            let k = keys::cat(&[&keys::record_prefix(&r), &keys::id(seq)]);
+            txn.put(Tree::RecordHistory, &k, &[])?;
+        }
+    }
+    let entry = JournalEntry { seq, at, author: author.to_string(), op, changes, writes };
+    txn.put(Tree::Journal, &keys::id(seq), &codec::encode(&entry)?)?;
+    Ok(entry)
+}
+
+fn receipt(entry: &JournalEntry, created: Vec<Ref>) -> Receipt {
+    let mut touched: Vec<Ref> = Vec::new();
+    for w in &entry.writes {
+        if let Some(r) = w.reference() {
+            if !touched.contains(&r) {
+                touched.push(r);
+            }
+        }
+    }
+    Receipt { seq: entry.seq, created, touched, summary: entry.summary() }
+}
+
+/// Pushes journal entry `seq` on a user's undo or redo stack. Stack keys carry a push
+/// counter, not the seq, so that the top is the most recent push.
+fn push(txn: &mut dyn Txn, stack: Tree, author: &str, seq: u64) -> Result<(), StoreError> {
+    let n = bump_counter(txn, meta::NEXT_STACK)?;
+    txn.put(stack, &keys::stack_key(author, n), &keys::id(seq))
+}
+
+fn clear_stack(txn: &mut dyn Txn, tree: Tree, author: &str) -> Result<(), StoreError> {
+    let mut keys_found = Vec::new();
+    txn.scan(tree, prefix_range(&keys::stack_prefix(author)), false, &mut |k, _| {
+        keys_found.push(k.to_vec());
+        true
+    })?;
+    for k in keys_found {
+        txn.remove(tree, &k)?;
+    }
+    Ok(())
+}
+
+/// The body of `Store::apply`, run inside the engine's write transaction.
+pub(crate) fn apply_in(
+    txn: &mut dyn Txn,
+    pipeline: &Pipeline,
+    author: &str,
+    at: Timestamp,
+    changes: &[Change],
+) -> Result<Receipt, StoreError> {
+    if changes.is_empty() {
+        return Err(StoreError::validation("change", "nothing to change"));
+    }
+    let mut b = Batch {
+        txn,
+        author,
+        at,
+        pipeline,
+        writes: Vec::new(),
+        positions: HashMap::new(),
+        placeholders: HashMap::new(),
+        created: Vec::new(),
+    };
+    let mut resolved = Vec::with_capacity(changes.len());
+    for c in changes {
+        resolved.push(apply_change(&mut b, c)?);
+    }
+    let Batch { writes, created, .. } = b;
+    let entry = append_journal(txn, author, at, Op::Apply, resolved, writes)?;
+    push(txn, Tree::Undo, author, entry.seq)?;
+    clear_stack(txn, Tree::Redo, author)?;
+    Ok(receipt(&entry, created))
+}
+
+/// Undo (`redo == false`) or redo the author's most recent entry on the matching stack.
+pub(crate) fn step_in(txn: &mut dyn Txn, author: &str, at: Timestamp, redo: bool) -> Result<Receipt, StoreError> {
+    let (from, to) = if redo { (Tree::Redo, Tree::Undo) } else { (Tree::Undo, Tree::Redo) };
+    let mut top = None;
+    txn.scan(from, prefix_range(&keys::stack_prefix(author)), true, &mut |k, _| {
+        top = Some(k.to_vec());
+        false
+    })?;
+    let top = top.ok_or(if redo { StoreError::NothingToRedo } else { StoreError::NothingToUndo })?;
+    let seq = txn
+        .get(from, &top)?
+        .as_deref()
+        .and_then(keys::read_u64)
+        .ok_or_else(|| StoreError::Corrupt("bad undo stack entry".into()))?;
+    let bytes = txn
+        .get(Tree::Journal, &keys::id(seq))?
+        .ok_or_else(|| StoreError::Corrupt(format!("journal entry #{seq} is missing")))?;
+    let entry: JournalEntry = codec::decode(&bytes)?;
+    let mut writes = Vec::with_capacity(entry.writes.len());
+    let ordered: Vec<&Write> = if redo { entry.writes.iter().collect() } else { entry.writes.iter().rev().collect() };
+    for w in ordered {
+        let (expect, target) = if redo { (&w.before, &w.after) } else { (&w.after, &w.before) };
+        let current = txn.get(keys::entity_tree(w.kind), &w.key)?;
+        if current != *expect {
+            let who = w.reference().map(|r| r.to_string()).unwrap_or_else(|| w.kind.to_string());
+            return Err(StoreError::Conflict(format!(
+                "cannot {} #{seq}: {who} was changed after it; undo those changes first or edit {who} by hand",
+                if redo { "redo" } else { "undo" }
+            )));
+        }
+        write_record(txn, w.kind, &w.key, target.as_deref())?;
+        writes.push(Write { kind: w.kind, key: w.key.clone(), before: current, after: target.clone() });
+    }
+    let op = if redo { Op::Redo { of: seq } } else { Op::Undo { of: seq } };
+    let mut new_entry = append_journal(txn, author, at, op, Vec::new(), writes)?;
+    txn.remove(from, &top)?;
+    push(txn, to, author, seq)?;
+    // The receipt says what was undone or redone, not just "undid #n".
+    new_entry.op = Op::Apply;
+    new_entry.changes = entry.changes;
+    let mut r = receipt(&new_entry, Vec::new());
+    r.summary = format!("{} #{seq}: {}", if redo { "redid" } else { "undid" }, r.summary);
+    Ok(r)
+}

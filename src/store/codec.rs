@@ -1,0 +1,90 @@
+//! The one place where records become bytes: a version byte, then bincode 2.0.1
+//! (`config::standard()`, serde). Decoding must consume every byte. A new field means a new
+//! version number here and an upgrade step in `migrate.rs`.
+
+use super::error::StoreError;
+use crate::domain::{Activity, Company, Contact, Deal, EntityKind, Pipeline, Record, Task, User};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// Something with an on-disk version.
+pub trait Versioned {
+    /// The version written today.
+    const VERSION: u8;
+    /// What it is, for error messages.
+    const WHAT: &'static str;
+}
+
+macro_rules! versioned {
+    ($($t:ty => $v:expr, $what:expr;)*) => {
+        $(impl Versioned for $t { const VERSION: u8 = $v; const WHAT: &'static str = $what; })*
+    };
+}
+
+versioned! {
+    Contact => 1, "contact";
+    Company => 1, "company";
+    Deal => 1, "deal";
+    Activity => 1, "activity";
+    Task => 1, "task";
+    User => 1, "user";
+    Pipeline => 1, "pipeline";
+    super::journal::JournalEntry => 1, "journal entry";
+}
+
+fn config() -> bincode::config::Configuration {
+    bincode::config::standard()
+}
+
+pub fn encode<T: Serialize + Versioned>(value: &T) -> Result<Vec<u8>, StoreError> {
+    let mut out = vec![T::VERSION];
+    let body = bincode::serde::encode_to_vec(value, config())
+        .map_err(|e| StoreError::Engine(format!("cannot encode {}: {e}", T::WHAT)))?;
+    out.extend_from_slice(&body);
+    Ok(out)
+}
+
+pub fn decode<T: DeserializeOwned + Versioned>(bytes: &[u8]) -> Result<T, StoreError> {
+    let Some((&version, body)) = bytes.split_first() else {
+        return Err(StoreError::Corrupt(format!("an empty {} record", T::WHAT)));
+    };
+    if version != T::VERSION {
+        return Err(StoreError::Corrupt(format!(
+            "{} record version {version} is unknown (expected {})",
+            T::WHAT,
+            T::VERSION
+        )));
+    }
+    let (value, used) = bincode::serde::decode_from_slice::<T, _>(body, config())
+        .map_err(|e| StoreError::Corrupt(format!("cannot read a {} record: {e}", T::WHAT)))?;
+    if used != body.len() {
+        return Err(StoreError::Corrupt(format!(
+            "a {} record has {} unread bytes at its end",
+            T::WHAT,
+            body.len() - used
+        )));
+    }
+    Ok(value)
+}
+
+pub fn encode_record(r: &Record) -> Result<Vec<u8>, StoreError> {
+    match r {
+        Record::Contact(x) => encode(x),
+        Record::Company(x) => encode(x),
+        Record::Deal(x) => encode(x),
+        Record::Activity(x) => encode(x),
+        Record::Task(x) => encode(x),
+        Record::User(x) => encode(x),
+    }
+}
+
+pub fn decode_record(kind: EntityKind, bytes: &[u8]) -> Result<Record, StoreError> {
+    Ok(match kind {
+        EntityKind::Contact => Record::Contact(decode(bytes)?),
+        EntityKind::Company => Record::Company(decode(bytes)?),
+        EntityKind::Deal => Record::Deal(decode(bytes)?),
+        EntityKind::Activity => Record::Activity(decode(bytes)?),
+        EntityKind::Task => Record::Task(decode(bytes)?),
+        EntityKind::User => Record::User(decode(bytes)?),
+    })
+}

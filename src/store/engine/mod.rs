@@ -1,0 +1,132 @@
+//! The engine seam: named ordered trees of bytes, point reads, ordered scans, and one
+//! atomic, durable write across trees. Nothing above this module knows which engine runs.
+
+mod redb_engine;
+mod sled_engine;
+
+use super::error::StoreError;
+use super::trees::Tree;
+use serde::{Deserialize, Serialize};
+use std::ops::Bound;
+use std::path::Path;
+
+pub use redb_engine::RedbEngine;
+pub use sled_engine::SledEngine;
+
+/// Which engine holds a database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineKind {
+    Redb,
+    Sled,
+}
+
+impl EngineKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            EngineKind::Redb => "redb",
+            EngineKind::Sled => "sled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<EngineKind, String> {
+        match text.trim().to_lowercase().as_str() {
+            "redb" => Ok(EngineKind::Redb),
+            "sled" => Ok(EngineKind::Sled),
+            other => Err(format!("unknown storage engine \"{other}\" (redb or sled)")),
+        }
+    }
+
+    /// The engine new databases get when nobody chose one (see docs/storage.md for why).
+    pub const DEFAULT: EngineKind = EngineKind::Redb;
+}
+
+impl std::fmt::Display for EngineKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A key range for scans.
+pub type KeyRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
+
+/// All keys starting with `prefix`.
+pub fn prefix_range(prefix: &[u8]) -> KeyRange {
+    let mut end = prefix.to_vec();
+    // The smallest key greater than every key with this prefix: bump the last byte below 0xff.
+    while let Some(last) = end.pop() {
+        if last < 0xff {
+            end.push(last + 1);
+            return (Bound::Included(prefix.to_vec()), Bound::Excluded(end));
+        }
+    }
+    (Bound::Included(prefix.to_vec()), Bound::Unbounded)
+}
+
+pub fn full_range() -> KeyRange {
+    (Bound::Unbounded, Bound::Unbounded)
+}
+
+/// Visitor for scans: return `false` to stop.
+pub type Visit<'a> = &'a mut dyn FnMut(&[u8], &[u8]) -> bool;
+
+/// Reads, outside or inside a write.
+pub trait Read {
+    fn get(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Visits the entries of `range` in key order (reverse order when `rev`).
+    fn scan(&self, tree: Tree, range: KeyRange, rev: bool, visit: Visit<'_>) -> Result<(), StoreError>;
+}
+
+/// A write in progress: reads see its own writes.
+pub trait Txn: Read {
+    fn put(&mut self, tree: Tree, key: &[u8], value: &[u8]) -> Result<(), StoreError>;
+    fn remove(&mut self, tree: Tree, key: &[u8]) -> Result<(), StoreError>;
+}
+
+/// The body of a write: it either returns Ok (everything is committed atomically and
+/// durably) or an error (nothing is written).
+pub type WriteFn<'a> = &'a mut dyn FnMut(&mut dyn Txn) -> Result<(), StoreError>;
+
+pub trait Engine: Read + Send + Sync {
+    fn kind(&self) -> EngineKind;
+    /// Runs `body` in one transaction; commits durably (survives kill -9) when it returns Ok.
+    fn write(&self, body: WriteFn<'_>) -> Result<(), StoreError>;
+    /// Number of entries in a tree.
+    fn count(&self, tree: Tree) -> Result<u64, StoreError> {
+        let mut n = 0u64;
+        self.scan(tree, full_range(), false, &mut |_, _| {
+            n += 1;
+            true
+        })?;
+        Ok(n)
+    }
+}
+
+/// The file or folder inside a database directory that holds the engine's data.
+pub fn data_path(dir: &Path, kind: EngineKind) -> std::path::PathBuf {
+    match kind {
+        EngineKind::Redb => dir.join("crm.redb"),
+        EngineKind::Sled => dir.join("sled"),
+    }
+}
+
+/// Opens (creating if needed) the engine's data inside `dir`.
+pub fn open(dir: &Path, kind: EngineKind) -> Result<Box<dyn Engine>, StoreError> {
+    let path = data_path(dir, kind);
+    Ok(match kind {
+        EngineKind::Redb => Box::new(RedbEngine::open(&path, dir)?),
+        EngineKind::Sled => Box::new(SledEngine::open(&path, dir)?),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_ranges() {
+        assert_eq!(prefix_range(b"ab"), (Bound::Included(b"ab".to_vec()), Bound::Excluded(b"ac".to_vec())));
+        assert_eq!(prefix_range(&[1, 0xff]), (Bound::Included(vec![1, 0xff]), Bound::Excluded(vec![2])));
+        assert_eq!(prefix_range(&[0xff]), (Bound::Included(vec![0xff]), Bound::Unbounded));
+    }
+}

@@ -1,0 +1,160 @@
+//! redb 4.x behind the engine seam, opened in `MultiWriter` mode: several crm processes may
+//! use one database at once (one write transaction at a time, across processes). Commits use
+//! redb's default `Durability::Immediate`: acknowledged means on disk.
+
+use super::{Engine, EngineKind, KeyRange, Read, Txn, Visit, WriteFn};
+use crate::store::error::StoreError;
+use crate::store::trees::Tree;
+use redb::{ConcurrencyMode, Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use std::ops::Bound;
+use std::path::Path;
+
+pub struct RedbEngine {
+    db: Database,
+}
+
+fn def(tree: Tree) -> TableDefinition<'static, &'static [u8], &'static [u8]> {
+    TableDefinition::new(tree.name())
+}
+
+fn err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Engine(e.to_string())
+}
+
+fn bound(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
+    match b {
+        Bound::Included(k) => Bound::Included(k.as_slice()),
+        Bound::Excluded(k) => Bound::Excluded(k.as_slice()),
+        Bound::Unbounded => Bound::Unbounded,
+    }
+}
+
+fn bounds(range: &KeyRange) -> (Bound<&[u8]>, Bound<&[u8]>) {
+    (bound(&range.0), bound(&range.1))
+}
+
+/// An empty range (start after end) makes redb panic; answer it with nothing instead.
+fn is_empty_range(range: &KeyRange) -> bool {
+    match (&range.0, &range.1) {
+        (Bound::Included(s), Bound::Included(e)) => s > e,
+        (Bound::Included(s), Bound::Excluded(e)) | (Bound::Excluded(s), Bound::Included(e)) => s >= e,
+        (Bound::Excluded(s), Bound::Excluded(e)) => s >= e,
+        _ => false,
+    }
+}
+
+fn scan_table<T: ReadableTable<&'static [u8], &'static [u8]>>(
+    table: &T,
+    range: KeyRange,
+    rev: bool,
+    visit: Visit<'_>,
+) -> Result<(), StoreError> {
+    if is_empty_range(&range) {
+        return Ok(());
+    }
+    let iter = table.range::<&[u8]>(bounds(&range)).map_err(err)?;
+    if rev {
+        for item in iter.rev() {
+            let (k, v) = item.map_err(err)?;
+            if !visit(k.value(), v.value()) {
+                break;
+            }
+        }
+    } else {
+        for item in iter {
+            let (k, v) = item.map_err(err)?;
+            if !visit(k.value(), v.value()) {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+impl RedbEngine {
+    pub fn open(path: &Path, dir: &Path) -> Result<RedbEngine, StoreError> {
+        let db = Database::builder()
+            .set_concurrency_mode(ConcurrencyMode::MultiWriter)
+            .set_cache_size(256 * 1024 * 1024)
+            .create(path)
+            .map_err(|e| match e {
+                redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Busy(dir.to_path_buf()),
+                other => err(other),
+            })?;
+        // Every table exists from the start so that reads never meet a missing one.
+        let txn = db.begin_write().map_err(err)?;
+        for t in Tree::ALL {
+            txn.open_table(def(t)).map_err(err)?;
+        }
+        txn.commit().map_err(err)?;
+        Ok(RedbEngine { db })
+    }
+}
+
+impl Read for RedbEngine {
+    fn get(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.db.begin_read().map_err(err)?;
+        let table = txn.open_table(def(tree)).map_err(err)?;
+        Ok(table.get(key).map_err(err)?.map(|g| g.value().to_vec()))
+    }
+
+    fn scan(&self, tree: Tree, range: KeyRange, rev: bool, visit: Visit<'_>) -> Result<(), StoreError> {
+        let txn = self.db.begin_read().map_err(err)?;
+        let table = txn.open_table(def(tree)).map_err(err)?;
+        scan_table(&table, range, rev, visit)
+    }
+}
+
+struct RedbTxn {
+    txn: redb::WriteTransaction,
+}
+
+impl Read for RedbTxn {
+    fn get(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        let table = self.txn.open_table(def(tree)).map_err(err)?;
+        let value = table.get(key).map_err(err)?.map(|g| g.value().to_vec());
+        Ok(value)
+    }
+
+    fn scan(&self, tree: Tree, range: KeyRange, rev: bool, visit: Visit<'_>) -> Result<(), StoreError> {
+        let table = self.txn.open_table(def(tree)).map_err(err)?;
+        scan_table(&table, range, rev, visit)
+    }
+}
+
+impl Txn for RedbTxn {
+    fn put(&mut self, tree: Tree, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
+        let mut table = self.txn.open_table(def(tree)).map_err(err)?;
+        table.insert(key, value).map_err(err)?;
+        Ok(())
+    }
+
+    fn remove(&mut self, tree: Tree, key: &[u8]) -> Result<(), StoreError> {
+        let mut table = self.txn.open_table(def(tree)).map_err(err)?;
+        table.remove(key).map_err(err)?;
+        Ok(())
+    }
+}
+
+impl Engine for RedbEngine {
+    fn kind(&self) -> EngineKind {
+        EngineKind::Redb
+    }
+
+    fn write(&self, body: WriteFn<'_>) -> Result<(), StoreError> {
+        let mut t = RedbTxn { txn: self.db.begin_write().map_err(err)? };
+        match body(&mut t) {
+            Ok(()) => t.txn.commit().map_err(err),
+            Err(e) => {
+                t.txn.abort().map_err(err)?;
+                Err(e)
+            }
+        }
+    }
+
+    fn count(&self, tree: Tree) -> Result<u64, StoreError> {
+        let txn = self.db.begin_read().map_err(err)?;
+        let table = txn.open_table(def(tree)).map_err(err)?;
+        table.len().map_err(err)
+    }
+}

@@ -1,0 +1,201 @@
+//! sled 0.34.7 behind the engine seam. sled allows one process per database; writes are
+//! serialised in-process by a mutex, staged in an overlay (so scans see them), committed in
+//! one multi-tree sled transaction and flushed before returning.
+
+use super::{Engine, EngineKind, KeyRange, Read, Txn, Visit, WriteFn};
+use crate::store::error::StoreError;
+use crate::store::trees::Tree;
+use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::path::Path;
+use std::sync::Mutex;
+
+pub struct SledEngine {
+    db: sled::Db,
+    trees: Vec<sled::Tree>,
+    write_lock: Mutex<()>,
+}
+
+fn engine_err(e: sled::Error) -> StoreError {
+    StoreError::Engine(e.to_string())
+}
+
+impl SledEngine {
+    pub fn open(path: &Path, dir: &Path) -> Result<SledEngine, StoreError> {
+        let db = sled::Config::new().path(path).open().map_err(|e| match e {
+            sled::Error::Io(ref io)
+                if io.kind() == std::io::ErrorKind::WouldBlock || io.to_string().contains("lock") =>
+            {
+                StoreError::Busy(dir.to_path_buf())
+            }
+            other => engine_err(other),
+        })?;
+        let trees =
+            Tree::ALL.iter().map(|t| db.open_tree(t.name())).collect::<Result<Vec<_>, _>>().map_err(engine_err)?;
+        Ok(SledEngine { db, trees, write_lock: Mutex::new(()) })
+    }
+
+    fn tree(&self, t: Tree) -> &sled::Tree {
+        &self.trees[t.index()]
+    }
+}
+
+fn to_sled_bound(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
+    match b {
+        Bound::Included(k) => Bound::Included(k.as_slice()),
+        Bound::Excluded(k) => Bound::Excluded(k.as_slice()),
+        Bound::Unbounded => Bound::Unbounded,
+    }
+}
+
+impl Read for SledEngine {
+    fn get(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.tree(tree).get(key).map_err(engine_err)?.map(|v| v.to_vec()))
+    }
+
+    fn scan(&self, tree: Tree, range: KeyRange, rev: bool, visit: Visit<'_>) -> Result<(), StoreError> {
+        let r = (to_sled_bound(&range.0), to_sled_bound(&range.1));
+        let iter = self.tree(tree).range::<&[u8], _>(r);
+        if rev {
+            for item in iter.rev() {
+                let (k, v) = item.map_err(engine_err)?;
+                if !visit(&k, &v) {
+                    break;
+                }
+            }
+        } else {
+            for item in iter {
+                let (k, v) = item.map_err(engine_err)?;
+                if !visit(&k, &v) {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes staged in memory over the committed state.
+struct Overlay<'a> {
+    base: &'a SledEngine,
+    pending: BTreeMap<(Tree, Vec<u8>), Option<Vec<u8>>>,
+}
+
+fn in_range(key: &[u8], range: &KeyRange) -> bool {
+    let lo = match &range.0 {
+        Bound::Included(s) => key >= s.as_slice(),
+        Bound::Excluded(s) => key > s.as_slice(),
+        Bound::Unbounded => true,
+    };
+    let hi = match &range.1 {
+        Bound::Included(e) => key <= e.as_slice(),
+        Bound::Excluded(e) => key < e.as_slice(),
+        Bound::Unbounded => true,
+    };
+    lo && hi
+}
+
+impl Read for Overlay<'_> {
+    fn get(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        match self.pending.get(&(tree, key.to_vec())) {
+            Some(v) => Ok(v.clone()),
+            None => self.base.get(tree, key),
+        }
+    }
+
+    fn scan(&self, tree: Tree, range: KeyRange, rev: bool, visit: Visit<'_>) -> Result<(), StoreError> {
+        let mut staged: Vec<(&Vec<u8>, &Option<Vec<u8>>)> = self
+            .pending
+            .range((tree, Vec::new())..)
+            .take_while(|((t, _), _)| *t == tree)
+            .filter(|((_, k), _)| in_range(k, &range))
+            .map(|((_, k), v)| (k, v))
+            .collect();
+        if rev {
+            staged.reverse();
+        }
+        // Merge the staged writes into the committed entries, in scan order.
+        let before = |a: &[u8], b: &[u8]| if rev { a > b } else { a < b };
+        let mut i = 0;
+        let mut go = true;
+        self.base.scan(tree, range, rev, &mut |k, v| {
+            while i < staged.len() && before(staged[i].0, k) {
+                if let Some(sv) = staged[i].1 {
+                    if !visit(staged[i].0, sv) {
+                        go = false;
+                        return false;
+                    }
+                }
+                i += 1;
+            }
+            if i < staged.len() && staged[i].0.as_slice() == k {
+                let keep = match staged[i].1 {
+                    Some(sv) => visit(k, sv),
+                    None => true,
+                };
+                i += 1;
+                go = keep;
+                return keep;
+            }
+            go = visit(k, v);
+            go
+        })?;
+        while go && i < staged.len() {
+            if let Some(sv) = staged[i].1 {
+                go = visit(staged[i].0, sv);
+            }
+            i += 1;
+        }
+        Ok(())
+    }
+}
+
+impl Txn for Overlay<'_> {
+    fn put(&mut self, tree: Tree, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
+        self.pending.insert((tree, key.to_vec()), Some(value.to_vec()));
+        Ok(())
+    }
+
+    fn remove(&mut self, tree: Tree, key: &[u8]) -> Result<(), StoreError> {
+        self.pending.insert((tree, key.to_vec()), None);
+        Ok(())
+    }
+}
+
+impl Engine for SledEngine {
+    fn kind(&self) -> EngineKind {
+        EngineKind::Sled
+    }
+
+    fn write(&self, body: WriteFn<'_>) -> Result<(), StoreError> {
+        let _guard = self.write_lock.lock().map_err(|_| StoreError::Engine("write lock poisoned".into()))?;
+        let mut overlay = Overlay { base: self, pending: BTreeMap::new() };
+        body(&mut overlay)?;
+        let pending = overlay.pending;
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let result: Result<(), TransactionError<()>> = self.trees.as_slice().transaction(|tx| {
+            for ((tree, key), value) in &pending {
+                let t = &tx[tree.index()];
+                match value {
+                    Some(v) => {
+                        t.insert(key.as_slice(), v.as_slice())?;
+                    }
+                    None => {
+                        t.remove(key.as_slice())?;
+                    }
+                }
+            }
+            Ok::<(), ConflictableTransactionError<()>>(())
+        });
+        result.map_err(|e| StoreError::Engine(format!("sled transaction failed: {e:?}")))?;
+        self.db.flush().map_err(engine_err)?;
+        Ok(())
+    }
+
+    fn count(&self, tree: Tree) -> Result<u64, StoreError> {
+        Ok(self.tree(tree).len() as u64)
+    }
+}

@@ -1,0 +1,57 @@
+//! The journal: one entry per applied batch, undo or redo, with the author, the time, the
+//! changes as given, and the exact bytes before and after every record it wrote.
+
+use crate::domain::{Change, EntityKind, Ref, Timestamp};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Op {
+    Apply,
+    Undo { of: u64 },
+    Redo { of: u64 },
+}
+
+/// One record written by an entry: its entity-tree key and its encoded value before and
+/// after (None = absent). Undo writes `before` back, redo writes `after`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Write {
+    pub kind: EntityKind,
+    pub key: Vec<u8>,
+    pub before: Option<Vec<u8>>,
+    pub after: Option<Vec<u8>>,
+}
+
+impl Write {
+    pub fn reference(&self) -> Option<Ref> {
+        super::keys::ref_from_key(self.kind, &self.key)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    pub seq: u64,
+    pub at: Timestamp,
+    pub author: String,
+    pub op: Op,
+    pub changes: Vec<Change>,
+    pub writes: Vec<Write>,
+}
+
+impl JournalEntry {
+    /// One line per change, for history and audit listings.
+    pub fn summary(&self) -> String {
+        match self.op {
+            Op::Undo { of } => format!("undid #{of}"),
+            Op::Redo { of } => format!("redid #{of}"),
+            Op::Apply => {
+                let parts: Vec<String> =
+                    self.changes.iter().map(|c| format!("{}: {}", c.target(), c.describe())).collect();
+                if parts.len() > 3 {
+                    format!("{}; … ({} changes)", parts[..3].join("; "), parts.len())
+                } else {
+                    parts.join("; ")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! Key layouts. Every number is big-endian so that byte order is numeric order; signed
+//! times have their sign bit flipped so that negative times sort first.
+
+use super::trees::Tree;
+use crate::domain::*;
+
+pub fn id(n: u64) -> [u8; 8] {
+    n.to_be_bytes()
+}
+
+pub fn time(ms: i64) -> [u8; 8] {
+    ((ms as u64) ^ (1 << 63)).to_be_bytes()
+}
+
+pub fn read_u64(bytes: &[u8]) -> Option<u64> {
+    bytes.get(..8).and_then(|b| b.try_into().ok()).map(u64::from_be_bytes)
+}
+
+/// The last 8 bytes of an index key: the id of the record it points at.
+pub fn trailing_id(key: &[u8]) -> Option<u64> {
+    key.len().checked_sub(8).and_then(|start| read_u64(&key[start..]))
+}
+
+pub fn time_from(bytes: &[u8]) -> Option<i64> {
+    read_u64(bytes).map(|u| (u ^ (1 << 63)) as i64)
+}
+
+pub fn cat(parts: &[&[u8]]) -> Vec<u8> {
+    parts.concat()
+}
+
+pub fn entity_tree(kind: EntityKind) -> Tree {
+    match kind {
+        EntityKind::Contact => Tree::Contacts,
+        EntityKind::Company => Tree::Companies,
+        EntityKind::Deal => Tree::Deals,
+        EntityKind::Activity => Tree::Activities,
+        EntityKind::Task => Tree::Tasks,
+        EntityKind::User => Tree::Users,
+    }
+}
+
+/// The key of a record in its entity tree: the id, or the login for users.
+pub fn entity_key(r: &Ref) -> Vec<u8> {
+    match r {
+        Ref::User(login) => login.as_bytes().to_vec(),
+        other => id(other.number().unwrap_or(0)).to_vec(),
+    }
+}
+
+/// Inverse of `entity_key`.
+pub fn ref_from_key(kind: EntityKind, key: &[u8]) -> Option<Ref> {
+    match kind {
+        EntityKind::User => std::str::from_utf8(key).ok().map(|s| Ref::User(s.to_string())),
+        k => read_u64(key).and_then(|n| Ref::from_number(k, n)),
+    }
+}
+
+/// kind ‖ entity key (‖ 0 for users, so that one login is not a prefix of another).
+pub fn record_prefix(r: &Ref) -> Vec<u8> {
+    let mut out = vec![r.kind().tag()];
+    out.extend_from_slice(&entity_key(r));
+    if matches!(r, Ref::User(_)) {
+        out.push(0);
+    }
+    out
+}
+
+/// When an open task next needs attention, for the `task_due` index: the due instant (a
+/// whole-day due counts from the start of that day, UTC) or the end of a snooze, if later.
+pub fn task_due_ms(t: &Task) -> i64 {
+    let due = match t.due {
+        Due::At(ts) => ts.0,
+        Due::Day(d) => d.0.and_hms_opt(0, 0, 0).map(|dt| dt.and_utc().timestamp_millis()).unwrap_or(0),
+    };
+    t.snoozed_until.map(|s| s.0.max(due)).unwrap_or(due)
+}
+
+/// The index entries a record should have. A record in the trash has only its trash entry.
+pub fn index_entries(r: &Record) -> Vec<(Tree, Vec<u8>)> {
+    let mut out = Vec::new();
+    if let Some(at) = r.deleted() {
+        let mut k = vec![r.kind().tag()];
+        k.extend_from_slice(&entity_key(&r.reference()));
+        let _ = at;
+        out.push((Tree::Trash, k));
+        return out;
+    }
+    match r {
+        Record::Contact(c) => {
+            if let Some(co) = c.company {
+                out.push((Tree::ContactByCompany, cat(&[&id(co.0), &id(c.id.0)])));
+            }
+        }
+        Record::Deal(d) => {
+            out.push((Tree::DealStage, cat(&[d.stage.as_bytes(), &[0], &id(d.id.0)])));
+            if let Some(c) = d.contact {
+                out.push((Tree::DealByContact, cat(&[&id(c.0), &id(d.id.0)])));
+            }
+            if let Some(co) = d.company {
+                out.push((Tree::DealByCompany, cat(&[&id(co.0), &id(d.id.0)])));
+            }
+        }
+        Record::Activity(a) => {
+            if let Some(c) = a.contact {
+                out.push((Tree::ActivityByContact, cat(&[&id(c.0), &time(a.at.0), &id(a.id.0)])));
+            }
+            if let Some(d) = a.deal {
+                out.push((Tree::ActivityByDeal, cat(&[&id(d.0), &time(a.at.0), &id(a.id.0)])));
+            }
+        }
+        Record::Task(t) => {
+            if t.done.is_none() {
+                out.push((Tree::TaskDue, cat(&[&time(task_due_ms(t)), &id(t.id.0)])));
+            }
+            if let Some(c) = t.contact {
+                out.push((Tree::TaskByContact, cat(&[&id(c.0), &id(t.id.0)])));
+            }
+            if let Some(d) = t.deal {
+                out.push((Tree::TaskByDeal, cat(&[&id(d.0), &id(t.id.0)])));
+            }
+        }
+        Record::Company(_) | Record::User(_) => {}
+    }
+    out
+}
+
+/// Meta keys.
+pub mod meta {
+    pub const SCHEMA_VERSION: &[u8] = b"schema_version";
+    pub const NEXT_SEQ: &[u8] = b"next_seq";
+    pub const NEXT_STACK: &[u8] = b"next_stack";
+    pub const PIPELINE: &[u8] = b"pipeline";
+    pub fn next_id(kind: crate::domain::EntityKind) -> Vec<u8> {
+        format!("next_id/{}", kind.name()).into_bytes()
+    }
+}
+
+/// login ‖ 0 ‖ push number, for the undo and redo trees (the value is the journal seq).
+pub fn stack_key(login: &str, seq: u64) -> Vec<u8> {
+    cat(&[login.as_bytes(), &[0], &id(seq)])
+}
+
+pub fn stack_prefix(login: &str) -> Vec<u8> {
+    cat(&[login.as_bytes(), &[0]])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_sort_in_byte_order() {
+        let mut v = [-5i64, 3, -1_000_000, 0, i64::MAX, i64::MIN];
+        let mut keys: Vec<[u8; 8]> = v.iter().map(|t| time(*t)).collect();
+        keys.sort();
+        v.sort();
+        let back: Vec<i64> = keys.iter().map(|k| time_from(k).unwrap()).collect();
+        assert_eq!(back, v);
+    }
+
+    #[test]
+    fn trashed_records_only_have_a_trash_entry() {
+        let t = Task { id: TaskId(3), contact: Some(ContactId(1)), deleted: Some(Timestamp(5)), ..Task::default() };
+        let e = index_entries(&Record::Task(t));
+        assert_eq!(e, vec![(Tree::Trash, vec![EntityKind::Task.tag(), 0, 0, 0, 0, 0, 0, 0, 3])]);
+    }
+}

@@ -1,0 +1,300 @@
+//! Persistence: records, indexes and the journal on an embedded engine (redb or sled).
+//! Every write goes through [`Store::apply`] (or undo/redo), never straight to a tree.
+
+pub mod apply;
+pub mod codec;
+pub mod convert;
+pub mod doctor;
+pub mod engine;
+pub mod error;
+pub mod journal;
+pub mod keys;
+pub mod migrate;
+pub mod trees;
+
+pub use apply::Receipt;
+pub use engine::EngineKind;
+pub use error::StoreError;
+pub use journal::{JournalEntry, Op};
+pub use trees::Tree;
+
+use crate::domain::*;
+use engine::{prefix_range, Engine, KeyRange};
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+
+/// Entries of trees by tree name, for comparing whole database states.
+pub type Snapshot = BTreeMap<&'static str, Vec<(Vec<u8>, Vec<u8>)>>;
+
+/// The file beside the data that says which engine wrote it.
+const ENGINE_MARKER: &str = "engine";
+
+pub struct Store {
+    engine: Box<dyn Engine>,
+    dir: PathBuf,
+    pipeline: Pipeline,
+}
+
+/// Which engine a database directory holds, if any.
+pub fn detect_engine(dir: &Path) -> Result<Option<EngineKind>, StoreError> {
+    let marker = dir.join(ENGINE_MARKER);
+    if marker.exists() {
+        let text = std::fs::read_to_string(&marker)
+            .map_err(|e| StoreError::Engine(format!("cannot read {}: {e}", marker.display())))?;
+        return EngineKind::parse(&text)
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt(format!("{}: {e}", marker.display())));
+    }
+    for kind in [EngineKind::Redb, EngineKind::Sled] {
+        if engine::data_path(dir, kind).exists() {
+            return Ok(Some(kind));
+        }
+    }
+    Ok(None)
+}
+
+impl Store {
+    /// Opens the database in `dir`, creating it (with `engine`, or the default engine) when
+    /// it does not exist. Asking for an engine other than the one that wrote it is an error.
+    pub fn open(dir: &Path, engine: Option<EngineKind>) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Engine(format!("cannot create {}: {e}", dir.display())))?;
+        let kind = match (detect_engine(dir)?, engine) {
+            (Some(found), Some(wanted)) if found != wanted => {
+                return Err(StoreError::WrongEngine {
+                    path: dir.to_path_buf(),
+                    found: found.to_string(),
+                    wanted: wanted.to_string(),
+                })
+            }
+            (Some(found), _) => found,
+            (None, wanted) => wanted.unwrap_or(EngineKind::DEFAULT),
+        };
+        let engine = engine::open(dir, kind)?;
+        let marker = dir.join(ENGINE_MARKER);
+        if !marker.exists() {
+            std::fs::write(&marker, format!("{kind}\n"))
+                .map_err(|e| StoreError::Engine(format!("cannot write {}: {e}", marker.display())))?;
+        }
+        migrate::on_open(engine.as_ref(), dir)?;
+        let pipeline = match engine.get(Tree::Meta, keys::meta::PIPELINE)? {
+            Some(b) => codec::decode(&b)?,
+            None => Pipeline::default(),
+        };
+        Ok(Store { engine, dir: dir.to_path_buf(), pipeline })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn engine_kind(&self) -> EngineKind {
+        self.engine.kind()
+    }
+
+    pub fn pipeline(&self) -> &Pipeline {
+        &self.pipeline
+    }
+
+    /// Validates and applies a batch of changes in one durable transaction with one journal
+    /// entry. On error nothing is written.
+    pub fn apply(&self, author: &str, at: Timestamp, changes: &[Change]) -> Result<Receipt, StoreError> {
+        let mut out = None;
+        let pipeline = &self.pipeline;
+        self.engine.write(&mut |txn| {
+            out = Some(apply::apply_in(txn, pipeline, author, at, changes)?);
+            Ok(())
+        })?;
+        out.ok_or_else(|| StoreError::Engine("write did not run".into()))
+    }
+
+    /// Reverts `author`'s most recent change that is not undone yet.
+    pub fn undo(&self, author: &str, at: Timestamp) -> Result<Receipt, StoreError> {
+        self.step(author, at, false)
+    }
+
+    /// Re-applies `author`'s most recently undone change.
+    pub fn redo(&self, author: &str, at: Timestamp) -> Result<Receipt, StoreError> {
+        self.step(author, at, true)
+    }
+
+    fn step(&self, author: &str, at: Timestamp, redo: bool) -> Result<Receipt, StoreError> {
+        let mut out = None;
+        self.engine.write(&mut |txn| {
+            out = Some(apply::step_in(txn, author, at, redo)?);
+            Ok(())
+        })?;
+        out.ok_or_else(|| StoreError::Engine("write did not run".into()))
+    }
+
+    /// A record by reference, trashed or not.
+    pub fn get(&self, r: &Ref) -> Result<Option<Record>, StoreError> {
+        match self.engine.get(keys::entity_tree(r.kind()), &keys::entity_key(r))? {
+            Some(b) => Ok(Some(codec::decode_record(r.kind(), &b)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Visits every record of a kind in id order (trashed ones included); `visit` returns
+    /// false to stop.
+    pub fn scan(&self, kind: EntityKind, visit: &mut dyn FnMut(Record) -> bool) -> Result<(), StoreError> {
+        let mut err = None;
+        self.engine.scan(
+            keys::entity_tree(kind),
+            engine::full_range(),
+            false,
+            &mut |_, v| match codec::decode_record(kind, v) {
+                Ok(r) => visit(r),
+                Err(e) => {
+                    err = Some(e);
+                    false
+                }
+            },
+        )?;
+        err.map_or(Ok(()), Err)
+    }
+
+    /// Every live (not trashed) record of a kind.
+    pub fn all_live(&self, kind: EntityKind) -> Result<Vec<Record>, StoreError> {
+        let mut out = Vec::new();
+        self.scan(kind, &mut |r| {
+            if r.deleted().is_none() {
+                out.push(r);
+            }
+            true
+        })?;
+        Ok(out)
+    }
+
+    /// Keys of an index tree in a range, in order (reverse when `rev`), at most `limit`.
+    pub fn index_keys(&self, tree: Tree, range: KeyRange, rev: bool, limit: usize) -> Result<Vec<Vec<u8>>, StoreError> {
+        let mut out = Vec::new();
+        if limit == 0 {
+            return Ok(out);
+        }
+        self.engine.scan(tree, range, rev, &mut |k, _| {
+            out.push(k.to_vec());
+            out.len() < limit
+        })?;
+        Ok(out)
+    }
+
+    /// Ids (the trailing 8 bytes) of the index entries under `prefix`.
+    pub fn index_ids(&self, tree: Tree, prefix: &[u8], rev: bool, limit: usize) -> Result<Vec<u64>, StoreError> {
+        Ok(self
+            .index_keys(tree, prefix_range(prefix), rev, limit)?
+            .iter()
+            .filter_map(|k| keys::trailing_id(k))
+            .collect())
+    }
+
+    /// Open tasks whose attention time (due, or end of snooze) is before `before`, soonest first.
+    pub fn tasks_due_before(&self, before: Timestamp) -> Result<Vec<Task>, StoreError> {
+        let range = (Bound::Unbounded, Bound::Excluded(keys::time(before.0).to_vec()));
+        let ids: Vec<u64> = self
+            .index_keys(Tree::TaskDue, range, false, usize::MAX)?
+            .iter()
+            .filter_map(|k| keys::trailing_id(k))
+            .collect();
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(Record::Task(t)) = self.get(&Ref::Task(TaskId(id)))? {
+                out.push(t);
+            }
+        }
+        Ok(out)
+    }
+
+    /// One journal entry.
+    pub fn journal_entry(&self, seq: u64) -> Result<Option<JournalEntry>, StoreError> {
+        match self.engine.get(Tree::Journal, &keys::id(seq))? {
+            Some(b) => Ok(Some(codec::decode(&b)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Journal entries, newest first, at most `limit`, that `keep` accepts.
+    pub fn journal(
+        &self,
+        limit: usize,
+        keep: &mut dyn FnMut(&JournalEntry) -> bool,
+    ) -> Result<Vec<JournalEntry>, StoreError> {
+        let mut out = Vec::new();
+        let mut err = None;
+        self.engine.scan(
+            Tree::Journal,
+            engine::full_range(),
+            true,
+            &mut |_, v| match codec::decode::<JournalEntry>(v) {
+                Ok(e) => {
+                    if keep(&e) {
+                        out.push(e);
+                    }
+                    out.len() < limit
+                }
+                Err(e) => {
+                    err = Some(e);
+                    false
+                }
+            },
+        )?;
+        err.map_or(Ok(out), Err)
+    }
+
+    /// The journal entries that wrote a record, newest first.
+    pub fn history(&self, r: &Ref) -> Result<Vec<JournalEntry>, StoreError> {
+        let seqs = self.index_ids(Tree::RecordHistory, &keys::record_prefix(r), true, usize::MAX)?;
+        let mut out = Vec::with_capacity(seqs.len());
+        for s in seqs {
+            if let Some(e) = self.journal_entry(s)? {
+                out.push(e);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Records in the trash, most recently deleted first.
+    pub fn trash(&self) -> Result<Vec<Record>, StoreError> {
+        let keys_found = self.index_keys(Tree::Trash, engine::full_range(), false, usize::MAX)?;
+        let mut out = Vec::new();
+        for k in keys_found {
+            let Some((&tag, rest)) = k.split_first() else { continue };
+            let Some(kind) = EntityKind::from_tag(tag) else { continue };
+            if let Some(r) = keys::ref_from_key(kind, rest) {
+                if let Some(rec) = self.get(&r)? {
+                    out.push(rec);
+                }
+            }
+        }
+        out.sort_by_key(|r| std::cmp::Reverse(r.deleted()));
+        Ok(out)
+    }
+
+    pub fn count(&self, tree: Tree) -> Result<u64, StoreError> {
+        self.engine.count(tree)
+    }
+
+    /// The raw engine, for checks, conversions and benchmarks (not for features).
+    pub fn engine(&self) -> &dyn Engine {
+        self.engine.as_ref()
+    }
+
+    /// Every entry of the entity and index trees (not the journal, the stacks, the counters
+    /// or the history index, which only grow): what undo must restore byte for byte.
+    pub fn data_snapshot(&self) -> Result<Snapshot, StoreError> {
+        let mut out = BTreeMap::new();
+        for t in Tree::ALL {
+            if matches!(t, Tree::Meta | Tree::Journal | Tree::Undo | Tree::Redo | Tree::RecordHistory) {
+                continue;
+            }
+            let mut entries = Vec::new();
+            self.engine.scan(t, engine::full_range(), false, &mut |k, v| {
+                entries.push((k.to_vec(), v.to_vec()));
+                true
+            })?;
+            out.insert(t.name(), entries);
+        }
+        Ok(out)
+    }
+}

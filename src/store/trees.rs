@@ -1,0 +1,111 @@
+//! The named trees of a database: one per entity, one per index, the journal, the undo
+//! and redo stacks, and `meta`. Key layouts are in docs/data-model.md.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Tree {
+    Meta,
+    Journal,
+    /// login ‖ 0 ‖ push number → seq: entries the user can undo, newest last.
+    Undo,
+    /// login ‖ 0 ‖ push number → seq: entries the user can redo, newest last.
+    Redo,
+    Contacts,
+    Companies,
+    Deals,
+    Activities,
+    Tasks,
+    Users,
+    /// due-ms ‖ task → (): open tasks by when they next need attention.
+    TaskDue,
+    /// stage ‖ 0 ‖ deal → ().
+    DealStage,
+    /// contact ‖ at-ms ‖ activity → ().
+    ActivityByContact,
+    /// deal ‖ at-ms ‖ activity → ().
+    ActivityByDeal,
+    /// company ‖ contact → ().
+    ContactByCompany,
+    /// contact ‖ deal → ().
+    DealByContact,
+    /// company ‖ deal → ().
+    DealByCompany,
+    /// contact ‖ task → ().
+    TaskByContact,
+    /// deal ‖ task → ().
+    TaskByDeal,
+    /// kind ‖ id → deleted-at: records in the trash.
+    Trash,
+    /// kind ‖ id ‖ seq → (): journal entries that touched a record.
+    RecordHistory,
+}
+
+impl Tree {
+    pub const ALL: [Tree; 21] = [
+        Tree::Meta,
+        Tree::Journal,
+        Tree::Undo,
+        Tree::Redo,
+        Tree::Contacts,
+        Tree::Companies,
+        Tree::Deals,
+        Tree::Activities,
+        Tree::Tasks,
+        Tree::Users,
+        Tree::TaskDue,
+        Tree::DealStage,
+        Tree::ActivityByContact,
+        Tree::ActivityByDeal,
+        Tree::ContactByCompany,
+        Tree::DealByContact,
+        Tree::DealByCompany,
+        Tree::TaskByContact,
+        Tree::TaskByDeal,
+        Tree::Trash,
+        Tree::RecordHistory,
+    ];
+
+    /// Index trees: derived from the entity trees, rebuildable by `crm doctor --repair`.
+    pub const INDEXES: [Tree; 11] = [
+        Tree::TaskDue,
+        Tree::DealStage,
+        Tree::ActivityByContact,
+        Tree::ActivityByDeal,
+        Tree::ContactByCompany,
+        Tree::DealByContact,
+        Tree::DealByCompany,
+        Tree::TaskByContact,
+        Tree::TaskByDeal,
+        Tree::Trash,
+        Tree::RecordHistory,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Tree::Meta => "meta",
+            Tree::Journal => "journal",
+            Tree::Undo => "undo",
+            Tree::Redo => "redo",
+            Tree::Contacts => "contacts",
+            Tree::Companies => "companies",
+            Tree::Deals => "deals",
+            Tree::Activities => "activities",
+            Tree::Tasks => "tasks",
+            Tree::Users => "users",
+            Tree::TaskDue => "task_due",
+            Tree::DealStage => "deal_stage",
+            Tree::ActivityByContact => "activity_by_contact",
+            Tree::ActivityByDeal => "activity_by_deal",
+            Tree::ContactByCompany => "contact_by_company",
+            Tree::DealByContact => "deal_by_contact",
+            Tree::DealByCompany => "deal_by_company",
+            Tree::TaskByContact => "task_by_contact",
+            Tree::TaskByDeal => "task_by_deal",
+            Tree::Trash => "trash",
+            Tree::RecordHistory => "record_history",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Tree::ALL.iter().position(|t| *t == self).unwrap_or(0)
+    }
+}
