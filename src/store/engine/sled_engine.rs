@@ -23,7 +23,9 @@ fn engine_err(e: sled::Error) -> StoreError {
 
 impl SledEngine {
     pub fn open(path: &Path, dir: &Path) -> Result<SledEngine, StoreError> {
-        let db = sled::Config::new().path(path).open().map_err(|e| match e {
+        // No background flusher: every write flushes before it returns, and without the thread
+        // the lock is released as soon as the handle is dropped.
+        let db = sled::Config::new().path(path).flush_every_ms(None).open().map_err(|e| match e {
             sled::Error::Io(ref io)
                 if io.kind() == std::io::ErrorKind::WouldBlock || io.to_string().contains("lock") =>
             {
