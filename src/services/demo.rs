@@ -1352,7 +1352,8 @@ const BODIES: &[&str] = &[
     "Sent the documents as discussed.",
 ];
 
-const CALL_OUTCOMES: &[(&str, u32)] = &[("reached", 55), ("voicemail", 25), ("no answer", 20)];
+const CALL_OUTCOMES: [&str; 3] = ["reached", "voicemail", "no answer"];
+const CALL_OUTCOME_WEIGHTS: [u32; 3] = [55, 25, 20];
 
 const TASK_TITLES: &[&str] = &[
     "Send quote",
@@ -1593,7 +1594,11 @@ impl Gen {
         let c = &CULTURES[culture];
         let (first, first_ascii, female) = self.rng.pick(c.first);
         let li = self.rng.index(c.last.len());
-        let (last, last_ascii) = if female && !c.last_f.is_empty() { c.last_f[li] } else { c.last[li] };
+        let initial = first_ascii.get(..1).unwrap_or(first_ascii);
+        let (last, last_ascii) = match c.last_f.get(li) {
+            Some(&feminine) if female => feminine,
+            _ => c.last[li],
+        };
         let mut name = String::with_capacity(first.len() + last.len() + 24);
         if c.family_first {
             name.push_str(last);
@@ -1621,17 +1626,17 @@ impl Gen {
                         v.push_str(last_ascii);
                     }
                     9..=12 => {
-                        v.push_str(&first_ascii[..1]);
+                        v.push_str(initial);
                         v.push('.');
                         v.push_str(last_ascii);
                     }
                     13..=14 => v.push_str(first_ascii),
                     15..=16 => {
-                        v.push_str(&first_ascii[..1]);
+                        v.push_str(initial);
                         v.push_str(last_ascii);
                     }
                     17 => v.push_str(last_ascii),
-                    _ => v.push_str(self.rng.pick(&["info", "office", "sales", "einkauf", "contact"])),
+                    _ => v.push_str(self.rng.pick(&["info", "office", "sales", "contact"])),
                 }
                 v.push('@');
                 v.push_str(&co.domain);
@@ -1643,7 +1648,7 @@ impl Gen {
             let v = match self.rng.below(10) {
                 0..=4 => format!("{first_ascii}.{last_ascii}@{domain}"),
                 5..=6 => format!("{first_ascii}{last_ascii}{}@{domain}", 50 + self.rng.below(50)),
-                7..=8 => format!("{}.{last_ascii}@{domain}", &first_ascii[..1]),
+                7..=8 => format!("{initial}.{last_ascii}@{domain}"),
                 _ => format!("contact{number}@{domain}"),
             };
             if company.is_some() || self.rng.chance(95) {
@@ -1867,8 +1872,7 @@ impl Gen {
                     1 => "Intro call".to_string(),
                     _ => format!("Call about {topic}"),
                 };
-                let outcomes: [u32; 3] = [CALL_OUTCOMES[0].1, CALL_OUTCOMES[1].1, CALL_OUTCOMES[2].1];
-                let (outcome, _) = CALL_OUTCOMES[self.rng.weighted(&outcomes)];
+                let outcome = CALL_OUTCOMES[self.rng.weighted(&CALL_OUTCOME_WEIGHTS)];
                 let minutes = if outcome == "reached" { self.rng.between(3, 45) } else { 1 };
                 (summary, outcome, Some(minutes as u32))
             }
