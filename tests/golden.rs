@@ -4,7 +4,7 @@
 
 use crm::domain::*;
 use crm::store::codec::{decode, encode, Versioned};
-use crm::store::journal::{JournalEntry, Op, Write};
+use crm::store::journal::{JournalEntry, Logged, Op, Write};
 use serde::{de::DeserializeOwned, Serialize};
 use std::collections::BTreeMap;
 
@@ -174,12 +174,16 @@ fn journal_entry_v1() {
         author: "anna".into(),
         op: Op::Apply,
         changes: vec![
-            Change::Edit {
+            Logged::Created { target: Ref::Task(TaskId(31)), label: "Call back".into() },
+            Logged::Changed(Change::Edit {
                 target: Ref::Contact(ContactId(12)),
                 edits: vec![Edit::JobTitle("CEO".into()), Edit::AddTag("vip".into())],
-            },
-            Change::MoveDeal { deal: DealId(7), stage: "won".into(), reason: "price".into() },
-            Change::CompleteTask { task: TaskId(30), next: Some(Due::Day(Day::ymd(2026, 12, 4).unwrap())) },
+            }),
+            Logged::Changed(Change::MoveDeal { deal: DealId(7), stage: "won".into(), reason: "price".into() }),
+            Logged::Changed(Change::CompleteTask {
+                task: TaskId(30),
+                next: Some(Due::Day(Day::ymd(2026, 12, 4).unwrap())),
+            }),
         ],
         writes: vec![Write {
             kind: EntityKind::Contact,
@@ -188,7 +192,7 @@ fn journal_entry_v1() {
             after: None,
         }],
     };
-    check(&e, "0105fd004577384403000004616e6e61000301010c0002010343454f0a03766970020703776f6e057072696365031e0100fce4941600010008000000000000000c0102010200");
+    check(&e, "0105fd004577384403000004616e6e61000400051f000943616c6c206261636b0101010c0002010343454f0a0376697001020703776f6e05707269636501031e0100fce4941600010008000000000000000c0102010200");
     let undo =
         JournalEntry { seq: 6, at: T, author: "anna".into(), op: Op::Undo { of: 5 }, changes: vec![], writes: vec![] };
     check(&undo, "0106fd004577384403000004616e6e6101050000");

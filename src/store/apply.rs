@@ -5,7 +5,7 @@
 use super::codec::{self, decode_record, encode_record};
 use super::engine::{prefix_range, Txn};
 use super::error::StoreError;
-use super::journal::{JournalEntry, Op, Write};
+use super::journal::{JournalEntry, Logged, Op, Write};
 use super::keys::{self, meta};
 use super::trees::Tree;
 use crate::domain::ids::PLACEHOLDER_BASE;
@@ -305,7 +305,7 @@ fn append_journal(
     author: &str,
     at: Timestamp,
     op: Op,
-    changes: Vec<Change>,
+    changes: Vec<Logged>,
     writes: Vec<Write>,
 ) -> Result<JournalEntry, StoreError> {
     let seq = bump_counter(txn, meta::NEXT_SEQ)?;
@@ -374,7 +374,7 @@ pub(crate) fn apply_in(
     };
     let mut resolved = Vec::with_capacity(changes.len());
     for c in changes {
-        resolved.push(apply_change(&mut b, c)?);
+        resolved.push(Logged::new(apply_change(&mut b, c)?));
     }
     let Batch { writes, created, .. } = b;
     let entry = append_journal(txn, author, at, Op::Apply, resolved, writes)?;
