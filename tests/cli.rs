@@ -297,3 +297,36 @@ fn overview_without_a_subcommand_says_what_to_do() {
     let out = db.ok(&[]);
     assert!(out.contains("Overdue (1)") && out.contains("Late thing"), "{out}");
 }
+
+#[test]
+fn owners_must_be_users_and_companies_can_be_shown_and_edited() {
+    let db = Db::new("redb");
+    let e = db.fails(&["contact", "add", "Ann", "--owner", "nobody"], 4);
+    assert!(e.contains("there is no user \"nobody\""), "{e}");
+    db.ok(&["user", "add", "kenji"]);
+    db.ok(&["contact", "add", "Ann", "--owner", "kenji", "--company", "Atlas"]);
+    db.ok(&[
+        "company",
+        "edit",
+        "atlas",
+        "--industry",
+        "retail",
+        "--tag",
+        "vip",
+        "--field",
+        "vat=DE1",
+        "--name",
+        "Atlas AG",
+    ]);
+    let card = db.json(&["company", "show", "co1"]);
+    assert_eq!(card["company"]["name"], "Atlas AG");
+    assert_eq!(card["company"]["industry"], "retail");
+    assert_eq!(card["company"]["fields"]["vat"], "DE1");
+    assert_eq!(card["contacts"][0]["name"], "Ann");
+    assert_eq!(card["contacts"][0]["owner"], "kenji");
+    db.ok(&["company", "edit", "co1", "--rm-tag", "vip", "--rm-field", "vat"]);
+    let card = db.json(&["company", "show", "co1"]);
+    assert_eq!(card["company"]["tags"], serde_json::json!([]));
+    let text = db.ok(&["company", "show", "co1"]);
+    assert!(text.contains("co1  Atlas AG") && text.contains("Contacts (1)"), "{text}");
+}

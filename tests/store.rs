@@ -319,6 +319,8 @@ fn history_lists_who_changed_a_record() {
     for engine in ENGINES {
         let dir = tempfile::tempdir().unwrap();
         let s = open(dir.path(), engine);
+        let user = |login: &str| Change::Create(Record::User(User { login: login.into(), ..User::default() }));
+        s.apply("anna", T0, &[user("anna"), user("kenji")]).unwrap();
         let r = s
             .apply(
                 "anna",

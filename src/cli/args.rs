@@ -42,15 +42,25 @@ pub struct Cli {
 pub enum Command {
     /// People at your customers
     #[command(subcommand)]
+    #[command(
+        after_help = "Examples:\n  crm contact add \"Anna Müller\" --company Atlas\n  crm contact list --tag vip"
+    )]
     Contact(ContactCmd),
     /// Customer organisations
     #[command(subcommand)]
+    #[command(after_help = "Examples:\n  crm company add \"Atlas GmbH\" --website atlas.de\n  crm company show atlas")]
     Company(CompanyCmd),
     /// Opportunities on the pipeline
     #[command(subcommand)]
+    #[command(
+        after_help = "Examples:\n  crm deal add \"Annual supply\" --contact anna --value 12000\n  crm deal move d7 negotiation"
+    )]
     Deal(DealCmd),
     /// Reminders and to-dos
     #[command(subcommand)]
+    #[command(
+        after_help = "Examples:\n  crm task add \"Send the quote\" --due \"fri 10:00\" --contact anna\n  crm task list --overdue"
+    )]
     Task(TaskCmd),
     /// Log a call, meeting, email or note with a contact
     #[command(
@@ -59,10 +69,15 @@ pub enum Command {
     Log(LogArgs),
     /// Logged calls, meetings, emails and notes
     #[command(subcommand)]
+    #[command(
+        after_help = "Examples:\n  crm activity list --contact anna\n  crm activity list --kind call --limit 20"
+    )]
     Activity(ActivityCmd),
     /// Undo your last change (repeatable; survives restarts)
+    #[command(after_help = "Examples:\n  crm undo\n  crm undo && crm undo   # two steps back")]
     Undo,
     /// Redo what you last undid
+    #[command(after_help = "Example:\n  crm redo")]
     Redo,
     /// Who changed what, when: of one record, or everything
     #[command(after_help = "Examples:\n  crm history\n  crm history c12")]
@@ -74,9 +89,11 @@ pub enum Command {
     },
     /// Deleted records
     #[command(subcommand)]
+    #[command(after_help = "Examples:\n  crm trash list\n  crm trash restore c12")]
     Trash(TrashCmd),
     /// People who use this database
     #[command(subcommand)]
+    #[command(after_help = "Examples:\n  crm user list\n  crm user add kenji --name \"Kenji Sato\" --role rep")]
     User(UserCmd),
     /// Fill the database with realistic demo data
     #[command(after_help = "Example:\n  crm demo --contacts 1000")]
@@ -87,17 +104,20 @@ pub enum Command {
         seed: u64,
     },
     /// Check the database: indexes, records and journal; --repair rebuilds indexes
+    #[command(after_help = "Examples:\n  crm doctor\n  crm doctor --repair")]
     Doctor {
         #[arg(long)]
         repair: bool,
     },
     /// Copy the database to the other storage engine and switch to it
+    #[command(after_help = "Examples:\n  crm migrate --to sled\n  crm --db /srv/crm/db migrate --to redb")]
     Migrate {
         /// redb or sled
         #[arg(long, value_name = "ENGINE")]
         to: String,
     },
     /// Measure the storage engines on generated data (see docs/performance.md)
+    #[command(after_help = "Examples:\n  crm bench --contacts 100000\n  crm bench --contacts 10000 --engines redb")]
     Bench(BenchArgs),
     /// Write-heavy workload for crash tests: applies changes one by one and prints
     /// "ack N" after each is durable
@@ -202,6 +222,7 @@ pub enum ContactCmd {
         limit: Option<usize>,
     },
     /// Show a contact's card: details, company, deals, tasks, activity timeline
+    #[command(after_help = "Examples:\n  crm contact show c12\n  crm contact show müller --format json")]
     Show { contact: String },
     /// Change a contact
     #[command(
@@ -217,6 +238,7 @@ pub enum ContactCmd {
         remove: RemoveFields,
     },
     /// Move a contact to the trash (`crm trash restore` or `crm undo` brings it back)
+    #[command(after_help = "Examples:\n  crm contact rm c12\n  crm undo   # brings it back")]
     Rm { contact: String },
 }
 
@@ -259,6 +281,7 @@ pub enum CompanyCmd {
         fields: CompanyFields,
     },
     /// List companies
+    #[command(after_help = "Examples:\n  crm company list --search atlas\n  crm company list --tag vip --format csv")]
     List {
         #[arg(long)]
         search: Option<String>,
@@ -268,8 +291,12 @@ pub enum CompanyCmd {
         limit: Option<usize>,
     },
     /// Show a company with its contacts and deals
+    #[command(after_help = "Examples:\n  crm company show co3\n  crm company show atlas")]
     Show { company: String },
     /// Change a company
+    #[command(
+        after_help = "Examples:\n  crm company edit co3 --industry retail --tag vip\n  crm company edit atlas --rm-tag prospect"
+    )]
     Edit {
         company: String,
         #[arg(long)]
@@ -282,6 +309,7 @@ pub enum CompanyCmd {
         rm_fields: Vec<String>,
     },
     /// Move a company to the trash
+    #[command(after_help = "Example:\n  crm company rm co3")]
     Rm { company: String },
 }
 
@@ -323,6 +351,9 @@ pub enum DealCmd {
         fields: DealFields,
     },
     /// List deals
+    #[command(
+        after_help = "Examples:\n  crm deal list --stage proposal\n  crm deal list --open --owner anna --format json"
+    )]
     List {
         #[arg(long)]
         stage: Option<String>,
@@ -339,8 +370,12 @@ pub enum DealCmd {
         limit: Option<usize>,
     },
     /// Show a deal: links, stage history, tasks, activities
+    #[command(after_help = "Example:\n  crm deal show d7")]
     Show { deal: String },
     /// Change a deal
+    #[command(
+        after_help = "Examples:\n  crm deal edit d7 --value \"15,000 EUR\" --close 2026-12-31\n  crm deal edit d7 --probability 60"
+    )]
     Edit {
         deal: String,
         #[arg(long)]
@@ -360,6 +395,7 @@ pub enum DealCmd {
         reason: String,
     },
     /// Move a deal to the trash
+    #[command(after_help = "Example:\n  crm deal rm d7")]
     Rm { deal: String },
 }
 
@@ -423,8 +459,12 @@ pub enum TaskCmd {
         limit: Option<usize>,
     },
     /// Show a task
+    #[command(after_help = "Example:\n  crm task show t30")]
     Show { task: String },
     /// Change a task
+    #[command(
+        after_help = "Examples:\n  crm task edit t30 --due \"mon 9:00\" --priority high\n  crm task edit t30 --repeat none"
+    )]
     Edit {
         task: String,
         #[arg(long)]
@@ -435,16 +475,19 @@ pub enum TaskCmd {
         fields: TaskFields,
     },
     /// Mark tasks done (a repeating task gets its next occurrence)
+    #[command(after_help = "Examples:\n  crm task done t30\n  crm task done t30 t31 t32")]
     Done {
         #[arg(required = true)]
         tasks: Vec<String>,
     },
     /// Open a done task again
+    #[command(after_help = "Example:\n  crm task reopen t30")]
     Reopen { task: String },
     /// Do not remind before a time
     #[command(after_help = "Examples:\n  crm task snooze t30 \"tomorrow 9:00\"\n  crm task snooze t30 +2h")]
     Snooze { task: String, until: String },
     /// Move a task to the trash
+    #[command(after_help = "Example:\n  crm task rm t30")]
     Rm { task: String },
 }
 
@@ -476,6 +519,9 @@ pub struct LogArgs {
 #[derive(Debug, Subcommand)]
 pub enum ActivityCmd {
     /// List activities, newest first
+    #[command(
+        after_help = "Examples:\n  crm activity list --contact c12\n  crm activity list --deal d7 --format json"
+    )]
     List {
         #[arg(long)]
         contact: Option<String>,
@@ -488,22 +534,27 @@ pub enum ActivityCmd {
         limit: usize,
     },
     /// Move an activity to the trash
+    #[command(after_help = "Example:\n  crm activity rm a40")]
     Rm { activity: String },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum TrashCmd {
     /// What is in the trash
+    #[command(after_help = "Example:\n  crm trash list")]
     List,
     /// Take a record out of the trash
+    #[command(after_help = "Example:\n  crm trash restore c12")]
     Restore { id: String },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum UserCmd {
     /// List users
+    #[command(after_help = "Example:\n  crm user list")]
     List,
     /// Add a user
+    #[command(after_help = "Example:\n  crm user add kenji --name \"Kenji Sato\" --role manager")]
     Add {
         login: String,
         #[arg(long)]

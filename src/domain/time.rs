@@ -28,7 +28,7 @@ impl Timestamp {
 
     /// Whole days from `self` to `later` (negative when `later` is earlier).
     pub fn days_until(self, later: Timestamp) -> i64 {
-        (later.0 - self.0).div_euclid(86_400_000)
+        later.0.saturating_sub(self.0).div_euclid(86_400_000)
     }
 
     /// The RFC 3339 form in UTC, e.g. `2026-11-27T09:00:00Z`.

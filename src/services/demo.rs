@@ -2134,44 +2134,4 @@ mod tests {
         assert_eq!(workday(friday + 1), friday);
         assert_eq!(to_day(friday), Day::ymd(2026, 11, 27));
     }
-    #[test]
-    #[ignore]
-    fn zz_measure() {
-        let n: usize = std::env::var("DEMO_N").ok().and_then(|v| v.parse().ok()).unwrap_or(20_000);
-        let batch: usize = std::env::var("DEMO_BATCH").ok().and_then(|v| v.parse().ok()).unwrap_or(BATCH_CONTACTS);
-        // pure generation
-        let t = std::time::Instant::now();
-        let mut g = Gen::new(&Pipeline::default(), NOW, 7);
-        g.owners = vec!["demo".into(), "marta".into(), "kenji".into()];
-        g.owner_weights = vec![1, 1, 1];
-        let mut recs = 0;
-        let mut left = n;
-        while left > 0 {
-            let b = left.min(batch);
-            g.batch(b);
-            recs += g.out.len();
-            g.out.clear();
-            left -= b;
-        }
-        eprintln!("generate only: {n} contacts, {recs} records in {:?}", t.elapsed());
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path(), None).unwrap();
-        let t = std::time::Instant::now();
-        let mut last = std::time::Instant::now();
-        let s = generate_in_batches(&store, "demo", NOW, n, 7, batch, &mut |d, _| {
-            if d % 20_000 == 0 {
-                eprintln!("{d} {:?}", last.elapsed());
-                last = std::time::Instant::now();
-            }
-        })
-        .unwrap();
-        eprintln!("{s:?} in {:?}", t.elapsed());
-        if std::env::var("DEMO_SHOW").is_ok() {
-            for kind in EntityKind::ALL {
-                for r in store.all_live(kind).unwrap().iter().take(4) {
-                    eprintln!("{}", serde_json::to_string(r).unwrap());
-                }
-            }
-        }
-    }
 }

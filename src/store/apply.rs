@@ -116,6 +116,21 @@ impl Batch<'_> {
     }
 
     fn check_links(&self, rec: &Record) -> Result<(), StoreError> {
+        // An owner other than the author must be a user: a typo would hide the record from its owner.
+        let owner = match rec {
+            Record::Contact(r) => Some(&r.owner),
+            Record::Company(r) => Some(&r.owner),
+            Record::Deal(r) => Some(&r.owner),
+            Record::Task(r) => Some(&r.assignee),
+            Record::Activity(r) => Some(&r.author),
+            Record::User(_) => None,
+        };
+        if let Some(o) = owner.filter(|o| o.as_str() != self.author) {
+            if self.load(&Ref::User(o.clone()))?.is_none() {
+                let field = if matches!(rec, Record::Task(_)) { "assignee" } else { "owner" };
+                return Err(StoreError::validation(field, format!("there is no user \"{o}\"; see `crm user list`")));
+            }
+        }
         for link in rec.links() {
             self.load_live(&link).map_err(|e| match e {
                 StoreError::NotFound(r) => StoreError::validation(r.kind().name(), format!("{r} does not exist")),
@@ -321,14 +336,8 @@ fn append_journal(
 }
 
 fn receipt(entry: &JournalEntry, created: Vec<Ref>) -> Receipt {
-    let mut touched: Vec<Ref> = Vec::new();
-    for w in &entry.writes {
-        if let Some(r) = w.reference() {
-            if !touched.contains(&r) {
-                touched.push(r);
-            }
-        }
-    }
+    // Writes are already one per record (the batch merges repeated writes of a record).
+    let touched: Vec<Ref> = entry.writes.iter().filter_map(Write::reference).collect();
     Receipt { seq: entry.seq, created, touched, summary: entry.summary() }
 }
 

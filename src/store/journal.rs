@@ -76,9 +76,9 @@ impl JournalEntry {
             Op::Redo { of } => format!("redid #{of}"),
             Op::Apply => {
                 let parts: Vec<String> =
-                    self.changes.iter().map(|c| format!("{}: {}", c.target(), c.describe())).collect();
-                if parts.len() > 3 {
-                    format!("{}; … ({} changes)", parts[..3].join("; "), parts.len())
+                    self.changes.iter().take(3).map(|c| format!("{}: {}", c.target(), c.describe())).collect();
+                if self.changes.len() > 3 {
+                    format!("{}; … ({} changes)", parts.join("; "), self.changes.len())
                 } else {
                     parts.join("; ")
                 }

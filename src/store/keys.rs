@@ -79,10 +79,9 @@ pub fn task_due_ms(t: &Task) -> i64 {
 /// The index entries a record should have. A record in the trash has only its trash entry.
 pub fn index_entries(r: &Record) -> Vec<(Tree, Vec<u8>)> {
     let mut out = Vec::new();
-    if let Some(at) = r.deleted() {
+    if r.deleted().is_some() {
         let mut k = vec![r.kind().tag()];
         k.extend_from_slice(&entity_key(&r.reference()));
-        let _ = at;
         out.push((Tree::Trash, k));
         return out;
     }

@@ -33,7 +33,7 @@ pub enum Tree {
     TaskByContact,
     /// deal ‖ task → ().
     TaskByDeal,
-    /// kind ‖ id → deleted-at: records in the trash.
+    /// kind ‖ id → (): records in the trash (the record holds when it was deleted).
     Trash,
     /// kind ‖ id ‖ seq → (): journal entries that touched a record.
     RecordHistory,
