@@ -175,15 +175,19 @@ fn journal_entry_v1() {
         op: Op::Apply,
         changes: vec![
             Logged::Created { target: Ref::Task(TaskId(31)), label: "Call back".into() },
-            Logged::Changed(Change::Edit {
+            Logged::Changed(Box::new(Change::Edit {
                 target: Ref::Contact(ContactId(12)),
                 edits: vec![Edit::JobTitle("CEO".into()), Edit::AddTag("vip".into())],
-            }),
-            Logged::Changed(Change::MoveDeal { deal: DealId(7), stage: "won".into(), reason: "price".into() }),
-            Logged::Changed(Change::CompleteTask {
+            })),
+            Logged::Changed(Box::new(Change::MoveDeal {
+                deal: DealId(7),
+                stage: "won".into(),
+                reason: "price".into(),
+            })),
+            Logged::Changed(Box::new(Change::CompleteTask {
                 task: TaskId(30),
                 next: Some(Due::Day(Day::ymd(2026, 12, 4).unwrap())),
-            }),
+            })),
         ],
         writes: vec![Write {
             kind: EntityKind::Contact,

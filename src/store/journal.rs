@@ -32,14 +32,14 @@ impl Write {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Logged {
     Created { target: Ref, label: String },
-    Changed(Change),
+    Changed(Box<Change>),
 }
 
 impl Logged {
     pub fn new(change: Change) -> Logged {
         match change {
             Change::Create(r) => Logged::Created { target: r.reference(), label: r.label().to_string() },
-            other => Logged::Changed(other),
+            other => Logged::Changed(Box::new(other)),
         }
     }
 
