@@ -4,6 +4,7 @@ use super::args::*;
 use super::cards;
 use super::output::Out;
 use crate::domain::*;
+use crate::services::input::*;
 use crate::services::query::*;
 use crate::services::{Crm, ServiceError};
 use anyhow::Result;
@@ -69,93 +70,30 @@ pub fn overview(crm: &Crm, out: &Out) -> Result<()> {
     Ok(())
 }
 
-fn split_kv(text: &str) -> Result<(String, String)> {
-    match text.split_once('=') {
-        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
-        _ => Err(ServiceError::Invalid(format!("\"{text}\" is not key=value")).into()),
+fn contact_input(name: Option<String>, f: ContactFields, r: RemoveFields) -> ContactInput {
+    ContactInput {
+        name,
+        title: f.title,
+        company: f.company,
+        emails: f.emails,
+        phones: f.phones,
+        tags: f.tags,
+        fields: f.fields,
+        address: f.address,
+        notes: f.notes,
+        owner: f.owner,
+        cadence: f.cadence,
+        remove_emails: r.rm_emails,
+        remove_phones: r.rm_phones,
+        remove_tags: r.rm_tags,
+        remove_fields: r.rm_fields,
     }
-}
-
-fn is_none(text: &str) -> bool {
-    matches!(text.trim().to_lowercase().as_str(), "none" | "-" | "")
-}
-
-/// A company by id or name; a new name creates the company in the same batch.
-fn company_link(crm: &Crm, text: &str, changes: &mut Vec<Change>) -> Result<CompanyId> {
-    match crm.resolve_company(text) {
-        Ok(id) => Ok(id),
-        Err(ServiceError::NotFound(_))
-            if !text.trim().starts_with("co") || !text.trim()[2..].chars().all(|c| c.is_ascii_digit()) =>
-        {
-            let id = CompanyId::placeholder(changes.len() as u64);
-            changes.push(Change::Create(Record::Company(Company {
-                id,
-                name: text.trim().to_string(),
-                ..Company::default()
-            })));
-            Ok(id)
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-fn contact_edits(crm: &Crm, f: ContactFields, changes: &mut Vec<Change>) -> Result<Vec<Edit>> {
-    let mut e = Vec::new();
-    if let Some(t) = f.title {
-        e.push(Edit::JobTitle(t));
-    }
-    if let Some(c) = f.company {
-        e.push(Edit::Company(if is_none(&c) { None } else { Some(company_link(crm, &c, changes)?) }));
-    }
-    e.extend(f.emails.iter().map(|x| Edit::AddEmail(Labeled::parse(x, "work"))));
-    e.extend(f.phones.iter().map(|x| Edit::AddPhone(Labeled::parse(x, "work"))));
-    e.extend(f.tags.into_iter().map(Edit::AddTag));
-    for kv in f.fields {
-        let (k, v) = split_kv(&kv)?;
-        e.push(Edit::SetField(k, v));
-    }
-    if let Some(a) = f.address {
-        e.push(Edit::Address(Address::parse(&a)));
-    }
-    if let Some(n) = f.notes {
-        e.push(Edit::Notes(n));
-    }
-    if let Some(o) = f.owner {
-        e.push(Edit::Owner(o));
-    }
-    if let Some(c) = f.cadence {
-        e.push(Edit::Cadence(if is_none(&c) {
-            None
-        } else {
-            Some(
-                c.trim()
-                    .trim_end_matches('d')
-                    .parse()
-                    .map_err(|_| ServiceError::Invalid(format!("cadence \"{c}\" is not a number of days")))?,
-            )
-        }));
-    }
-    Ok(e)
-}
-
-/// Builds a new record by applying edits to an empty one, so that add and edit share one path.
-fn with_edits(mut rec: Record, edits: &[Edit]) -> Result<Record> {
-    for e in edits {
-        e.apply_to(&mut rec).map_err(|m| ServiceError::Invalid(format!("{}: {m}", e.field())))?;
-    }
-    Ok(rec)
 }
 
 fn contact(crm: &Crm, cmd: ContactCmd, out: &Out) -> Result<()> {
     match cmd {
         ContactCmd::Add { name, fields } => {
-            let mut changes = Vec::new();
-            let edits = contact_edits(crm, fields, &mut changes)?;
-            let rec = with_edits(
-                Record::Contact(Contact { id: ContactId::placeholder(99), name, ..Contact::default() }),
-                &edits,
-            )?;
-            changes.push(Change::Create(rec));
+            let changes = crm.contact_changes(None, contact_input(Some(name), fields, RemoveFields::default()))?;
             out.receipt(&crm.apply(changes)?)
         }
         ContactCmd::List { search, tag, owner, company, sort, limit } => {
@@ -177,18 +115,7 @@ fn contact(crm: &Crm, cmd: ContactCmd, out: &Out) -> Result<()> {
         }
         ContactCmd::Edit { contact, name, fields, remove } => {
             let id = crm.resolve_contact(&contact)?;
-            let mut changes = Vec::new();
-            let mut edits = Vec::new();
-            if let Some(n) = name {
-                edits.push(Edit::Name(n));
-            }
-            edits.extend(contact_edits(crm, fields, &mut changes)?);
-            edits.extend(remove.rm_emails.into_iter().map(Edit::RemoveEmail));
-            edits.extend(remove.rm_phones.into_iter().map(Edit::RemovePhone));
-            edits.extend(remove.rm_tags.into_iter().map(Edit::RemoveTag));
-            edits.extend(remove.rm_fields.into_iter().map(Edit::RemoveField));
-            changes.push(Change::Edit { target: Ref::Contact(id), edits });
-            out.receipt(&crm.apply(changes)?)
+            out.receipt(&crm.apply(crm.contact_changes(Some(id), contact_input(name, fields, remove))?)?)
         }
         ContactCmd::Rm { contact } => {
             let id = crm.resolve_contact(&contact)?;
@@ -197,39 +124,25 @@ fn contact(crm: &Crm, cmd: ContactCmd, out: &Out) -> Result<()> {
     }
 }
 
-fn company_edits(f: CompanyFields) -> Result<Vec<Edit>> {
-    let mut e = Vec::new();
-    if let Some(w) = f.website {
-        e.push(Edit::Website(w));
+fn company_input(name: Option<String>, f: CompanyFields, remove_tags: Vec<String>, remove_fields: Vec<String>) -> CompanyInput {
+    CompanyInput {
+        name,
+        website: f.website,
+        industry: f.industry,
+        address: f.address,
+        tags: f.tags,
+        fields: f.fields,
+        notes: f.notes,
+        owner: f.owner,
+        remove_tags,
+        remove_fields,
     }
-    if let Some(i) = f.industry {
-        e.push(Edit::Industry(i));
-    }
-    if let Some(a) = f.address {
-        e.push(Edit::Address(Address::parse(&a)));
-    }
-    e.extend(f.tags.into_iter().map(Edit::AddTag));
-    for kv in f.fields {
-        let (k, v) = split_kv(&kv)?;
-        e.push(Edit::SetField(k, v));
-    }
-    if let Some(n) = f.notes {
-        e.push(Edit::Notes(n));
-    }
-    if let Some(o) = f.owner {
-        e.push(Edit::Owner(o));
-    }
-    Ok(e)
 }
 
 fn company(crm: &Crm, cmd: CompanyCmd, out: &Out) -> Result<()> {
     match cmd {
         CompanyCmd::Add { name, fields } => {
-            let rec = with_edits(
-                Record::Company(Company { id: CompanyId::placeholder(0), name, ..Company::default() }),
-                &company_edits(fields)?,
-            )?;
-            out.receipt(&crm.apply(vec![Change::Create(rec)])?)
+            out.receipt(&crm.apply(crm.company_changes(None, company_input(Some(name), fields, vec![], vec![]))?)?)
         }
         CompanyCmd::List { search, tag, limit } => {
             out.list(&crm.companies(search.as_deref(), tag.as_deref(), limit)?)
@@ -240,11 +153,7 @@ fn company(crm: &Crm, cmd: CompanyCmd, out: &Out) -> Result<()> {
         }
         CompanyCmd::Edit { company, name, fields, rm_tags, rm_fields } => {
             let id = crm.resolve_company(&company)?;
-            let mut edits: Vec<Edit> = name.into_iter().map(Edit::Name).collect();
-            edits.extend(company_edits(fields)?);
-            edits.extend(rm_tags.into_iter().map(Edit::RemoveTag));
-            edits.extend(rm_fields.into_iter().map(Edit::RemoveField));
-            out.receipt(&crm.apply(vec![Change::Edit { target: Ref::Company(id), edits }])?)
+            out.receipt(&crm.apply(crm.company_changes(Some(id), company_input(name, fields, rm_tags, rm_fields))?)?)
         }
         CompanyCmd::Rm { company } => {
             let id = crm.resolve_company(&company)?;
@@ -253,68 +162,24 @@ fn company(crm: &Crm, cmd: CompanyCmd, out: &Out) -> Result<()> {
     }
 }
 
-fn deal_edits(crm: &Crm, f: DealFields, changes: &mut Vec<Change>) -> Result<Vec<Edit>> {
-    let mut e = Vec::new();
-    if let Some(v) = f.value {
-        e.push(Edit::Value(crm.parse_money(&v)?));
+fn deal_input(title: Option<String>, stage: Option<String>, f: DealFields) -> DealInput {
+    DealInput {
+        title,
+        stage,
+        value: f.value,
+        company: f.company,
+        contact: f.contact,
+        close: f.close,
+        probability: f.probability,
+        owner: f.owner,
+        notes: f.notes,
     }
-    if let Some(c) = f.company {
-        e.push(Edit::Company(if is_none(&c) { None } else { Some(company_link(crm, &c, changes)?) }));
-    }
-    if let Some(c) = f.contact {
-        e.push(Edit::Contact(if is_none(&c) { None } else { Some(crm.resolve_contact(&c)?) }));
-    }
-    if let Some(c) = f.close {
-        e.push(Edit::Close(if is_none(&c) { None } else { Some(crm.parse_day(&c)?) }));
-    }
-    if let Some(p) = f.probability {
-        let t = p.trim().trim_end_matches('%');
-        e.push(Edit::Probability(if t == "default" || is_none(t) {
-            None
-        } else {
-            Some(
-                t.parse()
-                    .map_err(|_| ServiceError::Invalid(format!("probability \"{p}\" is not a percentage (0–100)")))?,
-            )
-        }));
-    }
-    if let Some(o) = f.owner {
-        e.push(Edit::Owner(o));
-    }
-    if let Some(n) = f.notes {
-        e.push(Edit::Notes(n));
-    }
-    Ok(e)
 }
 
 fn deal(crm: &Crm, cmd: DealCmd, out: &Out) -> Result<()> {
     match cmd {
         DealCmd::Add { title, stage, fields } => {
-            let pipeline = crm.store().pipeline();
-            let stage = match stage {
-                Some(s) => pipeline.find(&s).map_err(ServiceError::Invalid)?.key.clone(),
-                None => pipeline.first().map(|s| s.key.clone()).unwrap_or_default(),
-            };
-            let mut changes = Vec::new();
-            let mut edits = deal_edits(crm, fields, &mut changes)?;
-            // A deal with a contact but no company belongs to the contact's company.
-            let has_company = edits.iter().any(|e| matches!(e, Edit::Company(_)));
-            if let (false, Some(Edit::Contact(Some(c)))) =
-                (has_company, edits.iter().find(|e| matches!(e, Edit::Contact(_))))
-            {
-                if let Some(Record::Contact(ct)) = crm.store().get(&Ref::Contact(*c))? {
-                    edits.push(Edit::Company(ct.company));
-                }
-            }
-            let base = Deal {
-                id: DealId::placeholder(99),
-                title,
-                stage,
-                value: Money::new(0, crm.currency()),
-                ..Deal::default()
-            };
-            changes.push(Change::Create(with_edits(Record::Deal(base), &edits)?));
-            out.receipt(&crm.apply(changes)?)
+            out.receipt(&crm.apply(crm.deal_changes(None, deal_input(Some(title), stage, fields))?)?)
         }
         DealCmd::List { stage, owner, open, company, contact, limit } => {
             let company = match company {
@@ -333,11 +198,7 @@ fn deal(crm: &Crm, cmd: DealCmd, out: &Out) -> Result<()> {
         }
         DealCmd::Edit { deal, title, fields } => {
             let id = crm.resolve_deal(&deal)?;
-            let mut changes = Vec::new();
-            let mut edits: Vec<Edit> = title.into_iter().map(Edit::Name).collect();
-            edits.extend(deal_edits(crm, fields, &mut changes)?);
-            changes.push(Change::Edit { target: Ref::Deal(id), edits });
-            out.receipt(&crm.apply(changes)?)
+            out.receipt(&crm.apply(crm.deal_changes(Some(id), deal_input(title, None, fields))?)?)
         }
         DealCmd::Move { deal, stage, reason } => {
             let id = crm.resolve_deal(&deal)?;
@@ -350,41 +211,23 @@ fn deal(crm: &Crm, cmd: DealCmd, out: &Out) -> Result<()> {
     }
 }
 
-fn task_edits(crm: &Crm, f: TaskFields, due: Option<Due>) -> Result<Vec<Edit>> {
-    let mut e = Vec::new();
-    if let Some(c) = f.contact {
-        e.push(Edit::Contact(if is_none(&c) { None } else { Some(crm.resolve_contact(&c)?) }));
+fn task_input(title: Option<String>, due: Option<String>, f: TaskFields) -> TaskInput {
+    TaskInput {
+        title,
+        due,
+        contact: f.contact,
+        deal: f.deal,
+        priority: f.priority,
+        repeat: f.repeat,
+        assignee: f.assignee,
+        notes: f.notes,
     }
-    if let Some(d) = f.deal {
-        e.push(Edit::Deal(if is_none(&d) { None } else { Some(crm.resolve_deal(&d)?) }));
-    }
-    if let Some(p) = f.priority {
-        e.push(Edit::Priority(Priority::parse(&p).map_err(ServiceError::Invalid)?));
-    }
-    if let Some(r) = f.repeat {
-        let anchor = due.map(|d| crate::domain::agenda::due_day(d, &chrono::Local)).unwrap_or_else(|| crm.today());
-        e.push(Edit::Recurrence(Recurrence::parse(&r, anchor).map_err(ServiceError::Invalid)?));
-    }
-    if let Some(a) = f.assignee {
-        e.push(Edit::Owner(a));
-    }
-    if let Some(n) = f.notes {
-        e.push(Edit::Notes(n));
-    }
-    Ok(e)
 }
 
 fn task(crm: &Crm, cmd: TaskCmd, out: &Out) -> Result<()> {
     match cmd {
         TaskCmd::Add { title, due, fields } => {
-            let due = match due {
-                Some(d) => crm.parse_due(&d)?,
-                None => Due::Day(Day(crm.today())),
-            };
-            let edits = task_edits(crm, fields, Some(due))?;
-            let rec =
-                with_edits(Record::Task(Task { id: TaskId::placeholder(0), title, due, ..Task::default() }), &edits)?;
-            out.receipt(&crm.apply(vec![Change::Create(rec)])?)
+            out.receipt(&crm.apply(crm.task_changes(None, task_input(Some(title), due, fields))?)?)
         }
         TaskCmd::List { overdue, today, upcoming, done, all, mine, assignee, contact, limit } => {
             let scope = match (overdue, today, upcoming, done, all) {
@@ -411,14 +254,7 @@ fn task(crm: &Crm, cmd: TaskCmd, out: &Out) -> Result<()> {
         }
         TaskCmd::Edit { task, title, due, fields } => {
             let id = crm.resolve_task(&task)?;
-            let due = match due {
-                Some(d) => Some(crm.parse_due(&d)?),
-                None => None,
-            };
-            let mut edits: Vec<Edit> = title.into_iter().map(Edit::Name).collect();
-            edits.extend(due.map(Edit::Due));
-            edits.extend(task_edits(crm, fields, due)?);
-            out.receipt(&crm.apply(vec![Change::Edit { target: Ref::Task(id), edits }])?)
+            out.receipt(&crm.apply(crm.task_changes(Some(id), task_input(title, due, fields))?)?)
         }
         TaskCmd::Done { tasks } => {
             for t in tasks {
@@ -443,38 +279,17 @@ fn task(crm: &Crm, cmd: TaskCmd, out: &Out) -> Result<()> {
 }
 
 fn log(crm: &Crm, a: LogArgs, out: &Out) -> Result<()> {
-    let kind = ActivityKind::parse(&a.kind).map_err(ServiceError::Invalid)?;
-    let contact = crm.resolve_contact(&a.contact)?;
-    let company = match crm.store().get(&Ref::Contact(contact))? {
-        Some(Record::Contact(c)) => c.company,
-        _ => None,
-    };
-    let at = match a.at {
-        Some(t) => crm.parse_instant(&t)?,
-        None => crm.now(),
-    };
-    let deal = match a.deal {
-        Some(d) => Some(crm.resolve_deal(&d)?),
-        None => None,
-    };
-    let duration_min = match a.duration {
-        Some(d) => Some(crm.parse_minutes(&d)?),
-        None => None,
-    };
-    let act = Activity {
-        id: ActivityId::placeholder(0),
-        kind,
-        at,
-        contact: Some(contact),
-        company,
-        deal,
+    let input = ActivityInput {
+        kind: a.kind,
+        contact: a.contact,
         summary: a.summary,
-        body: a.body.unwrap_or_default(),
-        outcome: a.outcome.unwrap_or_default(),
-        duration_min,
-        ..Activity::default()
+        body: a.body,
+        at: a.at,
+        deal: a.deal,
+        outcome: a.outcome,
+        duration: a.duration,
     };
-    out.receipt(&crm.apply(vec![Change::Create(Record::Activity(act))])?)
+    out.receipt(&crm.apply(crm.activity_changes(input)?)?)
 }
 
 fn activity(crm: &Crm, cmd: ActivityCmd, out: &Out) -> Result<()> {

@@ -6,6 +6,7 @@ pub mod bench;
 pub mod config;
 pub mod demo;
 pub mod format;
+pub mod input;
 pub mod query;
 
 use crate::domain::dates::{self, DateOptions, When};

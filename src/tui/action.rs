@@ -1,0 +1,97 @@
+//! `Action`: the bindable vocabulary of the TUI. Each action has the name used in keymap files
+//! and a one-line description used by the help overlay, the hint line and the docs.
+
+macro_rules! actions {
+    ($($variant:ident => $name:literal, $desc:literal;)*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Action {
+            $($variant,)*
+        }
+
+        impl Action {
+            pub const ALL: &'static [Action] = &[$(Action::$variant,)*];
+
+            /// The name in keymap files (`next_tab`).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Action::$variant => $name,)*
+                }
+            }
+
+            /// One line for people.
+            pub fn description(self) -> &'static str {
+                match self {
+                    $(Action::$variant => $desc,)*
+                }
+            }
+
+            pub fn from_name(name: &str) -> Option<Action> {
+                match name {
+                    $($name => Some(Action::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+actions! {
+    Quit => "quit", "Quit crm";
+    Help => "help", "Show every key binding";
+    NextTab => "next_tab", "Go to the next pane";
+    PrevTab => "prev_tab", "Go to the previous pane";
+    ShowContacts => "show_contacts", "Go to the contacts pane";
+    ShowPipeline => "show_pipeline", "Go to the pipeline pane";
+    ShowReminders => "show_reminders", "Go to the reminders pane";
+    Undo => "undo", "Undo your last change";
+    Redo => "redo", "Redo what you last undid";
+    Up => "up", "Move up";
+    Down => "down", "Move down";
+    Left => "left", "Move left (previous column)";
+    Right => "right", "Move right (next column)";
+    PageUp => "page_up", "Move up a page";
+    PageDown => "page_down", "Move down a page";
+    Top => "top", "Go to the first item";
+    Bottom => "bottom", "Go to the last item";
+    Open => "open", "Open the selected item";
+    Back => "back", "Close, go back or cancel";
+    Filter => "filter", "Filter the list by typing";
+    Sort => "sort", "Change the sort order";
+    Add => "add", "Add a record here (contact, deal)";
+    Edit => "edit", "Edit the selected record";
+    Delete => "delete", "Move the selected record to the trash";
+    LogCall => "log_call", "Log a call with the contact";
+    LogMeeting => "log_meeting", "Log a meeting with the contact";
+    LogEmail => "log_email", "Log an email with the contact";
+    LogNote => "log_note", "Add a note to the contact";
+    AddTask => "add_task", "Add a follow-up task";
+    StageNext => "stage_next", "Move the deal to the next stage";
+    StagePrev => "stage_prev", "Move the deal to the previous stage";
+    MarkWon => "mark_won", "Mark the deal won (asks for a reason)";
+    MarkLost => "mark_lost", "Mark the deal lost (asks for a reason)";
+    Done => "done", "Mark the task done";
+    SnoozeHour => "snooze_hour", "Snooze the task for an hour";
+    SnoozeTomorrow => "snooze_tomorrow", "Snooze the task to tomorrow morning";
+    SnoozeMonday => "snooze_monday", "Snooze the task to next Monday morning";
+    SnoozePick => "snooze_pick", "Snooze the task to a time you type";
+    ToggleAllUsers => "toggle_all_users", "Show everyone's tasks or only yours";
+    NextField => "next_field", "Go to the next field";
+    PrevField => "prev_field", "Go to the previous field";
+    Submit => "submit", "Save";
+    Confirm => "confirm", "Yes, do it";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_round_trip() {
+        let mut seen = std::collections::HashSet::new();
+        for a in Action::ALL {
+            assert!(seen.insert(a.name()), "{} twice", a.name());
+            assert_eq!(Action::from_name(a.name()), Some(*a));
+            assert!(!a.description().is_empty());
+        }
+    }
+}
