@@ -119,6 +119,13 @@ pub enum Command {
     /// Measure the storage engines on generated data (see docs/performance.md)
     #[command(after_help = "Examples:\n  crm bench --contacts 100000\n  crm bench --contacts 10000 --engines redb")]
     Bench(BenchArgs),
+    /// Key bindings of the TUI and every action they can name
+    #[command(after_help = "Examples:\n  crm keys\n  crm keys --actions")]
+    Keys {
+        /// List every action with its description instead of the bindings
+        #[arg(long)]
+        actions: bool,
+    },
     /// Write-heavy workload for crash tests: applies changes one by one and prints
     /// "ack N" after each is durable
     #[command(hide = true)]

@@ -41,6 +41,7 @@ pub fn run(crm: &Crm, cmd: Command, out: &Out) -> Result<()> {
         Command::Demo { contacts, seed } => demo(crm, contacts, seed, out),
         Command::Doctor { repair } => doctor(crm, repair, out),
         Command::Stress { changes } => stress(crm, changes),
+        Command::Keys { .. } => Ok(()),
         Command::Migrate { .. } | Command::Bench(_) => Ok(()),
     }
 }
@@ -124,7 +125,12 @@ fn contact(crm: &Crm, cmd: ContactCmd, out: &Out) -> Result<()> {
     }
 }
 
-fn company_input(name: Option<String>, f: CompanyFields, remove_tags: Vec<String>, remove_fields: Vec<String>) -> CompanyInput {
+fn company_input(
+    name: Option<String>,
+    f: CompanyFields,
+    remove_tags: Vec<String>,
+    remove_fields: Vec<String>,
+) -> CompanyInput {
     CompanyInput {
         name,
         website: f.website,
@@ -404,4 +410,23 @@ fn stress(crm: &Crm, changes: u64) -> Result<()> {
         stdout.flush()?;
     }
     Ok(())
+}
+
+/// `crm keys`: the bindings of the keymap, or the actions they can name.
+pub fn keys(actions: bool, out: &Out) -> Result<()> {
+    use crate::tui::action::Action;
+    use crate::tui::keymap::{Keymap, Mode};
+    if actions {
+        let rows: Vec<Vec<String>> =
+            Action::ALL.iter().map(|a| vec![a.name().to_string(), a.description().to_string()]).collect();
+        return out.rows(&["action", "description"], &rows);
+    }
+    let km = Keymap::default_keymap();
+    let mut rows = Vec::new();
+    for mode in Mode::ALL {
+        for b in km.bindings(mode) {
+            rows.push(vec![mode.name().to_string(), b.key.to_string(), b.action.name().to_string(), b.desc.clone()]);
+        }
+    }
+    out.rows(&["mode", "key", "action", "description"], &rows)
 }

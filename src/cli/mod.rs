@@ -10,6 +10,7 @@ use crate::store::{EngineKind, StoreError};
 use args::Cli;
 use clap::Parser;
 use output::Out;
+use std::io::IsTerminal;
 
 /// Exit codes (also in `crm --help` and docs/cli.md).
 pub mod exit {
@@ -97,11 +98,16 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
     if let Some(args::Command::Bench(b)) = &cli.command {
         return commands::bench(b, &out);
     }
+    if let Some(args::Command::Keys { actions }) = &cli.command {
+        return commands::keys(*actions, &out);
+    }
     if let Some(args::Command::Migrate { to }) = &cli.command {
         return commands::migrate(&cli, to, &out);
     }
     let crm = open(&cli)?;
     match cli.command {
+        // The TUI needs a terminal; piped or scripted, `crm` prints the overview instead.
+        None if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() => crate::tui::run(crm),
         None => commands::overview(&crm, &out),
         Some(cmd) => commands::run(&crm, cmd, &out),
     }

@@ -107,6 +107,34 @@ impl Out {
         }
     }
 
+    /// Plain rows of text with headers (tables without a row type).
+    pub fn rows(&self, headers: &[&str], rows: &[Vec<String>]) -> anyhow::Result<()> {
+        match self.format {
+            Format::Json => {
+                let objs: Vec<serde_json::Map<String, serde_json::Value>> = rows
+                    .iter()
+                    .map(|r| {
+                        headers
+                            .iter()
+                            .zip(r)
+                            .map(|(h, v)| (h.to_string(), serde_json::Value::String(v.clone())))
+                            .collect()
+                    })
+                    .collect();
+                self.write(&(serde_json::to_string_pretty(&objs)? + "\n"))
+            }
+            Format::Csv => {
+                let mut w = csv::Writer::from_writer(Vec::new());
+                w.write_record(headers)?;
+                for r in rows {
+                    w.write_record(r)?;
+                }
+                self.write(&String::from_utf8(w.into_inner()?)?)
+            }
+            Format::Table => self.write(&table(headers, rows)),
+        }
+    }
+
     /// One record or report: `human` for tables, serde for JSON (CSV falls back to JSON).
     pub fn card<T: Serialize>(&self, value: &T, id: &str, human: impl FnOnce() -> String) -> anyhow::Result<()> {
         if self.quiet {

@@ -113,12 +113,17 @@ impl Crm {
     /// A company by id or name; a name no company has creates it within the same batch.
     fn company_link(&self, text: &str, changes: &mut Vec<Change>) -> Result<CompanyId> {
         let t = text.trim();
-        let looks_like_id = t.strip_prefix("co").is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()));
+        let looks_like_id =
+            t.strip_prefix("co").is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()));
         match self.resolve_company(t) {
             Ok(id) => Ok(id),
             Err(ServiceError::NotFound(_)) if !looks_like_id => {
                 let id = CompanyId::placeholder(changes.len() as u64);
-                changes.push(Change::Create(Record::Company(Company { id, name: t.to_string(), ..Company::default() })));
+                changes.push(Change::Create(Record::Company(Company {
+                    id,
+                    name: t.to_string(),
+                    ..Company::default()
+                })));
                 Ok(id)
             }
             Err(e) => Err(e),
@@ -138,8 +143,12 @@ impl Crm {
         if let Some(c) = input.company {
             e.push(Edit::Company(if is_none(&c) { None } else { Some(self.company_link(&c, &mut changes)?) }));
         }
-        e.extend(input.emails.iter().filter(|x| !x.trim().is_empty()).map(|x| Edit::AddEmail(Labeled::parse(x, "work"))));
-        e.extend(input.phones.iter().filter(|x| !x.trim().is_empty()).map(|x| Edit::AddPhone(Labeled::parse(x, "work"))));
+        e.extend(
+            input.emails.iter().filter(|x| !x.trim().is_empty()).map(|x| Edit::AddEmail(Labeled::parse(x, "work"))),
+        );
+        e.extend(
+            input.phones.iter().filter(|x| !x.trim().is_empty()).map(|x| Edit::AddPhone(Labeled::parse(x, "work"))),
+        );
         e.extend(input.tags.into_iter().filter(|t| !t.trim().is_empty()).map(Edit::AddTag));
         for kv in input.fields {
             let (k, v) = split_kv(&kv)?;
@@ -159,7 +168,10 @@ impl Crm {
                 None
             } else {
                 Some(c.trim().trim_end_matches('d').trim().parse().map_err(|_| {
-                    ServiceError::Store(crate::store::StoreError::validation("cadence", format!("\"{c}\" is not a number of days")))
+                    ServiceError::Store(crate::store::StoreError::validation(
+                        "cadence",
+                        format!("\"{c}\" is not a number of days"),
+                    ))
                 })?)
             }));
         }
@@ -208,7 +220,11 @@ impl Crm {
         Ok(vec![match target {
             Some(id) => Change::Edit { target: Ref::Company(id), edits: e },
             None => {
-                let base = Company { id: CompanyId::placeholder(0), name: input.name.unwrap_or_default(), ..Company::default() };
+                let base = Company {
+                    id: CompanyId::placeholder(0),
+                    name: input.name.unwrap_or_default(),
+                    ..Company::default()
+                };
                 Change::Create(with_edits(Record::Company(base), &e)?)
             }
         }])
@@ -230,14 +246,22 @@ impl Crm {
             e.push(Edit::Contact(if is_none(&c) { None } else { Some(self.resolve_contact(&c)?) }));
         }
         if let Some(c) = input.close {
-            e.push(Edit::Close(if is_none(&c) { None } else { Some(self.parse_day(&c).map_err(|m| field_error("close", m))?) }));
+            e.push(Edit::Close(if is_none(&c) {
+                None
+            } else {
+                Some(self.parse_day(&c).map_err(|m| field_error("close", m))?)
+            }));
         }
         if let Some(p) = input.probability {
             let t = p.trim().trim_end_matches('%');
             e.push(Edit::Probability(if t == "default" || is_none(t) {
                 None
             } else {
-                Some(t.parse().map_err(|_| field_error("probability", invalid(format!("\"{p}\" is not a percentage (0–100)"))))?)
+                Some(
+                    t.parse().map_err(|_| {
+                        field_error("probability", invalid(format!("\"{p}\" is not a percentage (0–100)")))
+                    })?,
+                )
             }));
         }
         if let Some(o) = non_empty(input.owner) {
@@ -256,13 +280,21 @@ impl Crm {
                 };
                 // A deal with a contact but no company belongs to the contact's company.
                 let has_company = e.iter().any(|x| matches!(x, Edit::Company(_)));
-                if let (false, Some(Edit::Contact(Some(c)))) = (has_company, e.iter().find(|x| matches!(x, Edit::Contact(_)))) {
+                if let (false, Some(Edit::Contact(Some(c)))) =
+                    (has_company, e.iter().find(|x| matches!(x, Edit::Contact(_))))
+                {
                     if let Some(Record::Contact(ct)) = self.store().get(&Ref::Contact(*c))? {
                         e.push(Edit::Company(ct.company));
                     }
                 }
                 let title = input.title.unwrap_or_default();
-                let base = Deal { id: DealId::placeholder(99), title, stage, value: Money::new(0, self.currency()), ..Deal::default() };
+                let base = Deal {
+                    id: DealId::placeholder(99),
+                    title,
+                    stage,
+                    value: Money::new(0, self.currency()),
+                    ..Deal::default()
+                };
                 changes.push(Change::Create(with_edits(Record::Deal(base), &e)?));
             }
         }
@@ -304,7 +336,8 @@ impl Crm {
             Some(id) => Change::Edit { target: Ref::Task(id), edits: e },
             None => {
                 let due = due.unwrap_or(Due::Day(Day(self.today())));
-                let base = Task { id: TaskId::placeholder(0), title: input.title.unwrap_or_default(), due, ..Task::default() };
+                let base =
+                    Task { id: TaskId::placeholder(0), title: input.title.unwrap_or_default(), due, ..Task::default() };
                 Change::Create(with_edits(Record::Task(base), &e)?)
             }
         }])

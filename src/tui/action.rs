@@ -25,6 +25,11 @@ macro_rules! actions {
                 }
             }
 
+            /// A short label for the hint line: the name in words (`snooze hour`).
+            pub fn label(self) -> String {
+                self.name().replace('_', " ")
+            }
+
             pub fn from_name(name: &str) -> Option<Action> {
                 match name {
                     $($name => Some(Action::$variant),)*

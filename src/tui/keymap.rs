@@ -273,7 +273,10 @@ impl Keymap {
         for (mode_name, bindings) in raw {
             let Some(mode) = Mode::from_name(mode_name.get_ref()) else {
                 let names: Vec<&str> = Mode::ALL.iter().map(|m| m.name()).collect();
-                diags.push(diag(mode_name.span().start, format!("unknown section \"{}\"; sections are {}", mode_name.get_ref(), names.join(", "))));
+                diags.push(diag(
+                    mode_name.span().start,
+                    format!("unknown section \"{}\"; sections are {}", mode_name.get_ref(), names.join(", ")),
+                ));
                 continue;
             };
             for b in bindings {
@@ -285,7 +288,10 @@ impl Keymap {
                     }
                 };
                 let Some(action) = Action::from_name(b.action.get_ref()) else {
-                    diags.push(diag(b.action.span().start, format!("unknown action \"{}\"; `crm keys` lists them", b.action.get_ref())));
+                    diags.push(diag(
+                        b.action.span().start,
+                        format!("unknown action \"{}\"; `crm keys` lists them", b.action.get_ref()),
+                    ));
                     continue;
                 };
                 if let Some(prev) = km.lookup.get(&(mode, key)) {
@@ -344,7 +350,11 @@ mod tests {
         assert_eq!(km.action(&[Mode::Global], Key::parse("q").unwrap()), Some(Action::Quit));
         // Every action is reachable somewhere.
         for a in Action::ALL {
-            assert!(Mode::ALL.iter().any(|m| km.bindings(*m).iter().any(|b| b.action == *a)), "{} is not bound", a.name());
+            assert!(
+                Mode::ALL.iter().any(|m| km.bindings(*m).iter().any(|b| b.action == *a)),
+                "{} is not bound",
+                a.name()
+            );
         }
     }
 
@@ -357,9 +367,9 @@ mod tests {
         let (km, d) = Keymap::parse(text, "k.toml");
         let msgs: Vec<String> = d.iter().map(|x| x.to_string()).collect();
         assert_eq!(msgs.len(), 4, "{msgs:?}");
-        assert!(msgs[0].starts_with("k.toml:3:13: unknown key \"hyper-q\""), "{msgs:?}");
-        assert!(msgs[1].starts_with("k.toml:4:30: unknown action \"explode\""), "{msgs:?}");
-        assert!(msgs[2].starts_with("k.toml:5:13: q is bound twice in [global]"), "{msgs:?}");
+        assert!(msgs[0].starts_with("k.toml:3:12: unknown key \"hyper-q\""), "{msgs:?}");
+        assert!(msgs[1].starts_with("k.toml:4:26: unknown action \"explode\""), "{msgs:?}");
+        assert!(msgs[2].starts_with("k.toml:5:12: q is bound twice in [global]"), "{msgs:?}");
         assert!(msgs[3].contains("unknown section \"nowhere\""), "{msgs:?}");
         assert_eq!(km.action(&[Mode::Global], Key::parse("q").unwrap()), Some(Action::Quit));
     }

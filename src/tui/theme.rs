@@ -126,7 +126,7 @@ impl Theme {
                 return (theme, diags);
             }
         };
-        let mut colour = |value: &toml::Spanned<String>, diags: &mut Vec<Diagnostic>| -> Option<Color> {
+        let colour = |value: &toml::Spanned<String>, diags: &mut Vec<Diagnostic>| -> Option<Color> {
             let name = value.get_ref();
             let resolved = raw.palette.get(name).map(|p| p.get_ref().as_str()).unwrap_or(name);
             match parse_color(resolved) {
@@ -149,7 +149,12 @@ impl Theme {
             if let Some(bg) = rs.bg.as_ref().and_then(|v| colour(v, &mut diags)) {
                 style = style.bg(bg);
             }
-            for (on, m) in [(rs.bold, Modifier::BOLD), (rs.italic, Modifier::ITALIC), (rs.underline, Modifier::UNDERLINED), (rs.reversed, Modifier::REVERSED)] {
+            for (on, m) in [
+                (rs.bold, Modifier::BOLD),
+                (rs.italic, Modifier::ITALIC),
+                (rs.underline, Modifier::UNDERLINED),
+                (rs.reversed, Modifier::REVERSED),
+            ] {
                 if on {
                     style = style.add_modifier(m);
                 }

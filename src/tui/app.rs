@@ -1,0 +1,478 @@
+//! The application state and `update`: messages (keys, loaded data, write results) in,
+//! effects out. Nothing here touches the terminal or the store; the runtime performs effects.
+
+use super::action::Action;
+use super::form::{Field, Form, FormKind};
+use super::keymap::{Key, Keymap, Mode};
+use super::panes::{contacts::ContactsPane, pipeline::PipelinePane, reminders::RemindersPane};
+use super::theme::Theme;
+use crate::domain::*;
+use crate::services::query::{ContactCard, ContactRow, DealCard, TaskRow};
+use crate::store::Receipt;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Contacts,
+    Pipeline,
+    Reminders,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 3] = [Tab::Contacts, Tab::Pipeline, Tab::Reminders];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Contacts => "Contacts",
+            Tab::Pipeline => "Pipeline",
+            Tab::Reminders => "Reminders",
+        }
+    }
+}
+
+/// What the runtime should read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    Contacts,
+    ContactCard(ContactId),
+    Pipeline,
+    DealCard(DealId),
+    Tasks,
+}
+
+/// What the runtime should write.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Write {
+    Changes(Vec<Change>),
+    /// A submitted form with its field values.
+    Form(FormKind, Vec<(&'static str, String)>),
+    Complete(TaskId),
+    /// Snooze to a time given in words ("in 1h", "tomorrow morning").
+    Snooze(TaskId, String),
+    Undo,
+    Redo,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Load(Request),
+    Write(Write),
+    Quit,
+}
+
+/// Data the runtime loaded.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Data {
+    Contacts(Vec<ContactRow>),
+    ContactCard(Box<ContactCard>),
+    Pipeline(super::panes::pipeline::PipelineData),
+    DealCard(Box<DealCard>),
+    Tasks(Vec<TaskRow>),
+}
+
+/// A write that failed: the message, and the field it concerns when there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteError {
+    pub field: Option<String>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    Key(KeyEvent),
+    Loaded(Data),
+    Failed(String),
+    Written(Result<Receipt, WriteError>),
+    /// Time passes: re-evaluate what is due.
+    Tick,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Modal {
+    Help {
+        scroll: u16,
+    },
+    /// The overdue reminder shown at startup.
+    Overdue {
+        selected: usize,
+        dismissed: bool,
+    },
+    Confirm {
+        question: String,
+        then: Write,
+    },
+    Form(Form),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageKind {
+    Info,
+    Error,
+}
+
+pub struct App {
+    pub tab: Tab,
+    pub user: String,
+    pub db_path: String,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub contacts: ContactsPane,
+    pub pipeline: PipelinePane,
+    pub reminders: RemindersPane,
+    pub modal: Option<Modal>,
+    pub message: Option<(String, MessageKind)>,
+    /// Problems with the user's keymap or theme files, shown once.
+    pub diagnostics: Vec<String>,
+    /// The startup overdue modal has been decided (shown or not needed).
+    pub startup_checked: bool,
+    pub quit: bool,
+    /// The current time, set by the runtime (pinned in tests).
+    pub now: Timestamp,
+}
+
+impl App {
+    pub fn new(user: String, db_path: String, keymap: Keymap, theme: Theme) -> App {
+        App {
+            tab: Tab::Contacts,
+            user,
+            db_path,
+            keymap,
+            theme,
+            contacts: ContactsPane::default(),
+            pipeline: PipelinePane::default(),
+            reminders: RemindersPane::default(),
+            modal: None,
+            message: None,
+            diagnostics: Vec::new(),
+            startup_checked: false,
+            quit: false,
+            now: Timestamp(0),
+        }
+    }
+
+    /// What to load first: everything the three panes and the status line show.
+    pub fn startup(&mut self) -> Vec<Effect> {
+        vec![Effect::Load(Request::Contacts), Effect::Load(Request::Tasks), Effect::Load(Request::Pipeline)]
+    }
+
+    /// The keymap modes that apply now, most specific first.
+    pub fn modes(&self) -> Vec<Mode> {
+        match &self.modal {
+            Some(Modal::Help { .. }) => return vec![Mode::Help, Mode::Global],
+            Some(Modal::Overdue { .. }) => return vec![Mode::Overdue],
+            Some(Modal::Confirm { .. }) => return vec![Mode::Confirm],
+            Some(Modal::Form(_)) => return vec![Mode::Form],
+            None => {}
+        }
+        match self.tab {
+            Tab::Contacts if self.contacts.card.is_some() => vec![Mode::Card, Mode::List, Mode::Global],
+            Tab::Contacts => vec![Mode::Contacts, Mode::List, Mode::Global],
+            Tab::Pipeline if self.pipeline.card.is_some() => vec![Mode::Deal, Mode::List, Mode::Global],
+            Tab::Pipeline => vec![Mode::Pipeline, Mode::List, Mode::Global],
+            Tab::Reminders => vec![Mode::Reminders, Mode::List, Mode::Global],
+        }
+    }
+
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.message = Some((text.into(), MessageKind::Info));
+    }
+
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.message = Some((text.into(), MessageKind::Error));
+    }
+
+    /// The current user's overdue tasks, most overdue first.
+    pub fn my_overdue(&self) -> Vec<&TaskRow> {
+        self.reminders
+            .rows
+            .iter()
+            .filter(|t| t.assignee == self.user && t.state == agenda::TaskState::Overdue)
+            .collect()
+    }
+
+    pub fn counts(&self) -> (usize, usize) {
+        let mine = self.reminders.rows.iter().filter(|t| t.assignee == self.user);
+        let (mut overdue, mut today) = (0, 0);
+        for t in mine {
+            match t.state {
+                agenda::TaskState::Overdue => overdue += 1,
+                agenda::TaskState::Today => today += 1,
+                _ => {}
+            }
+        }
+        (overdue, today)
+    }
+
+    /// Loads for what is on screen after a write.
+    fn reload(&self) -> Vec<Effect> {
+        let mut out =
+            vec![Effect::Load(Request::Tasks), Effect::Load(Request::Contacts), Effect::Load(Request::Pipeline)];
+        if let Some(card) = &self.contacts.card {
+            out.push(Effect::Load(Request::ContactCard(card.contact.id)));
+        }
+        if let Some(card) = &self.pipeline.card {
+            out.push(Effect::Load(Request::DealCard(card.deal.id)));
+        }
+        out
+    }
+
+    pub fn open_form(&mut self, form: Form) {
+        self.modal = Some(Modal::Form(form));
+    }
+}
+
+/// The form that logs an activity of `kind` with a contact.
+pub fn log_form(contact: ContactId, name: &str, kind: ActivityKind) -> Form {
+    let mut fields = vec![
+        Field::new("summary", "Summary", "", "what it was about"),
+        Field::new("body", "Details", "", "optional"),
+        Field::new("time", "When", "now", "now, \"today 9:30\", \"yesterday 15:00\""),
+    ];
+    if kind == ActivityKind::Call {
+        fields.push(Field::new("outcome", "Outcome", "reached", "reached, voicemail, no answer"));
+        fields.push(Field::new("duration", "Duration", "", "15m, 1h"));
+    }
+    Form::new(FormKind::LogActivity { contact, kind }, format!("Log {kind} with {name}"), fields)
+}
+
+pub fn task_form(kind: FormKind, title: String, values: [&str; 3]) -> Form {
+    Form::new(
+        kind,
+        title,
+        vec![
+            Field::new("title", "Title", values[0], "what to do"),
+            Field::new("due", "Due", values[1], "\"fri 10:00\", \"+3d\", \"tomorrow morning\""),
+            Field::new("priority", "Priority", values[2], "low, normal, high, urgent"),
+        ],
+    )
+}
+
+pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) => on_key(app, key),
+        Msg::Loaded(data) => on_loaded(app, data),
+        Msg::Failed(e) => {
+            app.error(e);
+            vec![]
+        }
+        Msg::Written(result) => on_written(app, result),
+        Msg::Tick => vec![Effect::Load(Request::Tasks)],
+    }
+}
+
+fn on_loaded(app: &mut App, data: Data) -> Vec<Effect> {
+    match data {
+        Data::Contacts(rows) => app.contacts.set_rows(rows),
+        Data::ContactCard(card) => app.contacts.set_card(*card),
+        Data::Pipeline(p) => app.pipeline.set_data(p),
+        Data::DealCard(card) => app.pipeline.set_card(*card),
+        Data::Tasks(rows) => {
+            app.reminders.set_rows(rows);
+            if !app.startup_checked {
+                app.startup_checked = true;
+                if !app.my_overdue().is_empty() && app.modal.is_none() {
+                    app.modal = Some(Modal::Overdue { selected: 0, dismissed: false });
+                }
+            }
+            if let Some(Modal::Overdue { selected, .. }) = &mut app.modal {
+                let n = app
+                    .reminders
+                    .rows
+                    .iter()
+                    .filter(|t| t.assignee == app.user && t.state == agenda::TaskState::Overdue)
+                    .count();
+                if n == 0 {
+                    app.modal = None;
+                } else if *selected >= n {
+                    *selected = n - 1;
+                }
+            }
+        }
+    }
+    vec![]
+}
+
+fn on_written(app: &mut App, result: Result<Receipt, WriteError>) -> Vec<Effect> {
+    match result {
+        Ok(r) => {
+            if matches!(app.modal, Some(Modal::Form(_))) {
+                app.modal = None;
+            }
+            app.info(r.summary.clone());
+            // A contact moved to the trash leaves its card.
+            if let Some(card) = &app.contacts.card {
+                if r.summary.contains("moved to the trash") && r.touched.contains(&Ref::Contact(card.contact.id)) {
+                    app.contacts.card = None;
+                }
+            }
+            if let Some(card) = &app.pipeline.card {
+                if r.summary.contains("moved to the trash") && r.touched.contains(&Ref::Deal(card.deal.id)) {
+                    app.pipeline.card = None;
+                }
+            }
+            app.reload()
+        }
+        Err(e) => {
+            match &mut app.modal {
+                Some(Modal::Form(form)) => form.show_error(e.field.as_deref(), e.message),
+                _ => app.error(e.message),
+            }
+            vec![]
+        }
+    }
+}
+
+fn on_key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
+    let key = Key::from_event(&event);
+    // ctrl-c always quits, whatever is open.
+    if key == Key::new(KeyCode::Char('c'), KeyModifiers::CONTROL) {
+        app.quit = true;
+        return vec![Effect::Quit];
+    }
+    let modes = app.modes();
+    let action = app.keymap.action(&modes, key);
+    if let Some(Modal::Form(_)) = app.modal {
+        return form_key(app, action, key);
+    }
+    if app.modal.is_none() && app.tab == Tab::Contacts && app.contacts.filtering {
+        if let Some(effects) = app.contacts.filter_key(key, action) {
+            return effects;
+        }
+    }
+    match action {
+        Some(a) => on_action(app, a),
+        None => vec![],
+    }
+}
+
+fn form_key(app: &mut App, action: Option<Action>, key: Key) -> Vec<Effect> {
+    let Some(Modal::Form(form)) = &mut app.modal else { return vec![] };
+    if form.pending {
+        return vec![];
+    }
+    match action {
+        Some(Action::NextField) => form.next(),
+        Some(Action::PrevField) => form.prev(),
+        Some(Action::Back) => {
+            app.modal = None;
+            app.info("Cancelled; nothing was saved.");
+        }
+        Some(Action::Submit) => {
+            form.pending = true;
+            let values = form.fields.iter().map(|f| (f.name, f.value.trim().to_string())).collect();
+            return vec![Effect::Write(Write::Form(form.kind.clone(), values))];
+        }
+        _ => {
+            let Some(field) = form.focused() else { return vec![] };
+            let ctrl = key.mods.contains(KeyModifiers::CONTROL);
+            match key.code {
+                KeyCode::Char('w') if ctrl => field.delete_word(),
+                KeyCode::Char('a') if ctrl => field.home(),
+                KeyCode::Char('e') if ctrl => field.end(),
+                KeyCode::Char('u') if ctrl => {
+                    field.value.clear();
+                    field.cursor = 0;
+                }
+                KeyCode::Char(c) if !ctrl && !key.mods.contains(KeyModifiers::ALT) => {
+                    field.insert(c);
+                    field.error = None;
+                }
+                KeyCode::Backspace => field.backspace(),
+                KeyCode::Delete => field.delete(),
+                KeyCode::Left => field.left(),
+                KeyCode::Right => field.right(),
+                KeyCode::Home => field.home(),
+                KeyCode::End => field.end(),
+                _ => {}
+            }
+        }
+    }
+    vec![]
+}
+
+fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
+    // Modals first.
+    match &mut app.modal {
+        Some(Modal::Help { scroll }) => {
+            match action {
+                Action::Back | Action::Help => app.modal = None,
+                Action::Up => *scroll = scroll.saturating_sub(1),
+                Action::Down => *scroll = scroll.saturating_add(1),
+                Action::PageUp => *scroll = scroll.saturating_sub(10),
+                Action::PageDown => *scroll = scroll.saturating_add(10),
+                Action::Quit => {
+                    app.quit = true;
+                    return vec![Effect::Quit];
+                }
+                _ => {}
+            }
+            return vec![];
+        }
+        Some(Modal::Confirm { then, .. }) => {
+            let then = then.clone();
+            app.modal = None;
+            return match action {
+                Action::Confirm => vec![Effect::Write(then)],
+                _ => {
+                    app.info("Cancelled.");
+                    vec![]
+                }
+            };
+        }
+        Some(Modal::Overdue { .. }) => return super::panes::reminders::overdue_action(app, action),
+        Some(Modal::Form(_)) => return vec![],
+        None => {}
+    }
+    match action {
+        Action::Quit => {
+            app.quit = true;
+            vec![Effect::Quit]
+        }
+        Action::Help => {
+            app.modal = Some(Modal::Help { scroll: 0 });
+            vec![]
+        }
+        Action::NextTab | Action::PrevTab => {
+            let i = Tab::ALL.iter().position(|t| *t == app.tab).unwrap_or(0);
+            let n = Tab::ALL.len();
+            app.tab = Tab::ALL[if action == Action::NextTab { (i + 1) % n } else { (i + n - 1) % n }];
+            vec![]
+        }
+        Action::ShowContacts => {
+            app.tab = Tab::Contacts;
+            vec![]
+        }
+        Action::ShowPipeline => {
+            app.tab = Tab::Pipeline;
+            vec![]
+        }
+        Action::ShowReminders => {
+            app.tab = Tab::Reminders;
+            vec![]
+        }
+        Action::Undo => vec![Effect::Write(Write::Undo)],
+        Action::Redo => vec![Effect::Write(Write::Redo)],
+        other => match app.tab {
+            Tab::Contacts => super::panes::contacts::action(app, other),
+            Tab::Pipeline => super::panes::pipeline::action(app, other),
+            Tab::Reminders => super::panes::reminders::action(app, other),
+        },
+    }
+}
+
+/// Moves a selection index within `len` items.
+pub fn step(selected: usize, len: usize, action: Action, page: usize) -> usize {
+    if len == 0 {
+        return 0;
+    }
+    let last = len - 1;
+    match action {
+        Action::Up => selected.saturating_sub(1),
+        Action::Down => (selected + 1).min(last),
+        Action::PageUp => selected.saturating_sub(page),
+        Action::PageDown => (selected + page).min(last),
+        Action::Top => 0,
+        Action::Bottom => last,
+        _ => selected.min(last),
+    }
+}

@@ -1,0 +1,263 @@
+//! The contacts pane: a sortable, filterable list and a contact's card.
+
+use crate::domain::ActivityKind;
+use crate::services::fold;
+use crate::services::query::{ContactCard, ContactRow, ContactSort};
+use crate::tui::action::Action;
+use crate::tui::app::{log_form, step, task_form, App, Effect, Modal, Request, Write};
+use crate::tui::form::{Field, Form, FormKind};
+use crate::tui::keymap::Key;
+use ratatui::crossterm::event::KeyCode;
+
+#[derive(Debug, Default)]
+pub struct ContactsPane {
+    /// Every contact, sorted; None until loaded.
+    pub rows: Option<Vec<ContactRow>>,
+    /// Indexes into `rows` that pass the filter.
+    pub visible: Vec<usize>,
+    pub selected: usize,
+    pub filter: String,
+    /// Typing goes to the filter.
+    pub filtering: bool,
+    pub sort: ContactSort,
+    pub card: Option<ContactCard>,
+    pub card_scroll: u16,
+}
+
+const PAGE: usize = 10;
+
+impl ContactsPane {
+    pub fn set_rows(&mut self, rows: Vec<ContactRow>) {
+        let keep = self.selected_row().map(|r| r.id);
+        self.rows = Some(rows);
+        self.resort();
+        if let Some(id) = keep {
+            self.select_id(id);
+        }
+    }
+
+    pub fn set_card(&mut self, card: ContactCard) {
+        if self.card.as_ref().is_none_or(|c| c.contact.id != card.contact.id) {
+            self.card_scroll = 0;
+        }
+        self.card = Some(card);
+    }
+
+    fn select_id(&mut self, id: crate::domain::ContactId) {
+        if let Some(rows) = &self.rows {
+            if let Some(pos) = self.visible.iter().position(|&i| rows[i].id == id) {
+                self.selected = pos;
+            }
+        }
+    }
+
+    fn resort(&mut self) {
+        if let Some(rows) = &mut self.rows {
+            match self.sort {
+                ContactSort::Name => rows.sort_by_cached_key(|r| (fold(&r.name), r.id)),
+                ContactSort::Company => {
+                    rows.sort_by_cached_key(|r| (r.company.is_empty(), fold(&r.company), fold(&r.name)))
+                }
+                ContactSort::Last => rows.sort_by_key(|r| (r.last_contact, r.id)),
+                ContactSort::Owner => rows.sort_by_cached_key(|r| (r.owner.clone(), fold(&r.name))),
+            }
+        }
+        self.refilter();
+    }
+
+    fn refilter(&mut self) {
+        let needle = fold(self.filter.trim());
+        self.visible = match &self.rows {
+            None => Vec::new(),
+            Some(rows) if needle.is_empty() => (0..rows.len()).collect(),
+            Some(rows) => rows
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| {
+                    fold(&format!("{} {} {} {} {}", r.name, r.company, r.email, r.phone, r.tags.join(" ")))
+                        .contains(&needle)
+                })
+                .map(|(i, _)| i)
+                .collect(),
+        };
+        self.selected = self.selected.min(self.visible.len().saturating_sub(1));
+    }
+
+    pub fn selected_row(&self) -> Option<&ContactRow> {
+        let rows = self.rows.as_ref()?;
+        self.visible.get(self.selected).map(|&i| &rows[i])
+    }
+
+    /// Keys while the filter line has focus; None lets the key through as an action.
+    pub fn filter_key(&mut self, key: Key, action: Option<Action>) -> Option<Vec<Effect>> {
+        match key.code {
+            KeyCode::Esc => {
+                self.filtering = false;
+                self.filter.clear();
+                self.refilter();
+            }
+            KeyCode::Enter => self.filtering = false,
+            KeyCode::Backspace => {
+                self.filter.pop();
+                self.refilter();
+            }
+            KeyCode::Char(c) if key.mods.is_empty() || key.mods == ratatui::crossterm::event::KeyModifiers::SHIFT => {
+                self.filter.push(c);
+                self.selected = 0;
+                self.refilter();
+            }
+            _ => {
+                return matches!(action, Some(Action::Up | Action::Down | Action::PageUp | Action::PageDown)).then(
+                    || {
+                        self.selected = step(self.selected, self.visible.len(), action.unwrap_or(Action::Up), PAGE);
+                        vec![]
+                    },
+                )
+            }
+        }
+        Some(vec![])
+    }
+}
+
+fn sort_name(s: ContactSort) -> &'static str {
+    match s {
+        ContactSort::Name => "name",
+        ContactSort::Company => "company",
+        ContactSort::Last => "last contact (longest ago first)",
+        ContactSort::Owner => "owner",
+    }
+}
+
+/// The contact an action is about: the open card, or the selected row.
+fn current(app: &App) -> Option<(crate::domain::ContactId, String)> {
+    match &app.contacts.card {
+        Some(c) => Some((c.contact.id, c.contact.name.clone())),
+        None => app.contacts.selected_row().map(|r| (r.id, r.name.clone())),
+    }
+}
+
+pub fn contact_form(kind: FormKind, title: &str, v: [&str; 6]) -> Form {
+    Form::new(
+        kind,
+        title,
+        vec![
+            Field::new("name", "Name", v[0], "first and last name"),
+            Field::new("company", "Company", v[1], "a company name or id; a new name creates it"),
+            Field::new("title", "Job title", v[2], ""),
+            Field::new("email", "Email", v[3], "work:anna@acme.com"),
+            Field::new("phone", "Phone", v[4], "mobile:+49 170 1234567"),
+            Field::new("tags", "Tags", v[5], "comma separated"),
+        ],
+    )
+}
+
+pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
+    let pane = &mut app.contacts;
+    if pane.card.is_some() {
+        match action {
+            Action::Back => {
+                pane.card = None;
+                return vec![];
+            }
+            Action::Up => pane.card_scroll = pane.card_scroll.saturating_sub(1),
+            Action::Down => pane.card_scroll = pane.card_scroll.saturating_add(1),
+            Action::PageUp => pane.card_scroll = pane.card_scroll.saturating_sub(10),
+            Action::PageDown => pane.card_scroll = pane.card_scroll.saturating_add(10),
+            Action::Top => pane.card_scroll = 0,
+            _ => {}
+        }
+    } else {
+        let n = pane.visible.len();
+        match action {
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
+                pane.selected = step(pane.selected, n, action, PAGE);
+                return vec![];
+            }
+            Action::Back if !pane.filter.is_empty() => {
+                pane.filter.clear();
+                pane.refilter();
+                return vec![];
+            }
+            Action::Filter => {
+                pane.filtering = true;
+                return vec![];
+            }
+            Action::Sort => {
+                pane.sort = match pane.sort {
+                    ContactSort::Name => ContactSort::Company,
+                    ContactSort::Company => ContactSort::Last,
+                    ContactSort::Last => ContactSort::Owner,
+                    ContactSort::Owner => ContactSort::Name,
+                };
+                pane.resort();
+                pane.selected = 0;
+                let text = format!("Sorted by {}", sort_name(pane.sort));
+                app.info(text);
+                return vec![];
+            }
+            Action::Open => {
+                return match pane.selected_row() {
+                    Some(r) => vec![Effect::Load(Request::ContactCard(r.id))],
+                    None => vec![],
+                };
+            }
+            Action::Add => {
+                app.open_form(contact_form(FormKind::AddContact, "Add a contact", ["", "", "", "", "", ""]));
+                return vec![];
+            }
+            _ => {}
+        }
+    }
+    let Some((id, name)) = current(app) else { return vec![] };
+    let kind = match action {
+        Action::LogCall => Some(ActivityKind::Call),
+        Action::LogMeeting => Some(ActivityKind::Meeting),
+        Action::LogEmail => Some(ActivityKind::Email),
+        Action::LogNote => Some(ActivityKind::Note),
+        _ => None,
+    };
+    if let Some(kind) = kind {
+        app.open_form(log_form(id, &name, kind));
+        return vec![];
+    }
+    match action {
+        Action::AddTask => {
+            let title = format!("Follow up with {name}");
+            app.open_form(task_form(
+                FormKind::AddTask { contact: Some(id), deal: None },
+                format!("Follow-up for {name}"),
+                [&title, "tomorrow morning", "normal"],
+            ));
+        }
+        Action::Edit => {
+            let (company, title, email, phone, tags) = match &app.contacts.card {
+                Some(c) => (
+                    c.company.as_ref().map(|co| co.name.clone()).unwrap_or_default(),
+                    c.contact.title.clone(),
+                    c.contact.emails.first().map(|e| e.value.clone()).unwrap_or_default(),
+                    c.contact.phones.first().map(|p| p.value.clone()).unwrap_or_default(),
+                    c.contact.tags.join(", "),
+                ),
+                None => match app.contacts.selected_row() {
+                    Some(r) => {
+                        (r.company.clone(), r.title.clone(), r.email.clone(), r.phone.clone(), r.tags.join(", "))
+                    }
+                    None => return vec![],
+                },
+            };
+            app.open_form(contact_form(
+                FormKind::EditContact(id),
+                &format!("Edit {name}"),
+                [&name, &company, &title, &email, &phone, &tags],
+            ));
+        }
+        Action::Delete => {
+            app.modal = Some(Modal::Confirm {
+                question: format!("Move {name} ({id}) to the trash? (undo brings it back)"),
+                then: Write::Changes(vec![crate::domain::Change::Trash { target: crate::domain::Ref::Contact(id) }]),
+            });
+        }
+        _ => {}
+    }
+    vec![]
+}

@@ -1,0 +1,201 @@
+//! The pipeline pane: a kanban board with one column per stage, and a deal's card.
+
+use crate::domain::{Change, DealId, Stage, StageKind};
+use crate::services::query::{DealCard, DealRow};
+use crate::tui::action::Action;
+use crate::tui::app::{step, task_form, App, Effect, Modal, Request, Write};
+use crate::tui::form::{Field, Form, FormKind};
+use std::collections::HashSet;
+
+/// Everything the board shows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PipelineData {
+    pub stages: Vec<Stage>,
+    /// Every live deal, in stage order then by value.
+    pub deals: Vec<DealRow>,
+    /// Deals with an overdue open task.
+    pub overdue: HashSet<DealId>,
+}
+
+#[derive(Debug, Default)]
+pub struct PipelinePane {
+    pub data: Option<PipelineData>,
+    /// Selected column (stage index) and the selected deal in each column.
+    pub column: usize,
+    pub rows: Vec<usize>,
+    pub card: Option<DealCard>,
+    pub card_scroll: u16,
+}
+
+impl PipelinePane {
+    pub fn set_data(&mut self, data: PipelineData) {
+        let keep = self.selected_deal().map(|d| d.id);
+        self.rows.resize(data.stages.len(), 0);
+        self.column = self.column.min(data.stages.len().saturating_sub(1));
+        self.data = Some(data);
+        // Follow a moved deal to its new column.
+        if let Some(id) = keep {
+            for (c, _) in self.data.as_ref().map(|d| d.stages.clone()).unwrap_or_default().iter().enumerate() {
+                if let Some(pos) = self.column_deals(c).iter().position(|d| d.id == id) {
+                    self.column = c;
+                    self.rows[c] = pos;
+                }
+            }
+        }
+        for c in 0..self.rows.len() {
+            let n = self.column_deals(c).len();
+            self.rows[c] = self.rows[c].min(n.saturating_sub(1));
+        }
+    }
+
+    pub fn set_card(&mut self, card: DealCard) {
+        if self.card.as_ref().is_none_or(|c| c.deal.id != card.deal.id) {
+            self.card_scroll = 0;
+        }
+        self.card = Some(card);
+    }
+
+    /// The deals of column `c`.
+    pub fn column_deals(&self, c: usize) -> Vec<&DealRow> {
+        let Some(data) = &self.data else { return vec![] };
+        let Some(stage) = data.stages.get(c) else { return vec![] };
+        data.deals.iter().filter(|d| d.stage == stage.key).collect()
+    }
+
+    pub fn selected_deal(&self) -> Option<&DealRow> {
+        let row = *self.rows.get(self.column)?;
+        self.column_deals(self.column).get(row).copied()
+    }
+}
+
+pub fn deal_form(kind: FormKind, title: &str, v: [&str; 6]) -> Form {
+    Form::new(
+        kind,
+        title,
+        vec![
+            Field::new("title", "Title", v[0], "what is being sold"),
+            Field::new("value", "Value", v[1], "12000, \"12,500 EUR\", €12.5k"),
+            Field::new("stage", "Stage", v[2], "Lead, Qualified, Proposal, Negotiation, Won, Lost"),
+            Field::new("contact", "Contact", v[3], "a contact's name or id"),
+            Field::new("company", "Company", v[4], "a company's name or id (default: the contact's)"),
+            Field::new("close", "Expected close", v[5], "\"+30d\", \"2026-12-31\", \"eom\""),
+        ],
+    )
+}
+
+fn reason_form(deal: &DealRow, stage: &Stage) -> Form {
+    let title = match stage.kind {
+        StageKind::Won => format!("Won: {} — why?", deal.title),
+        _ => format!("Lost: {} — why?", deal.title),
+    };
+    Form::new(
+        FormKind::Reason { deal: deal.id, stage: stage.key.clone() },
+        title,
+        vec![Field::new("reason", "Reason", "", "price, timing, competitor, …")],
+    )
+}
+
+pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
+    let pane = &mut app.pipeline;
+    let columns = pane.data.as_ref().map(|d| d.stages.len()).unwrap_or(0);
+    if pane.card.is_some() {
+        match action {
+            Action::Back => {
+                pane.card = None;
+                return vec![];
+            }
+            Action::Up => pane.card_scroll = pane.card_scroll.saturating_sub(1),
+            Action::Down => pane.card_scroll = pane.card_scroll.saturating_add(1),
+            Action::PageUp => pane.card_scroll = pane.card_scroll.saturating_sub(10),
+            Action::PageDown => pane.card_scroll = pane.card_scroll.saturating_add(10),
+            _ => {}
+        }
+    } else {
+        match action {
+            Action::Left => {
+                pane.column = pane.column.saturating_sub(1);
+                return vec![];
+            }
+            Action::Right => {
+                pane.column = (pane.column + 1).min(columns.saturating_sub(1));
+                return vec![];
+            }
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
+                let n = pane.column_deals(pane.column).len();
+                if let Some(r) = pane.rows.get_mut(pane.column) {
+                    *r = step(*r, n, action, 5);
+                }
+                return vec![];
+            }
+            Action::Open => {
+                return pane.selected_deal().map(|d| vec![Effect::Load(Request::DealCard(d.id))]).unwrap_or_default();
+            }
+            Action::Add => {
+                app.open_form(deal_form(FormKind::AddDeal, "Add a deal", ["", "", "Lead", "", "", ""]));
+                return vec![];
+            }
+            _ => {}
+        }
+    }
+    // The deal an action is about: the open card, or the selected one.
+    let deal = match &app.pipeline.card {
+        Some(c) => Some(c.deal.clone()),
+        None => app.pipeline.selected_deal().cloned(),
+    };
+    let Some(deal) = deal else { return vec![] };
+    let stages = app.pipeline.data.as_ref().map(|d| d.stages.clone()).unwrap_or_default();
+    let pos = stages.iter().position(|s| s.key == deal.stage);
+    let target = match action {
+        Action::StageNext => pos.and_then(|p| stages.get(p + 1)),
+        Action::StagePrev => pos.and_then(|p| p.checked_sub(1)).and_then(|p| stages.get(p)),
+        Action::MarkWon => stages.iter().find(|s| s.kind == StageKind::Won),
+        Action::MarkLost => stages.iter().find(|s| s.kind == StageKind::Lost),
+        _ => None,
+    };
+    if let Some(stage) = target {
+        if stage.key == deal.stage {
+            app.info(format!("{} is already in {}", deal.title, stage.name));
+            return vec![];
+        }
+        // Won and lost ask why.
+        if stage.kind != StageKind::Open {
+            app.open_form(reason_form(&deal, stage));
+            return vec![];
+        }
+        return vec![Effect::Write(Write::Changes(vec![Change::MoveDeal {
+            deal: deal.id,
+            stage: stage.key.clone(),
+            reason: String::new(),
+        }]))];
+    }
+    match action {
+        Action::StageNext | Action::StagePrev => app.info(format!("{} is at the end of the pipeline", deal.title)),
+        Action::Edit => {
+            let value = deal.value.plain() + " " + deal.value.currency.code();
+            let close = deal.close.map(|c| c.to_string()).unwrap_or_default();
+            let contact = deal.contact_id.map(|c| c.to_string()).unwrap_or_default();
+            let company = deal.company_id.map(|c| c.to_string()).unwrap_or_default();
+            app.open_form(deal_form(
+                FormKind::EditDeal(deal.id),
+                &format!("Edit {}", deal.title),
+                [&deal.title, &value, &deal.stage_name, &contact, &company, &close],
+            ));
+        }
+        Action::AddTask => {
+            let title = format!("Follow up: {}", deal.title);
+            app.open_form(task_form(
+                FormKind::AddTask { contact: deal.contact_id, deal: Some(deal.id) },
+                format!("Task for {}", deal.title),
+                [&title, "tomorrow morning", "normal"],
+            ));
+        }
+        Action::Delete => {
+            app.modal = Some(Modal::Confirm {
+                question: format!("Move deal \"{}\" ({}) to the trash? (undo brings it back)", deal.title, deal.id),
+                then: Write::Changes(vec![Change::Trash { target: crate::domain::Ref::Deal(deal.id) }]),
+            });
+        }
+        _ => {}
+    }
+    vec![]
+}

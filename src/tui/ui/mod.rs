@@ -1,0 +1,143 @@
+//! Drawing: a pure function of `&App`. One pane per file; the frame (tabs, status line, hint
+//! line) and the modals are here.
+
+mod contacts;
+mod form;
+mod help;
+mod overdue;
+mod pipeline;
+mod reminders;
+
+use super::app::{App, MessageKind, Modal, Tab};
+use super::keymap::Mode;
+use super::theme::Role;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+pub fn draw(f: &mut Frame, app: &App) {
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(f, app, area);
+        return;
+    }
+    let [tabs, main, status, hints] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1), Constraint::Length(1)])
+            .areas(area);
+    draw_tabs(f, app, tabs);
+    match app.tab {
+        Tab::Contacts => contacts::draw(f, app, main),
+        Tab::Pipeline => pipeline::draw(f, app, main),
+        Tab::Reminders => reminders::draw(f, app, main),
+    }
+    draw_status(f, app, status);
+    draw_hints(f, app, hints);
+    match &app.modal {
+        Some(Modal::Help { scroll }) => help::draw(f, app, area, *scroll),
+        Some(Modal::Overdue { selected, .. }) => overdue::draw(f, app, area, *selected),
+        Some(Modal::Confirm { question, .. }) => confirm(f, app, area, question),
+        Some(Modal::Form(form)) => form::draw(f, app, area, form),
+        None => {}
+    }
+}
+
+fn too_small(f: &mut Frame, app: &App, area: Rect) {
+    let text = vec![
+        Line::styled("crm needs a larger terminal", app.theme.style(Role::Title)),
+        Line::styled(
+            format!("It is {}×{}; crm needs at least {MIN_WIDTH}×{MIN_HEIGHT}.", area.width, area.height),
+            app.theme.style(Role::Text),
+        ),
+        Line::styled("Make the window larger, or press q to quit.", app.theme.style(Role::Dim)),
+    ];
+    f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+}
+
+fn draw_tabs(f: &mut Frame, app: &App, area: Rect) {
+    let mut spans = vec![Span::styled(" crm ", app.theme.style(Role::Title))];
+    for (i, t) in Tab::ALL.iter().enumerate() {
+        let style = if *t == app.tab { app.theme.style(Role::TabActive) } else { app.theme.style(Role::TabInactive) };
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(format!(" {} {} ", i + 1, t.title()), style));
+    }
+    f.render_widget(Line::from(spans), area);
+}
+
+fn draw_status(f: &mut Frame, app: &App, area: Rect) {
+    let (overdue, today) = app.counts();
+    let base = app.theme.style(Role::Status);
+    let mut spans =
+        vec![Span::styled(format!(" {} ", app.user), base), Span::styled(format!("· {} ", app.db_path), base)];
+    let warn = if overdue > 0 { app.theme.style(Role::StatusWarn) } else { base };
+    spans.push(Span::styled(format!("· {overdue} overdue "), warn));
+    spans.push(Span::styled(format!("· {today} today "), base));
+    if let Some((text, kind)) = &app.message {
+        let style = match kind {
+            MessageKind::Info => base,
+            MessageKind::Error => app.theme.style(Role::StatusWarn),
+        };
+        spans.push(Span::styled(format!("· {text}"), style));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)).style(base), area);
+}
+
+/// The hint line: the bindings of the most specific active mode, then help and quit.
+fn draw_hints(f: &mut Frame, app: &App, area: Rect) {
+    let modes = app.modes();
+    let mut spans = Vec::new();
+    let mut seen = Vec::new();
+    let first = modes.first().copied().unwrap_or(Mode::Global);
+    for b in app.keymap.bindings(first) {
+        if seen.contains(&b.action) {
+            continue;
+        }
+        seen.push(b.action);
+        spans.push(Span::styled(b.key.to_string(), app.theme.style(Role::HintKey)));
+        spans.push(Span::styled(format!(" {}  ", b.action.label()), app.theme.style(Role::HintDesc)));
+    }
+    for a in [super::action::Action::Help, super::action::Action::Quit] {
+        if let Some(k) = app.keymap.key_for(&modes, a) {
+            spans.push(Span::styled(k.to_string(), app.theme.style(Role::HintKey)));
+            spans.push(Span::styled(format!(" {}  ", a.label()), app.theme.style(Role::HintDesc)));
+        }
+    }
+    f.render_widget(Line::from(spans), area);
+}
+
+/// A centred rectangle of at most `w`×`h`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let [v] = Layout::vertical([Constraint::Length(h.min(area.height))]).flex(Flex::Center).areas(area);
+    let [r] = Layout::horizontal([Constraint::Length(w.min(area.width))]).flex(Flex::Center).areas(v);
+    r
+}
+
+pub fn modal_block<'a>(app: &App, title: &'a str) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.style(Role::BorderFocus))
+        .title(Span::styled(format!(" {title} "), app.theme.style(Role::Title)))
+}
+
+fn confirm(f: &mut Frame, app: &App, area: Rect, question: &str) {
+    let r = centered(area, 64, 7);
+    f.render_widget(Clear, r);
+    let yes =
+        app.keymap.key_for(&[Mode::Confirm], super::action::Action::Confirm).map(|k| k.to_string()).unwrap_or_default();
+    let no =
+        app.keymap.key_for(&[Mode::Confirm], super::action::Action::Back).map(|k| k.to_string()).unwrap_or_default();
+    let text = vec![
+        Line::styled(question.to_string(), app.theme.style(Role::Text)),
+        Line::raw(""),
+        Line::from(vec![
+            Span::styled(yes, app.theme.style(Role::HintKey)),
+            Span::styled(" yes   ", app.theme.style(Role::HintDesc)),
+            Span::styled(no, app.theme.style(Role::HintKey)),
+            Span::styled(" no", app.theme.style(Role::HintDesc)),
+        ]),
+    ];
+    f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }).block(modal_block(app, "Are you sure?")), r);
+}

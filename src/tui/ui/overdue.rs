@@ -1,0 +1,53 @@
+//! The overdue reminder shown at startup: how many, the most overdue first, and what to do.
+
+use super::{centered, modal_block};
+use crate::services::format;
+use crate::tui::action::Action;
+use crate::tui::app::App;
+use crate::tui::keymap::Mode;
+use crate::tui::theme::Role;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+use ratatui::Frame;
+
+pub fn draw(f: &mut Frame, app: &App, area: Rect, selected: usize) {
+    let t = &app.theme;
+    let overdue = app.my_overdue();
+    let shown = overdue.len().min(area.height.saturating_sub(10) as usize).max(1);
+    let r = centered(area, 76, shown as u16 + 7);
+    f.render_widget(Clear, r);
+    let mut lines = vec![Line::styled(
+        format!("You have {} overdue task{}.", overdue.len(), if overdue.len() == 1 { "" } else { "s" }),
+        t.style(Role::Overdue),
+    )];
+    lines.push(Line::raw(""));
+    let offset = selected.saturating_sub(shown - 1);
+    for (i, task) in overdue.iter().enumerate().skip(offset).take(shown) {
+        let style = if i == selected { t.style(Role::ListSelected) } else { t.style(Role::Text) };
+        let link = if task.contact.is_empty() { task.deal.clone() } else { task.contact.clone() };
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {:<17}", format::due(task.due)), t.style(Role::Overdue)),
+            Span::styled(
+                format!("{}{}", task.title, if link.is_empty() { String::new() } else { format!(" · {link}") }),
+                style,
+            ),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    let mut keys = Vec::new();
+    for (a, label) in [
+        (Action::Done, "done"),
+        (Action::SnoozeHour, "snooze 1h"),
+        (Action::SnoozeTomorrow, "tomorrow"),
+        (Action::Open, "open"),
+        (Action::Back, "dismiss"),
+    ] {
+        if let Some(k) = app.keymap.key_for(&[Mode::Overdue], a) {
+            keys.push(Span::styled(k.to_string(), t.style(Role::HintKey)));
+            keys.push(Span::styled(format!(" {label}  "), t.style(Role::HintDesc)));
+        }
+    }
+    lines.push(Line::from(keys));
+    f.render_widget(Paragraph::new(lines).block(modal_block(app, "Overdue")), r);
+}

@@ -1,0 +1,158 @@
+//! The pipeline pane: one column per stage (scrolling sideways when they do not fit), or a
+//! deal's card.
+
+use crate::domain::{Money, StageKind};
+use crate::services::format;
+use crate::services::query::DealRow;
+use crate::tui::app::App;
+use crate::tui::theme::Role;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+use std::collections::BTreeMap;
+
+const MIN_COLUMN: u16 = 26;
+
+/// Totals per currency, never summed across currencies.
+fn totals(deals: &[&DealRow], weighted: bool) -> String {
+    let mut by: BTreeMap<String, Money> = BTreeMap::new();
+    for d in deals {
+        let v = if weighted { d.weighted } else { d.value };
+        by.entry(v.currency.code().to_string()).or_insert(Money::new(0, v.currency)).minor += v.minor;
+    }
+    if by.is_empty() {
+        return "0".into();
+    }
+    by.values().map(|m| m.to_string()).collect::<Vec<_>>().join(" + ")
+}
+
+pub fn draw(f: &mut Frame, app: &App, area: Rect) {
+    if let Some(card) = &app.pipeline.card {
+        draw_card(f, app, area, card);
+        return;
+    }
+    let pane = &app.pipeline;
+    let t = &app.theme;
+    let Some(data) = &pane.data else {
+        f.render_widget(Paragraph::new("Loading the pipeline…").style(t.style(Role::Dim)), area);
+        return;
+    };
+    let n = data.stages.len().max(1);
+    let fit = ((area.width / MIN_COLUMN) as usize).clamp(1, n);
+    // Scroll so that the selected column is visible.
+    let first = pane.column.saturating_sub(fit - 1).min(n - fit);
+    let cols = Layout::horizontal(vec![Constraint::Ratio(1, fit as u32); fit]).split(area);
+    for (slot, c) in (first..first + fit).enumerate() {
+        let stage = &data.stages[c];
+        let deals = pane.column_deals(c);
+        let selected_col = c == pane.column;
+        let title = format!(" {} {} ", stage.name, deals.len());
+        let head = format!(" {} · w {}", totals(&deals, false), totals(&deals, true));
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(t.style(if selected_col { Role::BorderFocus } else { Role::Border }))
+            .title(Span::styled(title, t.style(Role::Title)))
+            .title_bottom(Line::styled(head, t.style(Role::Value)));
+        let inner = block.inner(cols[slot]);
+        f.render_widget(block, cols[slot]);
+        let per_card = 3u16;
+        let visible = (inner.height / per_card).max(1) as usize;
+        let sel = pane.rows.get(c).copied().unwrap_or(0);
+        let offset = sel.saturating_sub(visible - 1);
+        let mut lines: Vec<Line> = Vec::new();
+        for (i, d) in deals.iter().enumerate().skip(offset).take(visible) {
+            let is_sel = selected_col && i == sel;
+            let base = if is_sel { t.style(Role::ListSelected) } else { t.style(Role::Text) };
+            let stale = stage.kind == StageKind::Open && stage.stale_days.is_some_and(|s| d.days_in_stage > s as i64);
+            let mut marks = Vec::new();
+            if data.overdue.contains(&d.id) {
+                marks.push(Span::styled(" ! task", t.style(Role::Overdue)));
+            }
+            if stale {
+                marks.push(Span::styled(" stale", t.style(Role::Stale)));
+            }
+            lines.push(Line::styled(format!("{} {}", d.id, d.title), base));
+            let mut second = vec![Span::styled(
+                format!("  {}", if d.company.is_empty() { "—" } else { &d.company }),
+                t.style(Role::Dim),
+            )];
+            second.extend(marks);
+            lines.push(Line::from(second));
+            let value_role = match stage.kind {
+                StageKind::Won => Role::Won,
+                StageKind::Lost => Role::Lost,
+                StageKind::Open => Role::Value,
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {}", d.value), t.style(value_role)),
+                Span::styled(format!(" · {}d in stage", d.days_in_stage), t.style(Role::Dim)),
+            ]));
+        }
+        if deals.is_empty() {
+            lines.push(Line::styled("  (no deals)", t.style(Role::Dim)));
+        }
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+    if fit < n {
+        let more = format!(" ◂ {} of {} stages ▸ ", fit, n);
+        let w = more.chars().count() as u16;
+        let r = Rect { x: area.x + area.width.saturating_sub(w + 1), y: area.y, width: w.min(area.width), height: 1 };
+        f.render_widget(Span::styled(more, t.style(Role::Dim)), r);
+    }
+}
+
+fn draw_card(f: &mut Frame, app: &App, area: Rect, card: &crate::services::query::DealCard) {
+    let t = &app.theme;
+    let d = &card.deal;
+    let mut lines = Vec::new();
+    let field = |lines: &mut Vec<Line>, label: &str, value: String| {
+        if !value.is_empty() {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{label:<13}"), t.style(Role::FieldLabel)),
+                Span::styled(value, t.style(Role::Text)),
+            ]));
+        }
+    };
+    field(&mut lines, "Stage", format!("{} for {} days", d.stage_name, d.days_in_stage));
+    field(&mut lines, "Value", format!("{} × {}% = {}", d.value, d.probability, d.weighted));
+    field(&mut lines, "Company", d.company_id.map(|i| format!("{} ({i})", d.company)).unwrap_or_default());
+    field(&mut lines, "Contact", d.contact_id.map(|i| format!("{} ({i})", d.contact)).unwrap_or_default());
+    field(&mut lines, "Close", d.close.map(|c| c.to_string()).unwrap_or_default());
+    field(&mut lines, "Owner", d.owner.clone());
+    field(&mut lines, "Reason", card.reason.clone());
+    field(&mut lines, "Notes", card.notes.clone());
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("Stage history", t.style(Role::Header)));
+    let stages = app.pipeline.data.as_ref().map(|p| p.stages.clone()).unwrap_or_default();
+    for h in &card.history {
+        let name = stages.iter().find(|s| s.key == h.stage).map(|s| s.name.clone()).unwrap_or_else(|| h.stage.clone());
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {}  ", format::time(h.at)), t.style(Role::Dim)),
+            Span::styled(name, t.style(Role::Text)),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(format!("Tasks ({})", card.tasks.len()), t.style(Role::Header)));
+    for task in &card.tasks {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {:<6}", task.id.to_string()), t.style(Role::Dim)),
+            Span::styled(format!("{:<17}", format::due(task.due)), super::reminders::state_style(app, task.state)),
+            Span::styled(task.title.clone(), t.style(Role::Text)),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(format!("Activities ({})", card.activities.len()), t.style(Role::Header)));
+    for a in &card.activities {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {}  ", format::time(a.at)), t.style(Role::Dim)),
+            Span::styled(format!("{:<8}", a.kind.to_string()), t.style(Role::Tag)),
+            Span::styled(format!("{} — {}", a.summary, a.contact), t.style(Role::Text)),
+        ]));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.style(Role::Border))
+        .title(Span::styled(format!(" {} · {} ", d.title, d.id), t.style(Role::Title)));
+    f.render_widget(Paragraph::new(lines).scroll((app.pipeline.card_scroll, 0)).block(block), area);
+}

@@ -1,0 +1,81 @@
+//! The reminders pane: tasks grouped Overdue / Today / Next 7 days / Later / Done recently.
+
+use crate::domain::agenda::TaskState;
+use crate::services::format;
+use crate::tui::app::App;
+use crate::tui::panes::reminders::{visible, Section};
+use crate::tui::theme::Role;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+
+pub fn state_style(app: &App, s: TaskState) -> Style {
+    app.theme.style(match s {
+        TaskState::Overdue => Role::Overdue,
+        TaskState::Today => Role::Today,
+        TaskState::Upcoming | TaskState::Hidden => Role::Upcoming,
+        TaskState::Done => Role::DoneTask,
+    })
+}
+
+pub fn draw(f: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let who = if app.reminders.all_users { "everyone" } else { app.user.as_str() };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.style(Role::Border))
+        .title(Span::styled(format!(" Reminders · {who} "), t.style(Role::Title)));
+    if !app.reminders.loaded {
+        f.render_widget(Paragraph::new("Loading tasks…").style(t.style(Role::Dim)).block(block), area);
+        return;
+    }
+    let rows = visible(app, app.now);
+    let mut lines: Vec<Line> = Vec::new();
+    let mut selected_line = 0usize;
+    let mut current: Option<Section> = None;
+    for (i, (section, task)) in rows.iter().enumerate() {
+        if current != Some(*section) {
+            if current.is_some() {
+                lines.push(Line::raw(""));
+            }
+            let n = rows.iter().filter(|(s, _)| s == section).count();
+            lines.push(Line::styled(format!("{} ({n})", section.title()), t.style(Role::Header)));
+            current = Some(*section);
+        }
+        if i == app.reminders.selected {
+            selected_line = lines.len();
+        }
+        let base = if i == app.reminders.selected { t.style(Role::ListSelected) } else { Style::default() };
+        let link = match (&task.contact_id, &task.deal_id) {
+            (Some(_), _) => task.contact.clone(),
+            (None, Some(_)) => task.deal.clone(),
+            _ => String::new(),
+        };
+        let mut spans = vec![
+            Span::styled(if task.done.is_some() { "  ✓ " } else { "  ☐ " }, state_style(app, task.state)),
+            Span::styled(format!("{:<17}", format::due(task.due)), state_style(app, task.state)),
+            Span::styled(task.title.clone(), t.style(Role::Text)),
+        ];
+        if !link.is_empty() {
+            spans.push(Span::styled(format!(" · {link}"), t.style(Role::Dim)));
+        }
+        if task.priority >= crate::domain::Priority::High {
+            spans.push(Span::styled(format!(" [{}]", task.priority), t.style(Role::Overdue)));
+        }
+        if !task.repeat.is_empty() {
+            spans.push(Span::styled(format!(" ↻ {}", task.repeat), t.style(Role::Dim)));
+        }
+        if app.reminders.all_users {
+            spans.push(Span::styled(format!(" @{}", task.assignee), t.style(Role::Tag)));
+        }
+        lines.push(Line::from(spans).style(base));
+    }
+    if rows.is_empty() {
+        lines.push(Line::styled("Nothing to do. Press a to add a task.", t.style(Role::Dim)));
+    }
+    let inner_h = area.height.saturating_sub(2) as usize;
+    let scroll = selected_line.saturating_sub(inner_h.saturating_sub(2)) as u16;
+    f.render_widget(Paragraph::new(lines).scroll((scroll, 0)).block(block), area);
+}

@@ -1,0 +1,203 @@
+//! The worker: the only place the TUI reads or writes the database. It runs on its own thread so
+//! that the UI never waits on storage; requests go in, `Msg`s come back.
+
+use super::app::{Data, Msg, Request, Write, WriteError};
+use super::form::FormKind;
+use super::panes::pipeline::PipelineData;
+use crate::domain::*;
+use crate::services::input::*;
+use crate::services::query::*;
+use crate::services::{Crm, ServiceError};
+use crate::store::{Receipt, StoreError};
+use std::sync::mpsc::{Receiver, Sender};
+
+pub enum Job {
+    Load(Request),
+    Write(Write),
+}
+
+/// Serves jobs until the channel closes.
+pub fn serve(crm: &Crm, jobs: Receiver<Job>, out: Sender<Msg>) {
+    for job in jobs {
+        let msg = match job {
+            Job::Load(r) => match load(crm, &r) {
+                Ok(d) => Msg::Loaded(d),
+                Err(e) => Msg::Failed(e.to_string()),
+            },
+            Job::Write(w) => Msg::Written(write(crm, w).map_err(write_error)),
+        };
+        if out.send(msg).is_err() {
+            break;
+        }
+    }
+}
+
+fn write_error(e: ServiceError) -> WriteError {
+    match e {
+        ServiceError::Store(StoreError::Validation(v)) => {
+            WriteError { field: Some(v.field.clone()), message: v.message }
+        }
+        other => WriteError { field: None, message: other.to_string() },
+    }
+}
+
+pub fn load(crm: &Crm, r: &Request) -> Result<Data, ServiceError> {
+    Ok(match r {
+        Request::Contacts => Data::Contacts(crm.contacts(&ContactQuery::default())?),
+        Request::ContactCard(id) => Data::ContactCard(Box::new(crm.contact_card(*id)?)),
+        Request::DealCard(id) => Data::DealCard(Box::new(crm.deal_card(*id)?)),
+        Request::Pipeline => {
+            let deals = crm.deals(&DealQuery::default())?;
+            let overdue = crm
+                .tasks(&TaskQuery { scope: TaskScope::Overdue, ..TaskQuery::default() })?
+                .into_iter()
+                .filter_map(|t| t.deal_id)
+                .collect();
+            Data::Pipeline(PipelineData { stages: crm.store().pipeline().stages.clone(), deals, overdue })
+        }
+        Request::Tasks => {
+            let mut rows = crm.tasks(&TaskQuery::default())?;
+            let week_ago = crm.now().plus_days(-7);
+            rows.extend(
+                crm.tasks(&TaskQuery { scope: TaskScope::Done, ..TaskQuery::default() })?
+                    .into_iter()
+                    .filter(|t| t.done.is_some_and(|d| d >= week_ago)),
+            );
+            Data::Tasks(rows)
+        }
+    })
+}
+
+fn get(values: &[(&'static str, String)], name: &str) -> Option<String> {
+    values.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone())
+}
+
+fn list(values: &[(&'static str, String)], name: &str) -> Vec<String> {
+    get(values, name)
+        .map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default()
+}
+
+pub fn write(crm: &Crm, w: Write) -> Result<Receipt, ServiceError> {
+    match w {
+        Write::Changes(c) => crm.apply(c),
+        Write::Undo => crm.undo(),
+        Write::Redo => crm.redo(),
+        Write::Complete(id) => crm.complete_task(id),
+        Write::Snooze(id, when) => {
+            let until = crm.parse_instant(&when)?;
+            crm.apply(vec![Change::SnoozeTask { task: id, until }])
+        }
+        Write::Form(kind, v) => crm.apply(form_changes(crm, &kind, &v)?),
+    }
+}
+
+/// A submitted form's values as changes, through the same builders the CLI uses.
+fn form_changes(crm: &Crm, kind: &FormKind, v: &[(&'static str, String)]) -> Result<Vec<Change>, ServiceError> {
+    match kind {
+        FormKind::AddContact | FormKind::EditContact(_) => {
+            let target = if let FormKind::EditContact(id) = kind { Some(*id) } else { None };
+            let mut input = ContactInput {
+                name: get(v, "name"),
+                title: get(v, "title"),
+                company: get(v, "company").filter(|c| target.is_some() || !c.is_empty()),
+                emails: list(v, "email"),
+                phones: list(v, "phone"),
+                tags: list(v, "tags"),
+                ..ContactInput::default()
+            };
+            if let Some(id) = target {
+                // The form shows one email, one phone and the tags: replace those.
+                if let Some(Record::Contact(old)) = crm.store().get(&Ref::Contact(id))? {
+                    input.remove_emails = old
+                        .emails
+                        .iter()
+                        .take(1)
+                        .map(|e| e.value.clone())
+                        .filter(|e| !input.emails.iter().any(|n| n.ends_with(e.as_str())))
+                        .collect();
+                    input.remove_phones = old
+                        .phones
+                        .iter()
+                        .take(1)
+                        .map(|p| p.value.clone())
+                        .filter(|p| !input.phones.iter().any(|n| n.ends_with(p.as_str())))
+                        .collect();
+                    input.remove_tags = old
+                        .tags
+                        .iter()
+                        .filter(|t| !input.tags.iter().any(|n| n.trim_start_matches('#').eq_ignore_ascii_case(t)))
+                        .cloned()
+                        .collect();
+                }
+            }
+            crm.contact_changes(target, input)
+        }
+        FormKind::LogActivity { contact, kind } => crm.activity_changes(ActivityInput {
+            kind: kind.name().into(),
+            contact: contact.to_string(),
+            summary: get(v, "summary").unwrap_or_default(),
+            body: get(v, "body"),
+            at: get(v, "time"),
+            deal: None,
+            outcome: get(v, "outcome"),
+            duration: get(v, "duration"),
+        }),
+        FormKind::AddTask { contact, deal } => crm.task_changes(
+            None,
+            TaskInput {
+                title: get(v, "title"),
+                due: get(v, "due"),
+                contact: contact.map(|c| c.to_string()),
+                deal: deal.map(|d| d.to_string()),
+                priority: get(v, "priority"),
+                ..TaskInput::default()
+            },
+        ),
+        FormKind::EditTask(id) => crm.task_changes(
+            Some(*id),
+            TaskInput {
+                title: get(v, "title"),
+                due: get(v, "due"),
+                priority: get(v, "priority"),
+                ..TaskInput::default()
+            },
+        ),
+        FormKind::AddDeal | FormKind::EditDeal(_) => {
+            let target = if let FormKind::EditDeal(id) = kind { Some(*id) } else { None };
+            let opt = |name: &str| get(v, name).filter(|s| target.is_some() || !s.is_empty());
+            let input = DealInput {
+                title: get(v, "title"),
+                stage: get(v, "stage"),
+                value: get(v, "value"),
+                company: opt("company"),
+                contact: opt("contact"),
+                close: opt("close"),
+                ..DealInput::default()
+            };
+            let mut changes = crm.deal_changes(target, input)?;
+            // Editing the stage field moves the deal (recorded in its history).
+            if let (Some(id), Some(stage)) = (target, get(v, "stage")) {
+                let st =
+                    crm.store().pipeline().find(&stage).map_err(|m| StoreError::validation("stage", m))?.key.clone();
+                if let Some(Record::Deal(d)) = crm.store().get(&Ref::Deal(id))? {
+                    if d.stage != st {
+                        changes.push(Change::MoveDeal { deal: id, stage: st, reason: String::new() });
+                    }
+                }
+            }
+            Ok(changes)
+        }
+        FormKind::Reason { deal, stage } => Ok(vec![Change::MoveDeal {
+            deal: *deal,
+            stage: stage.clone(),
+            reason: get(v, "reason").unwrap_or_default(),
+        }]),
+        FormKind::SnoozeUntil(id) => {
+            let until = crm
+                .parse_instant(&get(v, "until").unwrap_or_default())
+                .map_err(|e| StoreError::validation("until", e.to_string()))?;
+            Ok(vec![Change::SnoozeTask { task: *id, until }])
+        }
+    }
+}
