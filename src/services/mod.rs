@@ -247,6 +247,17 @@ impl Crm {
 
     fn resolve(&self, kind: EntityKind, text: &str) -> Result<u64> {
         let t = text.trim();
+        // "c12 Anna Müller" (as pickers fill it in): the id decides.
+        let t = match t.split_once(' ') {
+            Some((first, _))
+                if first
+                    .strip_prefix(kind.prefix())
+                    .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit())) =>
+            {
+                first
+            }
+            _ => t,
+        };
         // An id with this kind's prefix, or a bare number.
         let prefix = kind.prefix();
         let digits = t.strip_prefix(prefix).filter(|r| !r.is_empty() && r.chars().all(|c| c.is_ascii_digit()));

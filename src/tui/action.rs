@@ -83,6 +83,8 @@ actions! {
     NextField => "next_field", "Go to the next field";
     PrevField => "prev_field", "Go to the previous field";
     Submit => "submit", "Save";
+    PickNext => "pick_next", "Fill in the next matching choice";
+    PickPrev => "pick_prev", "Fill in the previous matching choice";
     Confirm => "confirm", "Yes, do it";
 }
 

@@ -236,15 +236,30 @@ pub fn log_form(contact: ContactId, name: &str, kind: ActivityKind) -> Form {
 }
 
 pub fn task_form(kind: FormKind, title: String, values: [&str; 3]) -> Form {
+    let priorities = Priority::ALL.iter().map(|p| p.name().to_string()).collect();
     Form::new(
         kind,
         title,
         vec![
             Field::new("title", "Title", values[0], "what to do"),
             Field::new("due", "Due", values[1], "\"fri 10:00\", \"+3d\", \"tomorrow morning\""),
-            Field::new("priority", "Priority", values[2], "low, normal, high, urgent"),
+            Field::new("priority", "Priority", values[2], "low, normal, high, urgent").with_choices(priorities),
         ],
     )
+}
+
+/// Company names known from the loaded contacts, for pickers.
+pub fn company_choices(app: &App) -> Vec<String> {
+    let mut names: Vec<String> =
+        app.contacts.rows.iter().flatten().filter(|r| !r.company.is_empty()).map(|r| r.company.clone()).collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Contact names (with ids, so that namesakes stay apart), for pickers.
+pub fn contact_choices(app: &App) -> Vec<String> {
+    app.contacts.rows.iter().flatten().map(|r| format!("{} {}", r.id, r.name)).collect()
 }
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
@@ -353,6 +368,11 @@ fn form_key(app: &mut App, action: Option<Action>, key: Key) -> Vec<Effect> {
     match action {
         Some(Action::NextField) => form.next(),
         Some(Action::PrevField) => form.prev(),
+        Some(Action::PickNext) | Some(Action::PickPrev) => {
+            if let Some(field) = form.focused() {
+                field.pick(action == Some(Action::PickNext));
+            }
+        }
         Some(Action::Back) => {
             app.modal = None;
             app.info("Cancelled; nothing was saved.");
@@ -370,13 +390,12 @@ fn form_key(app: &mut App, action: Option<Action>, key: Key) -> Vec<Effect> {
                 KeyCode::Char('a') if ctrl => field.home(),
                 KeyCode::Char('e') if ctrl => field.end(),
                 KeyCode::Char('u') if ctrl => {
-                    field.value.clear();
-                    field.cursor = 0;
+                    field.home();
+                    while !field.value.is_empty() {
+                        field.delete();
+                    }
                 }
-                KeyCode::Char(c) if !ctrl && !key.mods.contains(KeyModifiers::ALT) => {
-                    field.insert(c);
-                    field.error = None;
-                }
+                KeyCode::Char(c) if !ctrl && !key.mods.contains(KeyModifiers::ALT) => field.insert(c),
                 KeyCode::Backspace => field.backspace(),
                 KeyCode::Delete => field.delete(),
                 KeyCode::Left => field.left(),

@@ -38,11 +38,69 @@ pub struct Field {
     /// Shown under the field when it is focused and valid: what to type.
     pub hint: &'static str,
     pub error: Option<String>,
+    /// Values to pick from (companies, contacts, stages…); typing narrows them.
+    pub choices: Vec<String>,
+    /// What was typed before picking, so that picking again cycles through its matches.
+    pub typed: Option<String>,
+    pub pick: usize,
 }
 
 impl Field {
     pub fn new(name: &'static str, label: &'static str, value: &str, hint: &'static str) -> Field {
-        Field { name, label, value: value.to_string(), cursor: value.chars().count(), hint, error: None }
+        Field {
+            name,
+            label,
+            value: value.to_string(),
+            cursor: value.chars().count(),
+            hint,
+            error: None,
+            choices: Vec::new(),
+            typed: None,
+            pick: 0,
+        }
+    }
+
+    pub fn with_choices(mut self, choices: Vec<String>) -> Field {
+        self.choices = choices;
+        self
+    }
+
+    /// The choices matching what was typed (case- and accent-insensitive), at most `limit`.
+    pub fn matches(&self, limit: usize) -> Vec<&str> {
+        let typed = self.typed.as_deref().unwrap_or(&self.value);
+        let needle = crate::services::fold(typed.trim());
+        self.choices
+            .iter()
+            .filter(|c| crate::services::fold(c).contains(&needle))
+            .take(limit)
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// Replaces the value with the next (or previous) matching choice.
+    pub fn pick(&mut self, forward: bool) {
+        if self.typed.is_none() {
+            self.typed = Some(self.value.clone());
+            self.pick = if forward { 0 } else { usize::MAX };
+        } else if forward {
+            self.pick = self.pick.wrapping_add(1);
+        } else {
+            self.pick = self.pick.wrapping_sub(1);
+        }
+        let matches: Vec<String> = self.matches(usize::MAX).into_iter().map(str::to_string).collect();
+        if matches.is_empty() {
+            return;
+        }
+        let i = if self.pick == usize::MAX { matches.len() - 1 } else { self.pick % matches.len() };
+        self.pick = i;
+        self.value = matches[i].clone();
+        self.cursor = self.value.chars().count();
+    }
+
+    /// Typing after picking starts a new search.
+    fn typed_changed(&mut self) {
+        self.typed = None;
+        self.error = None;
     }
 
     fn byte_at(&self, char_pos: usize) -> usize {
@@ -53,6 +111,7 @@ impl Field {
         let at = self.byte_at(self.cursor);
         self.value.insert(at, c);
         self.cursor += 1;
+        self.typed_changed();
     }
 
     pub fn backspace(&mut self) {
@@ -60,6 +119,7 @@ impl Field {
             let at = self.byte_at(self.cursor - 1);
             self.value.remove(at);
             self.cursor -= 1;
+            self.typed_changed();
         }
     }
 
@@ -130,6 +190,14 @@ impl Form {
         }
     }
 
+    /// Gives the field `name` a list of choices to pick from.
+    pub fn choices(mut self, name: &str, choices: Vec<String>) -> Form {
+        if let Some(f) = self.fields.iter_mut().find(|f| f.name == name) {
+            f.choices = choices;
+        }
+        self
+    }
+
     pub fn value(&self, name: &str) -> Option<String> {
         self.fields.iter().find(|f| f.name == name).map(|f| f.value.trim().to_string())
     }
@@ -175,6 +243,28 @@ mod tests {
         f.insert('y');
         f.delete_word();
         assert_eq!(f.value, "ox ");
+    }
+
+    #[test]
+    fn picking_cycles_through_matching_choices() {
+        let mut f = Field::new("company", "Company", "", "").with_choices(vec![
+            "Atlas GmbH".into(),
+            "Åtlas AB".into(),
+            "Nordlicht".into(),
+        ]);
+        f.insert('a');
+        f.insert('t');
+        assert_eq!(f.matches(5), vec!["Atlas GmbH", "Åtlas AB"]);
+        f.pick(true);
+        assert_eq!(f.value, "Atlas GmbH");
+        f.pick(true);
+        assert_eq!(f.value, "Åtlas AB");
+        f.pick(true);
+        assert_eq!(f.value, "Atlas GmbH");
+        f.pick(false);
+        assert_eq!(f.value, "Åtlas AB");
+        f.backspace();
+        assert_eq!(f.typed, None, "editing starts a new search");
     }
 
     #[test]

@@ -4,7 +4,7 @@ use crate::domain::ActivityKind;
 use crate::services::fold;
 use crate::services::query::{ContactCard, ContactRow, ContactSort};
 use crate::tui::action::Action;
-use crate::tui::app::{log_form, step, task_form, App, Effect, Modal, Request, Write};
+use crate::tui::app::{company_choices, log_form, step, task_form, App, Effect, Modal, Request, Write};
 use crate::tui::form::{Field, Form, FormKind};
 use crate::tui::keymap::Key;
 use ratatui::crossterm::event::KeyCode;
@@ -88,32 +88,30 @@ impl ContactsPane {
         self.visible.get(self.selected).map(|&i| &rows[i])
     }
 
-    /// Keys while the filter line has focus; None lets the key through as an action.
+    /// Keys while the filter line has focus: characters go to the filter; back clears it,
+    /// open keeps it; moving still moves. None lets the key through as an action.
     pub fn filter_key(&mut self, key: Key, action: Option<Action>) -> Option<Vec<Effect>> {
-        match key.code {
-            KeyCode::Esc => {
-                self.filtering = false;
-                self.filter.clear();
-                self.refilter();
-            }
-            KeyCode::Enter => self.filtering = false,
-            KeyCode::Backspace => {
-                self.filter.pop();
-                self.refilter();
-            }
-            KeyCode::Char(c) if key.mods.is_empty() || key.mods == ratatui::crossterm::event::KeyModifiers::SHIFT => {
+        let plain = key.mods.is_empty() || key.mods == ratatui::crossterm::event::KeyModifiers::SHIFT;
+        match (key.code, action) {
+            (KeyCode::Char(c), _) if plain => {
                 self.filter.push(c);
                 self.selected = 0;
                 self.refilter();
             }
-            _ => {
-                return matches!(action, Some(Action::Up | Action::Down | Action::PageUp | Action::PageDown)).then(
-                    || {
-                        self.selected = step(self.selected, self.visible.len(), action.unwrap_or(Action::Up), PAGE);
-                        vec![]
-                    },
-                )
+            (KeyCode::Backspace, _) => {
+                self.filter.pop();
+                self.refilter();
             }
+            (_, Some(Action::Back)) => {
+                self.filtering = false;
+                self.filter.clear();
+                self.refilter();
+            }
+            (_, Some(Action::Open)) => self.filtering = false,
+            (_, Some(a @ (Action::Up | Action::Down | Action::PageUp | Action::PageDown))) => {
+                self.selected = step(self.selected, self.visible.len(), a, PAGE);
+            }
+            _ => return None,
         }
         Some(vec![])
     }
@@ -202,7 +200,9 @@ pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
                 };
             }
             Action::Add => {
-                app.open_form(contact_form(FormKind::AddContact, "Add a contact", ["", "", "", "", "", ""]));
+                let form = contact_form(FormKind::AddContact, "Add a contact", ["", "", "", "", "", ""]);
+                let companies = company_choices(app);
+                app.open_form(form.choices("company", companies));
                 return vec![];
             }
             _ => {}

@@ -3,7 +3,7 @@
 use crate::domain::{Change, DealId, Stage, StageKind};
 use crate::services::query::{DealCard, DealRow};
 use crate::tui::action::Action;
-use crate::tui::app::{step, task_form, App, Effect, Modal, Request, Write};
+use crate::tui::app::{company_choices, contact_choices, step, task_form, App, Effect, Modal, Request, Write};
 use crate::tui::form::{Field, Form, FormKind};
 use std::collections::HashSet;
 
@@ -83,6 +83,12 @@ pub fn deal_form(kind: FormKind, title: &str, v: [&str; 6]) -> Form {
     )
 }
 
+fn with_deal_choices(app: &App, form: Form) -> Form {
+    let stages =
+        app.pipeline.data.as_ref().map(|d| d.stages.iter().map(|s| s.name.clone()).collect()).unwrap_or_default();
+    form.choices("stage", stages).choices("contact", contact_choices(app)).choices("company", company_choices(app))
+}
+
 fn reason_form(deal: &DealRow, stage: &Stage) -> Form {
     let title = match stage.kind {
         StageKind::Won => format!("Won: {} — why?", deal.title),
@@ -131,7 +137,8 @@ pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
                 return pane.selected_deal().map(|d| vec![Effect::Load(Request::DealCard(d.id))]).unwrap_or_default();
             }
             Action::Add => {
-                app.open_form(deal_form(FormKind::AddDeal, "Add a deal", ["", "", "Lead", "", "", ""]));
+                let form = deal_form(FormKind::AddDeal, "Add a deal", ["", "", "Lead", "", "", ""]);
+                app.open_form(with_deal_choices(app, form));
                 return vec![];
             }
             _ => {}

@@ -47,15 +47,24 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         let stage = &data.stages[c];
         let deals = pane.column_deals(c);
         let selected_col = c == pane.column;
-        let title = format!(" {} {} ", stage.name, deals.len());
-        let head = format!(" {} · w {}", totals(&deals, false), totals(&deals, true));
+        let left = if slot == 0 && first > 0 { "◂ " } else { "" };
+        let right = if slot + 1 == fit && first + fit < n { " ▸" } else { "" };
+        let title = format!(" {left}{} ({}){right} ", stage.name, deals.len());
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(t.style(if selected_col { Role::BorderFocus } else { Role::Border }))
-            .title(Span::styled(title, t.style(Role::Title)))
-            .title_bottom(Line::styled(head, t.style(Role::Value)));
-        let inner = block.inner(cols[slot]);
+            .title(Span::styled(title, t.style(Role::Title)));
+        let inner_all = block.inner(cols[slot]);
         f.render_widget(block, cols[slot]);
+        // Two header lines: the total and the weighted total, per currency.
+        let [head, inner] = Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(inner_all);
+        f.render_widget(
+            Paragraph::new(vec![
+                Line::styled(format!("Σ {}", totals(&deals, false)), t.style(Role::Value)),
+                Line::styled(format!("weighted {}", totals(&deals, true)), t.style(Role::Dim)),
+            ]),
+            head,
+        );
         let per_card = 3u16;
         let visible = (inner.height / per_card).max(1) as usize;
         let sel = pane.rows.get(c).copied().unwrap_or(0);
@@ -93,12 +102,6 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             lines.push(Line::styled("  (no deals)", t.style(Role::Dim)));
         }
         f.render_widget(Paragraph::new(lines), inner);
-    }
-    if fit < n {
-        let more = format!(" ◂ {} of {} stages ▸ ", fit, n);
-        let w = more.chars().count() as u16;
-        let r = Rect { x: area.x + area.width.saturating_sub(w + 1), y: area.y, width: w.min(area.width), height: 1 };
-        f.render_widget(Span::styled(more, t.style(Role::Dim)), r);
     }
 }
 
