@@ -70,6 +70,7 @@ actions! {
     LogEmail => "log_email", "Log an email with the contact";
     LogNote => "log_note", "Add a note to the contact";
     AddTask => "add_task", "Add a follow-up task";
+    EditNotes => "edit_notes", "Edit the notes in your $EDITOR";
     StageNext => "stage_next", "Move the deal to the next stage";
     StagePrev => "stage_prev", "Move the deal to the previous stage";
     MarkWon => "mark_won", "Mark the deal won (asks for a reason)";

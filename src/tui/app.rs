@@ -57,6 +57,11 @@ pub enum Write {
 pub enum Effect {
     Load(Request),
     Write(Write),
+    /// Open the notes of a record in the user's $EDITOR; save them if they changed.
+    EditNotes {
+        target: Ref,
+        current: String,
+    },
     Quit,
 }
 

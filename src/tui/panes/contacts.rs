@@ -251,6 +251,16 @@ pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
                 [&name, &company, &title, &email, &phone, &tags],
             ));
         }
+        Action::EditNotes => {
+            // Notes come with the card; from the list, open the card first.
+            return match &app.contacts.card {
+                Some(c) => vec![Effect::EditNotes {
+                    target: crate::domain::Ref::Contact(id),
+                    current: c.contact.notes.clone(),
+                }],
+                None => vec![Effect::Load(Request::ContactCard(id))],
+            };
+        }
         Action::Delete => {
             app.modal = Some(Modal::Confirm {
                 question: format!("Move {name} ({id}) to the trash? (undo brings it back)"),

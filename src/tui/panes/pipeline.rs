@@ -188,6 +188,14 @@ pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
                 [&deal.title, &value, &deal.stage_name, &contact, &company, &close],
             ));
         }
+        Action::EditNotes => {
+            return match &app.pipeline.card {
+                Some(c) => {
+                    vec![Effect::EditNotes { target: crate::domain::Ref::Deal(deal.id), current: c.notes.clone() }]
+                }
+                None => vec![Effect::Load(Request::DealCard(deal.id))],
+            };
+        }
         Action::AddTask => {
             let title = format!("Follow up: {}", deal.title);
             app.open_form(task_form(
