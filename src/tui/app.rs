@@ -38,6 +38,7 @@ pub enum Request {
     Pipeline,
     DealCard(DealId),
     Tasks,
+    Users,
 }
 
 /// What the runtime should write.
@@ -73,6 +74,8 @@ pub enum Data {
     Pipeline(super::panes::pipeline::PipelineData),
     DealCard(Box<DealCard>),
     Tasks(Vec<TaskRow>),
+    /// Logins of the active users, for the assignee picker.
+    Users(Vec<String>),
 }
 
 /// A write that failed: the message, and the field it concerns when there is one.
@@ -133,6 +136,8 @@ pub struct App {
     pub quit: bool,
     /// The current time, set by the runtime (pinned in tests).
     pub now: Timestamp,
+    /// Logins of the active users (assignee picker).
+    pub users: Vec<String>,
 }
 
 impl App {
@@ -152,12 +157,18 @@ impl App {
             startup_checked: false,
             quit: false,
             now: Timestamp(0),
+            users: Vec::new(),
         }
     }
 
     /// What to load first: everything the three panes and the status line show.
     pub fn startup(&mut self) -> Vec<Effect> {
-        vec![Effect::Load(Request::Contacts), Effect::Load(Request::Tasks), Effect::Load(Request::Pipeline)]
+        vec![
+            Effect::Load(Request::Contacts),
+            Effect::Load(Request::Tasks),
+            Effect::Load(Request::Pipeline),
+            Effect::Load(Request::Users),
+        ]
     }
 
     /// The keymap modes that apply now, most specific first.
@@ -222,6 +233,7 @@ impl App {
     }
 
     pub fn open_form(&mut self, form: Form) {
+        let form = form.choices("assignee", self.users.clone());
         self.modal = Some(Modal::Form(form));
     }
 }
@@ -249,6 +261,7 @@ pub fn task_form(kind: FormKind, title: String, values: [&str; 3]) -> Form {
             Field::new("title", "Title", values[0], "what to do"),
             Field::new("due", "Due", values[1], "\"fri 10:00\", \"+3d\", \"tomorrow morning\""),
             Field::new("priority", "Priority", values[2], "low, normal, high, urgent").with_choices(priorities),
+            Field::new("assignee", "Assignee", "", "a login; empty: you"),
         ],
     )
 }
@@ -286,6 +299,7 @@ fn on_loaded(app: &mut App, data: Data) -> Vec<Effect> {
         Data::ContactCard(card) => app.contacts.set_card(*card),
         Data::Pipeline(p) => app.pipeline.set_data(p),
         Data::DealCard(card) => app.pipeline.set_card(*card),
+        Data::Users(users) => app.users = users,
         Data::Tasks(rows) => {
             app.reminders.set_rows(rows);
             if !app.startup_checked {

@@ -198,6 +198,15 @@ impl Form {
         self
     }
 
+    /// Sets the value of field `name` (cursor at its end).
+    pub fn set(mut self, name: &str, value: &str) -> Form {
+        if let Some(f) = self.fields.iter_mut().find(|f| f.name == name) {
+            f.value = value.to_string();
+            f.cursor = f.value.chars().count();
+        }
+        self
+    }
+
     pub fn value(&self, name: &str) -> Option<String> {
         self.fields.iter().find(|f| f.name == name).map(|f| f.value.trim().to_string())
     }

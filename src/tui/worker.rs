@@ -55,6 +55,7 @@ pub fn load(crm: &Crm, r: &Request) -> Result<Data, ServiceError> {
                 .collect();
             Data::Pipeline(PipelineData { stages: crm.store().pipeline().stages.clone(), deals, overdue })
         }
+        Request::Users => Data::Users(crm.users()?.into_iter().filter(|u| !u.disabled).map(|u| u.login).collect()),
         Request::Tasks => {
             let mut rows = crm.tasks(&TaskQuery::default())?;
             let week_ago = crm.now().plus_days(-7);
