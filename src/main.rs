@@ -1,4 +1,6 @@
 fn main() {
+    // The zero of `CRM_FRAME_LOG` times (launch to first frame).
+    crm::services::bench::mark_process_start();
     let code = crm::cli::run();
     // For `crm bench`: a child reports its peak memory.
     if std::env::var_os("CRM_REPORT_PEAK_RSS").is_some() {

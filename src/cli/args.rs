@@ -125,6 +125,9 @@ pub enum Command {
         /// List every action with its description instead of the bindings
         #[arg(long)]
         actions: bool,
+        /// Print the bindings as the Markdown of docs/keymaps.md
+        #[arg(long, conflicts_with = "actions")]
+        markdown: bool,
     },
     /// Write-heavy workload for crash tests: applies changes one by one and prints
     /// "ack N" after each is durable

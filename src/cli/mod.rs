@@ -98,7 +98,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
     if let Some(args::Command::Bench(b)) = &cli.command {
         return commands::bench(b, &out);
     }
-    if let Some(args::Command::Keys { actions }) = &cli.command {
+    if let Some(args::Command::Keys { actions, markdown }) = &cli.command {
+        if *markdown {
+            print!("{}", crate::tui::keymap::markdown(&crate::tui::keymap::Keymap::default_keymap()));
+            return Ok(());
+        }
         return commands::keys(*actions, &out);
     }
     if let Some(args::Command::Migrate { to }) = &cli.command {
@@ -107,7 +111,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
     let crm = open(&cli)?;
     match cli.command {
         // The TUI needs a terminal; piped or scripted, `crm` prints the overview instead.
-        None if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() => crate::tui::run(crm),
+        None if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() => {
+            let config_dir = cli.config.as_ref().and_then(|p| p.parent().map(|d| d.to_path_buf())).or_else(|| {
+                crate::services::config::default_config_path().and_then(|p| p.parent().map(|d| d.to_path_buf()))
+            });
+            crate::tui::run(crm, config_dir)
+        }
         None => commands::overview(&crm, &out),
         Some(cmd) => commands::run(&crm, cmd, &out),
     }

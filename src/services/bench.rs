@@ -67,6 +67,18 @@ pub fn disk_size(path: &Path) -> u64 {
     }
 }
 
+static PROCESS_START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+
+/// Remembers when the process started (call first thing in `main`), for `CRM_FRAME_LOG`.
+pub fn mark_process_start() {
+    PROCESS_START.get_or_init(Instant::now);
+}
+
+/// Milliseconds since `mark_process_start` (or since the first call, when it was not called).
+pub fn ms_since_start() -> f64 {
+    PROCESS_START.get_or_init(Instant::now).elapsed().as_secs_f64() * 1000.0
+}
+
 /// Peak resident memory of this process in kB (Linux), for `CRM_REPORT_PEAK_RSS`.
 pub fn peak_rss_kb() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;

@@ -2,10 +2,11 @@
 //! effects through the worker thread, and redraws only when something changed. The terminal is
 //! restored on every exit path, panics included (`ratatui::init` installs that hook).
 
-use super::app::{update, App, Effect, Msg};
+use super::app::{update, App, Data, Effect, Modal, Msg};
 use super::worker::{self, Job};
 use crate::services::Crm;
 use ratatui::crossterm::event::{self, Event, KeyEventKind};
+use std::io::Write as _;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -22,6 +23,7 @@ pub fn run(crm: Crm, mut app: App) -> anyhow::Result<()> {
         worker::serve(&crm, job_rx, msg_tx);
         crm
     })?;
+    let mut log = FrameLog::from_env();
     let mut terminal = ratatui::init();
     let result = (|| -> anyhow::Result<()> {
         let first = app.startup();
@@ -30,27 +32,36 @@ pub fn run(crm: Crm, mut app: App) -> anyhow::Result<()> {
         let mut last_tick = Instant::now();
         while !app.quit {
             if dirty {
+                let t = Instant::now();
                 terminal.draw(|f| super::ui::draw(f, &app))?;
+                log.frame(&app, t);
                 dirty = false;
             }
             // Results from the worker first, then the keyboard.
             while let Ok(msg) = msg_rx.try_recv() {
+                let (label, t) = (FrameLog::msg_label(&msg), Instant::now());
                 let effects = update(&mut app, msg);
                 perform(&mut app, effects, &job_tx, &mut terminal);
+                log.event("data", format_args!("{label} update_ms={:.3}", ms(t)));
                 dirty = true;
             }
             if event::poll(Duration::from_millis(30))? {
                 match event::read()? {
                     Event::Key(k) if k.kind != KeyEventKind::Release => {
+                        log.event("key", format_args!("{:?}", k.code));
                         let effects = update(&mut app, Msg::Key(k));
                         perform(&mut app, effects, &job_tx, &mut terminal);
                         dirty = true;
                     }
-                    Event::Resize(..) => dirty = true,
+                    Event::Resize(..) => {
+                        log.event("resize", format_args!(""));
+                        dirty = true;
+                    }
                     _ => {}
                 }
             }
             if last_tick.elapsed() >= TICK {
+                log.event("tick", format_args!(""));
                 last_tick = Instant::now();
                 app.now = crate::domain::Timestamp(started.0 .0 + started.1.elapsed().as_millis() as i64);
                 let effects = update(&mut app, Msg::Tick);
@@ -62,7 +73,62 @@ pub fn run(crm: Crm, mut app: App) -> anyhow::Result<()> {
     ratatui::restore();
     drop(job_tx);
     let _ = worker.join();
+    let rss = crate::services::bench::peak_rss_kb().unwrap_or(0);
+    log.event("exit", format_args!("peak_rss_kb={rss}"));
     result
+}
+
+fn ms(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1000.0
+}
+
+/// `CRM_FRAME_LOG=<path>`: appends a line per drawn frame, key read, worker result and tick, each
+/// starting with the milliseconds since the process started, and the peak RSS on exit. A frame
+/// line says what made it (`first`, `key`, `data`, `resize`, `tick`, joined with `+`), whether the
+/// overdue modal is open, and how long drawing took. benches/tui.sh reads it.
+struct FrameLog {
+    file: Option<std::fs::File>,
+    /// What happened since the last frame.
+    causes: Vec<&'static str>,
+}
+
+impl FrameLog {
+    fn from_env() -> FrameLog {
+        let path = std::env::var_os("CRM_FRAME_LOG");
+        let file = path.and_then(|p| std::fs::OpenOptions::new().create(true).append(true).open(p).ok());
+        FrameLog { file, causes: vec!["first"] }
+    }
+
+    fn event(&mut self, kind: &'static str, detail: std::fmt::Arguments) {
+        if let Some(f) = &mut self.file {
+            let _ = writeln!(f, "{:.3} {kind} {detail}", crate::services::bench::ms_since_start());
+            if !self.causes.contains(&kind) {
+                self.causes.push(kind);
+            }
+        }
+    }
+
+    fn frame(&mut self, app: &App, draw_start: Instant) {
+        if let Some(f) = &mut self.file {
+            let overdue = matches!(app.modal, Some(Modal::Overdue { .. })) as u8;
+            let (at, took) = (crate::services::bench::ms_since_start(), ms(draw_start));
+            let _ = writeln!(f, "{at:.3} frame {} overdue={overdue} draw_ms={took:.3}", self.causes.join("+"));
+        }
+        self.causes.clear();
+    }
+
+    fn msg_label(msg: &Msg) -> String {
+        match msg {
+            Msg::Loaded(Data::Contacts(rows)) => format!("contacts n={}", rows.len()),
+            Msg::Loaded(Data::Tasks(rows)) => format!("tasks n={}", rows.len()),
+            Msg::Loaded(Data::Pipeline(p)) => format!("pipeline n={}", p.deals.len()),
+            Msg::Loaded(Data::ContactCard(_)) => "contact_card".into(),
+            Msg::Loaded(_) => "loaded".into(),
+            Msg::Written(_) => "written".into(),
+            Msg::Failed(_) => "failed".into(),
+            _ => "other".into(),
+        }
+    }
 }
 
 fn perform(app: &mut App, effects: Vec<Effect>, jobs: &mpsc::Sender<Job>, terminal: &mut ratatui::DefaultTerminal) {

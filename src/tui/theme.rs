@@ -164,6 +164,11 @@ impl Theme {
         (theme, diags)
     }
 
+    /// Lays the styles a user file sets over this theme.
+    pub fn merge(&mut self, user: Theme) {
+        self.styles.extend(user.styles);
+    }
+
     /// The same theme without any colour (for `NO_COLOR` and colourless terminals): modifiers
     /// stay, and selection falls back to reverse video so it is still visible.
     pub fn without_colour(mut self) -> Theme {
