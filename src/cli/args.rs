@@ -73,6 +73,16 @@ pub enum Command {
         after_help = "Examples:\n  crm activity list --contact anna\n  crm activity list --kind call --limit 20"
     )]
     Activity(ActivityCmd),
+    /// Find any contact, company, deal or task by a few letters (fuzzy; exit 1 when nothing matches)
+    #[command(after_help = "Examples:\n  crm search muller\n  crm search \"@atlas\"            # companies only (also $ deals, ! tasks)\n  crm search \"#vip ann\" --limit 5\n  crm search 0301234 --type contact --format json")]
+    Search {
+        /// What to look for; @ restricts to companies, $ to deals, ! to tasks, #tag to a tag
+        query: String,
+        #[arg(long = "type", value_name = "contact|company|deal|task")]
+        kind: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
     /// Undo your last change (repeatable; survives restarts)
     #[command(after_help = "Examples:\n  crm undo\n  crm undo && crm undo   # two steps back")]
     Undo,

@@ -17,6 +17,7 @@ pub fn run(crm: &Crm, cmd: Command, out: &Out) -> Result<()> {
         Command::Task(c) => task(crm, c, out),
         Command::Log(a) => log(crm, a, out),
         Command::Activity(c) => activity(crm, c, out),
+        Command::Search { query, kind, limit } => search(crm, &query, kind.as_deref(), limit, out),
         Command::Undo => out.receipt(&crm.undo()?),
         Command::Redo => out.receipt(&crm.redo()?),
         Command::History { id, limit } => {
@@ -429,4 +430,26 @@ pub fn keys(actions: bool, out: &Out) -> Result<()> {
         }
     }
     out.rows(&["mode", "key", "action", "description"], &rows)
+}
+
+fn search(crm: &Crm, query: &str, kind: Option<&str>, limit: usize, out: &Out) -> Result<()> {
+    use crate::services::search::{Query, SearchIndex};
+    let mut q = Query::parse(query);
+    if let Some(k) = kind {
+        q.kind = Some(match k.trim().to_lowercase().as_str() {
+            "contact" | "contacts" => EntityKind::Contact,
+            "company" | "companies" => EntityKind::Company,
+            "deal" | "deals" => EntityKind::Deal,
+            "task" | "tasks" => EntityKind::Task,
+            other => return Err(ServiceError::Invalid(format!("\"{other}\" is not a type (contact, company, deal, task)")).into()),
+        });
+    }
+    let index = SearchIndex::build(crm.store())?;
+    let hits = index.search(&q, limit);
+    out.list(&hits)?;
+    if hits.is_empty() {
+        // Like grep: nothing found is exit status 1.
+        return Err(super::Exit(super::exit::NOTHING).into());
+    }
+    Ok(())
 }

@@ -338,3 +338,15 @@ mod tests {
         assert_eq!(lines[2].chars().count(), 5 + MAX_CELL);
     }
 }
+
+impl Tabular for crate::services::search::Hit {
+    fn headers() -> &'static [&'static str] {
+        &["id", "type", "name", "detail"]
+    }
+    fn cells(&self) -> Vec<String> {
+        vec![self.id.to_string(), self.kind.to_string(), self.label.clone(), self.detail.clone()]
+    }
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+}

@@ -5,6 +5,7 @@ pub mod agenda;
 pub mod change;
 pub mod dates;
 pub mod entities;
+pub mod filter;
 pub mod ids;
 pub mod money;
 pub mod recurrence;

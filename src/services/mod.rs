@@ -8,6 +8,7 @@ pub mod demo;
 pub mod format;
 pub mod input;
 pub mod query;
+pub mod search;
 
 use crate::domain::dates::{self, DateOptions, When};
 use crate::domain::*;

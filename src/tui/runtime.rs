@@ -96,7 +96,13 @@ impl FrameLog {
     fn from_env() -> FrameLog {
         let path = std::env::var_os("CRM_FRAME_LOG");
         let file = path.and_then(|p| std::fs::OpenOptions::new().create(true).append(true).open(p).ok());
-        FrameLog { file, causes: vec!["first"] }
+        let mut log = FrameLog { file, causes: vec!["first"] };
+        // Wall-clock time of the process start, to line these times up with a driver's.
+        let ms = crate::services::bench::ms_since_start();
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        log.event("start", format_args!("epoch_ms={:.3}", now.as_secs_f64() * 1000.0 - ms));
+        log.causes = vec!["first"];
+        log
     }
 
     fn event(&mut self, kind: &'static str, detail: std::fmt::Arguments) {

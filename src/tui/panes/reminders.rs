@@ -40,11 +40,13 @@ impl Section {
     }
 }
 
+/// When the task is next due: its due time, or later if it was snoozed past it.
 fn due_ms(t: &TaskRow) -> i64 {
-    match t.due {
+    let due = match t.due {
         Due::At(ts) => ts.0,
         Due::Day(d) => d.0.and_hms_opt(0, 0, 0).map(|x| x.and_utc().timestamp_millis()).unwrap_or(0),
-    }
+    };
+    t.snoozed_until.map_or(due, |s| due.max(s.0))
 }
 
 /// Which section a task belongs in, `now` being the current time.

@@ -85,9 +85,24 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Paragraph::new(Line::from(spans)).style(base), area);
 }
 
-/// The hint line: the bindings of the most specific active mode, then help and quit.
+/// The hint line: the bindings of the most specific active mode, then help and quit. Help and
+/// quit always show; pane bindings that do not fit are left out whole (help lists them all).
 fn draw_hints(f: &mut Frame, app: &App, area: Rect) {
     let modes = app.modes();
+    let hint = |key: String, label: String| {
+        vec![
+            Span::styled(key, app.theme.style(Role::HintKey)),
+            Span::styled(format!(" {label}  "), app.theme.style(Role::HintDesc)),
+        ]
+    };
+    let width = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>();
+    let mut tail = Vec::new();
+    for a in [super::action::Action::Help, super::action::Action::Quit] {
+        if let Some(k) = app.keymap.key_for(&modes, a) {
+            tail.extend(hint(k.to_string(), a.label()));
+        }
+    }
+    let room = (area.width as usize).saturating_sub(width(&tail));
     let mut spans = Vec::new();
     let mut seen = Vec::new();
     let first = modes.first().copied().unwrap_or(Mode::Global);
@@ -96,15 +111,13 @@ fn draw_hints(f: &mut Frame, app: &App, area: Rect) {
             continue;
         }
         seen.push(b.action);
-        spans.push(Span::styled(b.key.to_string(), app.theme.style(Role::HintKey)));
-        spans.push(Span::styled(format!(" {}  ", b.action.label()), app.theme.style(Role::HintDesc)));
-    }
-    for a in [super::action::Action::Help, super::action::Action::Quit] {
-        if let Some(k) = app.keymap.key_for(&modes, a) {
-            spans.push(Span::styled(k.to_string(), app.theme.style(Role::HintKey)));
-            spans.push(Span::styled(format!(" {}  ", a.label()), app.theme.style(Role::HintDesc)));
+        let h = hint(b.key.to_string(), b.action.label());
+        if width(&spans) + width(&h) > room {
+            break;
         }
+        spans.extend(h);
     }
+    spans.extend(tail);
     f.render_widget(Line::from(spans), area);
 }
 

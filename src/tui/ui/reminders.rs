@@ -61,6 +61,10 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         if !link.is_empty() {
             spans.push(Span::styled(format!(" · {link}"), t.style(Role::Dim)));
         }
+        // Listed by when it is due again, so say so (as `crm task list` does).
+        if let Some(s) = task.snoozed_until.filter(|_| task.done.is_none() && task.state != TaskState::Overdue) {
+            spans.push(Span::styled(format!(" · snoozed to {}", format::time(s)), t.style(Role::Dim)));
+        }
         if task.priority >= crate::domain::Priority::High {
             spans.push(Span::styled(format!(" [{}]", task.priority), t.style(Role::Overdue)));
         }
