@@ -9,7 +9,8 @@
 #
 # Options: --contacts N (100000), --db DIR (temporary), --as LOGIN (bench: the user the demo is
 # generated as, whose overdue tasks the modal shows), --runs N launches (5), --keys N per pane (20),
-# --pause SECONDS between keys (0.05). CRM_BIN overrides ./target/release/crm.
+# --pause SECONDS between keys (0.05), --keep (the frame logs, in a directory it names).
+# CRM_BIN overrides ./target/release/crm.
 #
 # The times come from the binary itself: with CRM_FRAME_LOG=<file> the runtime logs every frame,
 # key read and data load in milliseconds since the process started (see src/tui/runtime.rs).
@@ -20,7 +21,7 @@ set -euo pipefail
 export LC_NUMERIC=C
 cd "$(dirname "$0")/.."
 
-contacts=100000 db="" user=bench runs=5 keys=20 pause=0.05
+contacts=100000 db="" user=bench runs=5 keys=20 pause=0.05 keep=
 while (($#)); do
     case $1 in
     --contacts) contacts=$2; shift 2 ;;
@@ -29,7 +30,8 @@ while (($#)); do
     --runs) runs=$2; shift 2 ;;
     --keys) keys=$2; shift 2 ;;
     --pause) pause=$2; shift 2 ;;
-    -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
+    --keep) keep=1; shift ;;
+    -h | --help) sed -n "2,/^set -e/p" "$0" | sed "$ d"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -45,7 +47,7 @@ cleanup() {
     path=$(tmux -L "$sock" display-message -p '#{socket_path}' 2>/dev/null || true)
     tmux -L "$sock" kill-server 2>/dev/null || true
     [[ -n $path ]] && rm -f "$path"
-    rm -rf "$work"
+    if [[ -n $keep ]]; then echo "frame logs kept in $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 db=${db:-$work/db}
@@ -175,7 +177,7 @@ row() { # LABEL TARGET LABEL-REGEX FILE
     echo "| $1 | $2 | $r | $s | $n |"
 }
 echo
-echo "crm TUI on $(basename "$db") ($contacts demo contacts, user $user), tmux 120×40, $(nproc) cores, $(date -u +%Y-%m-%d)"
+echo "crm TUI on $db (user $user), tmux 120×40, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%d)"
 echo
 echo "| launch ($runs runs) | target | median (ms) | slowest (ms) |"
 echo "|---|---:|---:|---:|"

@@ -74,7 +74,9 @@ pub enum Command {
     )]
     Activity(ActivityCmd),
     /// Find any contact, company, deal or task by a few letters (fuzzy; exit 1 when nothing matches)
-    #[command(after_help = "Examples:\n  crm search muller\n  crm search \"@atlas\"            # companies only (also $ deals, ! tasks)\n  crm search \"#vip ann\" --limit 5\n  crm search 0301234 --type contact --format json")]
+    #[command(
+        after_help = "Examples:\n  crm search muller\n  crm search \"@atlas\"            # companies only (also $ deals, ! tasks)\n  crm search \"#vip ann\" --limit 5\n  crm search 0301234 --type contact --format json"
+    )]
     Search {
         /// What to look for; @ restricts to companies, $ to deals, ! to tasks, #tag to a tag
         query: String,

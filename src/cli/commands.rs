@@ -441,7 +441,11 @@ fn search(crm: &Crm, query: &str, kind: Option<&str>, limit: usize, out: &Out) -
             "company" | "companies" => EntityKind::Company,
             "deal" | "deals" => EntityKind::Deal,
             "task" | "tasks" => EntityKind::Task,
-            other => return Err(ServiceError::Invalid(format!("\"{other}\" is not a type (contact, company, deal, task)")).into()),
+            other => {
+                return Err(
+                    ServiceError::Invalid(format!("\"{other}\" is not a type (contact, company, deal, task)")).into()
+                )
+            }
         });
     }
     let index = SearchIndex::build(crm.store())?;

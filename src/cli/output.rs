@@ -324,6 +324,18 @@ impl Tabular for crate::domain::User {
     }
 }
 
+impl Tabular for crate::services::search::Hit {
+    fn headers() -> &'static [&'static str] {
+        &["id", "type", "name", "detail"]
+    }
+    fn cells(&self) -> Vec<String> {
+        vec![self.id.to_string(), self.kind.to_string(), self.label.clone(), self.detail.clone()]
+    }
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,17 +348,5 @@ mod tests {
         assert_eq!(lines[1], "c1   Ann");
         assert!(lines[2].ends_with('…'));
         assert_eq!(lines[2].chars().count(), 5 + MAX_CELL);
-    }
-}
-
-impl Tabular for crate::services::search::Hit {
-    fn headers() -> &'static [&'static str] {
-        &["id", "type", "name", "detail"]
-    }
-    fn cells(&self) -> Vec<String> {
-        vec![self.id.to_string(), self.kind.to_string(), self.label.clone(), self.detail.clone()]
-    }
-    fn id(&self) -> String {
-        self.id.to_string()
     }
 }

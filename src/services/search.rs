@@ -130,7 +130,12 @@ impl SearchIndex {
             Record::Contact(c) => {
                 let company = self.company(c.company).to_string();
                 let email = c.emails.first().map(|e| e.value.clone()).unwrap_or_default();
-                let detail = [company.as_str(), email.as_str()].iter().filter(|s| !s.is_empty()).cloned().collect::<Vec<_>>().join(" · ");
+                let detail = [company.as_str(), email.as_str()]
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" · ");
                 let mut extra: Vec<String> = c.emails.iter().map(|e| e.value.clone()).collect();
                 for p in &c.phones {
                     extra.push(p.value.clone());
@@ -147,14 +152,20 @@ impl SearchIndex {
                 } else {
                     self.companies.insert(c.id.0, c.name.clone());
                 }
-                let detail = [c.website.as_str(), c.address.city.as_str()].iter().filter(|s| !s.is_empty()).cloned().collect::<Vec<_>>().join(" · ");
+                let detail = [c.website.as_str(), c.address.city.as_str()]
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" · ");
                 let mut extra: Vec<String> = c.tags.iter().map(|t| format!("#{t}")).collect();
                 extra.push(c.industry.clone());
                 (c.name.clone(), detail, extra)
             }
             Record::Deal(d) => {
                 let company = self.company(d.company).to_string();
-                let detail = format!("{}{}{} · {}", company, if company.is_empty() { "" } else { " · " }, d.value, d.stage);
+                let detail =
+                    format!("{}{}{} · {}", company, if company.is_empty() { "" } else { " · " }, d.value, d.stage);
                 (d.title.clone(), detail, vec![company])
             }
             Record::Task(t) => {
@@ -170,7 +181,13 @@ impl SearchIndex {
             _ => Vec::new(),
         };
         let mut fields = vec![Utf32String::from(label.as_str())];
-        fields.extend(detail.split(" · ").chain(extra.iter().map(String::as_str)).filter(|s| !s.is_empty() && !s.starts_with('#')).map(Utf32String::from));
+        fields.extend(
+            detail
+                .split(" · ")
+                .chain(extra.iter().map(String::as_str))
+                .filter(|s| !s.is_empty() && !s.starts_with('#'))
+                .map(Utf32String::from),
+        );
         let entry = Entry { id: id.clone(), fields, tags, label, detail };
         match self.slots.get(&id) {
             Some(&i) => self.entries[i] = Some(entry),
@@ -209,7 +226,8 @@ impl SearchIndex {
     pub fn search(&self, query: &Query, limit: usize) -> Vec<Hit> {
         let text = query.text.trim();
         // A query that looks like a phone number matches digits only.
-        let phone_like = text.chars().filter(char::is_ascii_digit).count() >= 3 && text.chars().all(|c| c.is_ascii_digit() || " +-()./".contains(c));
+        let phone_like = text.chars().filter(char::is_ascii_digit).count() >= 3
+            && text.chars().all(|c| c.is_ascii_digit() || " +-()./".contains(c));
         let text = if phone_like { digits(text) } else { text.to_string() };
         if text.is_empty() && query.tag.is_none() && query.kind.is_none() {
             return Vec::new();
@@ -263,7 +281,14 @@ impl SearchIndex {
                 pattern.indices(Utf32Str::new(&e.label, &mut buf), &mut matcher, &mut highlight);
                 highlight.sort_unstable();
                 highlight.dedup();
-                Some(Hit { id: e.id.clone(), kind: e.id.kind(), label: e.label.clone(), detail: e.detail.clone(), score, highlight })
+                Some(Hit {
+                    id: e.id.clone(),
+                    kind: e.id.kind(),
+                    label: e.label.clone(),
+                    detail: e.detail.clone(),
+                    score,
+                    highlight,
+                })
             })
             .collect()
     }
