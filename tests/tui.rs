@@ -450,7 +450,7 @@ fn reminders_selection_moves_through_every_section_and_stays_in_bounds() {
 fn typing_a_filter_matches_names_ignoring_case_and_accents() {
     let fx = Fixture::demo();
     let mut app = fx.app_dismissed();
-    press(&mut app, ch('/'));
+    press(&mut app, ch('f'));
     assert!(app.contacts.filtering);
     type_text(&mut app, "CELIK");
     assert_eq!(app.contacts.filter, "CELIK");
@@ -469,7 +469,7 @@ fn typing_a_filter_matches_names_ignoring_case_and_accents() {
 fn keys_typed_into_the_filter_are_text_not_commands() {
     let fx = Fixture::demo();
     let mut app = fx.app_dismissed();
-    press(&mut app, ch('/'));
+    press(&mut app, ch('f'));
     // q would quit, a would add, 2 would switch pane: here they are just letters.
     type_text(&mut app, "q a2");
     assert!(!app.quit);
@@ -485,7 +485,7 @@ fn keys_typed_into_the_filter_are_text_not_commands() {
 fn esc_while_filtering_clears_the_filter() {
     let fx = Fixture::demo();
     let mut app = fx.app_dismissed();
-    press(&mut app, ch('/'));
+    press(&mut app, ch('f'));
     type_text(&mut app, "kaya");
     assert!(app.contacts.visible.len() < 40);
     assert_eq!(press(&mut app, key(KeyCode::Esc)), vec![]);
@@ -498,7 +498,7 @@ fn esc_while_filtering_clears_the_filter() {
 fn enter_keeps_the_filter_and_esc_then_clears_it() {
     let fx = Fixture::demo();
     let mut app = fx.app_dismissed();
-    press(&mut app, ch('/'));
+    press(&mut app, ch('f'));
     type_text(&mut app, "smirnov");
     press(&mut app, key(KeyCode::Enter));
     assert!(!app.contacts.filtering, "enter leaves the filter line");
@@ -1134,7 +1134,7 @@ fn snapshot_contacts_list() {
 fn snapshot_contacts_list_filtered() {
     let fx = Fixture::demo();
     let mut app = fx.app_dismissed();
-    press(&mut app, ch('/'));
+    press(&mut app, ch('f'));
     type_text(&mut app, "kaya");
     snapshot("contacts_filtered", &app);
 }
@@ -1288,7 +1288,7 @@ fn without_colour_no_cell_has_a_colour_on_any_screen() {
     shot(&app, "overdue reminder");
     press(&mut app, key(KeyCode::Esc));
     shot(&app, "contacts");
-    press(&mut app, ch('/'));
+    press(&mut app, ch('f'));
     type_text(&mut app, "kaya");
     shot(&app, "filtered contacts");
     press(&mut app, key(KeyCode::Esc));
@@ -1322,4 +1322,51 @@ fn without_colour_no_cell_has_a_colour_on_any_screen() {
     let buf = render(&app, 80, 24);
     let (x, y) = find_text(&buf, "Ashley Green").expect("the selected contact");
     assert!(buf[(x, y)].modifier.contains(Modifier::REVERSED));
+}
+
+// =============================================================================================
+// update(): the search palette
+// =============================================================================================
+
+/// Builds the search index the way the runtime does at startup.
+fn with_index(fx: &Fixture, app: &mut App) {
+    let data = crm::tui::worker::load(&fx.crm, &Request::SearchIndex).expect("index");
+    update(app, Msg::Loaded(data));
+}
+
+#[test]
+fn slash_opens_the_search_palette_from_any_pane_and_results_follow_each_keystroke() {
+    let fx = Fixture::demo();
+    let mut app = fx.app_dismissed();
+    with_index(&fx, &mut app);
+    press(&mut app, ch('2'));
+    press(&mut app, ch('/'));
+    assert!(matches!(app.modal, Some(Modal::Search(_))));
+    type_text(&mut app, "celik");
+    let Some(Modal::Search(p)) = &app.modal else { panic!("palette closed") };
+    let labels: Vec<&str> = p.hits.iter().map(|h| h.label.as_str()).collect();
+    assert!(labels.contains(&"Can Çelik") && labels.contains(&"Fatma Çelik"), "{labels:?}");
+    assert!(p.hits.iter().all(|h| h.kind == crm::domain::EntityKind::Contact));
+    // Enter opens the contact's card in the contacts pane.
+    let effects = press(&mut app, key(KeyCode::Enter));
+    assert_eq!(app.tab, Tab::Contacts);
+    assert!(matches!(effects.as_slice(), [Effect::Load(Request::ContactCard(_))]), "{effects:?}");
+    assert!(app.modal.is_none());
+}
+
+#[test]
+fn palette_prefixes_restrict_the_type_and_esc_closes() {
+    let fx = Fixture::demo();
+    let mut app = fx.app_dismissed();
+    with_index(&fx, &mut app);
+    press(&mut app, ch('/'));
+    type_text(&mut app, "$supply");
+    let Some(Modal::Search(p)) = &app.modal else { panic!("palette closed") };
+    assert!(!p.hits.is_empty());
+    assert!(p.hits.iter().all(|h| h.kind == crm::domain::EntityKind::Deal), "{:?}", p.hits);
+    // Keys that are commands elsewhere are text here.
+    type_text(&mut app, "q");
+    assert!(!app.quit);
+    press(&mut app, key(KeyCode::Esc));
+    assert!(app.modal.is_none());
 }

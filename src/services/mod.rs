@@ -5,6 +5,7 @@
 pub mod bench;
 pub mod config;
 pub mod demo;
+pub mod filter;
 pub mod format;
 pub mod input;
 pub mod query;

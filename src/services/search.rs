@@ -23,6 +23,7 @@ pub struct Hit {
     pub highlight: Vec<u32>,
 }
 
+#[derive(Clone)]
 struct Entry {
     id: Ref,
     label: String,
@@ -36,7 +37,7 @@ struct Entry {
 }
 
 /// The index. Build it once (`build`), then keep it current with `refresh` after each write.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct SearchIndex {
     entries: Vec<Option<Entry>>,
     slots: HashMap<Ref, usize>,
@@ -54,6 +55,39 @@ fn digits(s: &str) -> String {
 /// "anna" scores 114 in "Anna Koch", 76 in "Joanna North", 57 strewn over "Carmen Fernández".
 fn min_score(n: usize) -> u32 {
     n as u32 * 16
+}
+
+/// The same matching as the index, for filtering a list in place: a record matches when one
+/// of its fields matches the query well enough.
+pub struct TextMatcher {
+    pattern: Pattern,
+    matcher: Matcher,
+    min: u32,
+    buf: Vec<char>,
+}
+
+impl TextMatcher {
+    pub fn new(query: &str) -> TextMatcher {
+        TextMatcher {
+            pattern: Pattern::new(query.trim(), CaseMatching::Ignore, Normalization::Smart, AtomKind::Fuzzy),
+            matcher: Matcher::new(Config::DEFAULT),
+            min: min_score(query.chars().filter(|c| !c.is_whitespace()).count()),
+            buf: Vec::new(),
+        }
+    }
+
+    /// The best score of `fields`, if any matches well enough.
+    pub fn score(&mut self, fields: &[&str]) -> Option<u32> {
+        let mut best = None;
+        for f in fields {
+            if let Some(s) = self.pattern.score(Utf32Str::new(f, &mut self.buf), &mut self.matcher) {
+                if s >= self.min {
+                    best = best.max(Some(s));
+                }
+            }
+        }
+        best
+    }
 }
 
 /// What a query restricts itself to: `@` companies, `$` deals, `!` tasks, `#tag`.
@@ -84,6 +118,23 @@ impl Query {
             }
         }
         Query { text: words.join(" "), kind, tag }
+    }
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SearchIndex({} records)", self.live)
+    }
+}
+
+/// Two indexes are the same when they hold the same records with the same labels.
+impl PartialEq for SearchIndex {
+    fn eq(&self, other: &SearchIndex) -> bool {
+        self.live == other.live
+            && self.slots.iter().all(|(r, &i)| {
+                other.slots.get(r).and_then(|&j| other.entries[j].as_ref()).map(|e| (&e.label, &e.detail))
+                    == self.entries[i].as_ref().map(|e| (&e.label, &e.detail))
+            })
     }
 }
 
@@ -224,13 +275,20 @@ impl SearchIndex {
     /// The best `limit` matches, best first. Name matches rank above matches elsewhere, an
     /// exact name above everything.
     pub fn search(&self, query: &Query, limit: usize) -> Vec<Hit> {
+        self.search_within(query, None, limit).0
+    }
+
+    /// Like `search`, but only among `candidates` (entry positions from an earlier search whose
+    /// query this one extends: typing narrows, so each keystroke rescans only what still
+    /// matched). Also returns the positions of every match, for the next keystroke.
+    pub fn search_within(&self, query: &Query, candidates: Option<&[usize]>, limit: usize) -> (Vec<Hit>, Vec<usize>) {
         let text = query.text.trim();
         // A query that looks like a phone number matches digits only.
         let phone_like = text.chars().filter(char::is_ascii_digit).count() >= 3
             && text.chars().all(|c| c.is_ascii_digit() || " +-()./".contains(c));
         let text = if phone_like { digits(text) } else { text.to_string() };
         if text.is_empty() && query.tag.is_none() && query.kind.is_none() {
-            return Vec::new();
+            return (Vec::new(), Vec::new());
         }
         // Phone numbers are matched as a run of digits, not fuzzily (a stray 0 is a different number).
         let kind = if phone_like { AtomKind::Substring } else { AtomKind::Fuzzy };
@@ -239,8 +297,16 @@ impl SearchIndex {
         let min_score = min_score(text.chars().filter(|c| !c.is_whitespace()).count());
         let mut matcher = Matcher::new(Config::DEFAULT);
         let mut scored: Vec<(u32, usize)> = Vec::new();
-        for (i, e) in self.entries.iter().enumerate() {
-            let Some(e) = e else { continue };
+        let all: Vec<usize>;
+        let positions: &[usize] = match candidates {
+            Some(c) => c,
+            None => {
+                all = (0..self.entries.len()).collect();
+                &all
+            }
+        };
+        for &i in positions {
+            let Some(e) = self.entries.get(i).and_then(Option::as_ref) else { continue };
             if query.kind.is_some_and(|k| k != e.id.kind()) {
                 continue;
             }
@@ -265,6 +331,7 @@ impl SearchIndex {
             let exact = if !folded.is_empty() && super::fold(&e.label) == folded { 10_000 } else { 0 };
             scored.push((best + exact, i));
         }
+        let matched: Vec<usize> = scored.iter().map(|(_, i)| *i).collect();
         // Best first; ties by label so that results are stable.
         let take = limit.min(scored.len());
         if take < scored.len() {
@@ -273,7 +340,7 @@ impl SearchIndex {
         }
         scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| self.label(a.1).cmp(self.label(b.1))));
         let mut buf = Vec::new();
-        scored
+        let hits = scored
             .into_iter()
             .filter_map(|(score, i)| {
                 let e = self.entries[i].as_ref()?;
@@ -290,7 +357,8 @@ impl SearchIndex {
                     highlight,
                 })
             })
-            .collect()
+            .collect();
+        (hits, matched)
     }
 
     fn label(&self, i: usize) -> &str {
@@ -388,6 +456,20 @@ mod tests {
     fn letters_strewn_across_a_field_are_not_a_match() {
         let idx = index(&[contact(1, "Anna Koch"), contact(2, "Carmen Fernández"), contact(3, "Joanna North")]);
         assert_eq!(labels(&idx, "anna"), ["Anna Koch", "Joanna North"]);
+    }
+
+    #[test]
+    fn narrowing_within_earlier_matches_gives_the_same_hits() {
+        let idx = index(&[
+            contact(1, "Anna Müller"),
+            contact(2, "Annika Berg"),
+            contact(3, "Bob Stone"),
+            contact(4, "Hanna Ann"),
+        ]);
+        let (_, first) = idx.search_within(&Query::parse("an"), None, 10);
+        let (narrow, _) = idx.search_within(&Query::parse("ann"), Some(&first), 10);
+        assert_eq!(narrow, idx.search(&Query::parse("ann"), 10));
+        assert!(!narrow.is_empty());
     }
 
     #[test]

@@ -60,6 +60,7 @@ actions! {
     Bottom => "bottom", "Go to the last item";
     Open => "open", "Open the selected item";
     Back => "back", "Close, go back or cancel";
+    Search => "search", "Search every contact, company, deal and task";
     Filter => "filter", "Filter the list by typing";
     Sort => "sort", "Change the sort order";
     Add => "add", "Add a record here (contact, deal)";

@@ -39,6 +39,8 @@ pub enum Request {
     DealCard(DealId),
     Tasks,
     Users,
+    /// Build the search index (once, at startup).
+    SearchIndex,
 }
 
 /// What the runtime should write.
@@ -76,6 +78,9 @@ pub enum Data {
     Tasks(Vec<TaskRow>),
     /// Logins of the active users, for the assignee picker.
     Users(Vec<String>),
+    SearchIndex(Box<crate::services::search::SearchIndex>),
+    /// Records a write touched, as they are now (None: gone), to keep the search index current.
+    Touched(Vec<(Ref, Option<Record>)>),
 }
 
 /// A write that failed: the message, and the field it concerns when there is one.
@@ -110,6 +115,7 @@ pub enum Modal {
         then: Write,
     },
     Form(Form),
+    Search(super::panes::search::Palette),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,6 +144,8 @@ pub struct App {
     pub now: Timestamp,
     /// Logins of the active users (assignee picker).
     pub users: Vec<String>,
+    /// None while it is being built.
+    pub search_index: Option<crate::services::search::SearchIndex>,
 }
 
 impl App {
@@ -158,6 +166,7 @@ impl App {
             quit: false,
             now: Timestamp(0),
             users: Vec::new(),
+            search_index: None,
         }
     }
 
@@ -168,6 +177,7 @@ impl App {
             Effect::Load(Request::Tasks),
             Effect::Load(Request::Pipeline),
             Effect::Load(Request::Users),
+            Effect::Load(Request::SearchIndex),
         ]
     }
 
@@ -178,6 +188,7 @@ impl App {
             Some(Modal::Overdue { .. }) => return vec![Mode::Overdue],
             Some(Modal::Confirm { .. }) => return vec![Mode::Confirm],
             Some(Modal::Form(_)) => return vec![Mode::Form],
+            Some(Modal::Search(_)) => return vec![Mode::Search],
             None => {}
         }
         match self.tab {
@@ -300,6 +311,17 @@ fn on_loaded(app: &mut App, data: Data) -> Vec<Effect> {
         Data::Pipeline(p) => app.pipeline.set_data(p),
         Data::DealCard(card) => app.pipeline.set_card(*card),
         Data::Users(users) => app.users = users,
+        Data::SearchIndex(index) => app.search_index = Some(*index),
+        Data::Touched(records) => {
+            if let Some(index) = &mut app.search_index {
+                for (r, rec) in records {
+                    match rec {
+                        Some(rec) => index.upsert(&rec),
+                        None => index.remove(&r),
+                    }
+                }
+            }
+        }
         Data::Tasks(rows) => {
             app.reminders.set_rows(rows);
             if !app.startup_checked {
@@ -367,6 +389,9 @@ fn on_key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
     let action = app.keymap.action(&modes, key);
     if let Some(Modal::Form(_)) = app.modal {
         return form_key(app, action, key);
+    }
+    if let Some(Modal::Search(_)) = app.modal {
+        return super::panes::search::key(app, key, action);
     }
     if app.modal.is_none() && app.tab == Tab::Contacts && app.contacts.filtering {
         if let Some(effects) = app.contacts.filter_key(key, action) {
@@ -458,7 +483,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
             };
         }
         Some(Modal::Overdue { .. }) => return super::panes::reminders::overdue_action(app, action),
-        Some(Modal::Form(_)) => return vec![],
+        Some(Modal::Form(_)) | Some(Modal::Search(_)) => return vec![],
         None => {}
     }
     match action {
@@ -470,6 +495,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
             app.modal = Some(Modal::Help { scroll: 0 });
             vec![]
         }
+        Action::Search => super::panes::search::open(app),
         Action::NextTab | Action::PrevTab => {
             let i = Tab::ALL.iter().position(|t| *t == app.tab).unwrap_or(0);
             let n = Tab::ALL.len();

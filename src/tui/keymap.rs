@@ -24,11 +24,12 @@ pub enum Mode {
     Overdue,
     Form,
     Confirm,
+    Search,
     Help,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 11] = [
+    pub const ALL: [Mode; 12] = [
         Mode::Global,
         Mode::List,
         Mode::Contacts,
@@ -39,6 +40,7 @@ impl Mode {
         Mode::Overdue,
         Mode::Form,
         Mode::Confirm,
+        Mode::Search,
         Mode::Help,
     ];
 
@@ -54,6 +56,7 @@ impl Mode {
             Mode::Overdue => "overdue",
             Mode::Form => "form",
             Mode::Confirm => "confirm",
+            Mode::Search => "search",
             Mode::Help => "help",
         }
     }
@@ -70,6 +73,7 @@ impl Mode {
             Mode::Overdue => "Overdue reminder at startup",
             Mode::Form => "Forms",
             Mode::Confirm => "Confirmation",
+            Mode::Search => "Search palette",
             Mode::Help => "Help",
         }
     }

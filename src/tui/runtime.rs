@@ -45,7 +45,9 @@ pub fn run(crm: Crm, mut app: App) -> anyhow::Result<()> {
                 log.event("data", format_args!("{label} update_ms={:.3}", ms(t)));
                 dirty = true;
             }
-            if event::poll(Duration::from_millis(30))? {
+            // Worker results waiting to be drawn: do not wait for a key first.
+            let wait = if dirty { Duration::ZERO } else { Duration::from_millis(30) };
+            if event::poll(wait)? {
                 match event::read()? {
                     Event::Key(k) if k.kind != KeyEventKind::Release => {
                         log.event("key", format_args!("{:?}", k.code));

@@ -24,7 +24,17 @@ pub fn serve(crm: &Crm, jobs: Receiver<Job>, out: Sender<Msg>) {
                 Ok(d) => Msg::Loaded(d),
                 Err(e) => Msg::Failed(e.to_string()),
             },
-            Job::Write(w) => Msg::Written(write(crm, w).map_err(write_error)),
+            Job::Write(w) => {
+                let result = write(crm, w).map_err(write_error);
+                // The records it touched, as they are now, keep the search index current.
+                if let Ok(r) = &result {
+                    let records = r.touched.iter().map(|t| (t.clone(), crm.store().get(t).ok().flatten())).collect();
+                    if out.send(Msg::Loaded(Data::Touched(records))).is_err() {
+                        break;
+                    }
+                }
+                Msg::Written(result)
+            }
         };
         if out.send(msg).is_err() {
             break;
@@ -55,6 +65,7 @@ pub fn load(crm: &Crm, r: &Request) -> Result<Data, ServiceError> {
                 .collect();
             Data::Pipeline(PipelineData { stages: crm.store().pipeline().stages.clone(), deals, overdue })
         }
+        Request::SearchIndex => Data::SearchIndex(Box::new(crate::services::search::SearchIndex::build(crm.store())?)),
         Request::Users => Data::Users(crm.users()?.into_iter().filter(|u| !u.disabled).map(|u| u.login).collect()),
         Request::Tasks => {
             let mut rows = crm.tasks(&TaskQuery::default())?;

@@ -3,6 +3,7 @@
 use crate::domain::ActivityKind;
 use crate::services::fold;
 use crate::services::query::{ContactCard, ContactRow, ContactSort};
+use crate::services::search::TextMatcher;
 use crate::tui::action::Action;
 use crate::tui::app::{company_choices, log_form, step, task_form, App, Effect, Modal, Request, Write};
 use crate::tui::form::{Field, Form, FormKind};
@@ -65,22 +66,34 @@ impl ContactsPane {
         self.refilter();
     }
 
+    /// Keeps the rows the filter matches, with the same matcher as the search palette, in the
+    /// list's sort order.
     fn refilter(&mut self) {
-        let needle = fold(self.filter.trim());
+        let text = self.filter.trim();
         self.visible = match &self.rows {
             None => Vec::new(),
-            Some(rows) if needle.is_empty() => (0..rows.len()).collect(),
-            Some(rows) => rows
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| {
-                    fold(&format!("{} {} {} {} {}", r.name, r.company, r.email, r.phone, r.tags.join(" ")))
-                        .contains(&needle)
-                })
-                .map(|(i, _)| i)
-                .collect(),
+            Some(rows) if text.is_empty() => (0..rows.len()).collect(),
+            Some(rows) => {
+                let mut m = TextMatcher::new(text);
+                rows.iter()
+                    .enumerate()
+                    .filter(|(_, r)| {
+                        let tags = r.tags.join(" ");
+                        m.score(&[&r.name, &r.company, &r.email, &r.phone, &tags, &r.city]).is_some()
+                    })
+                    .map(|(i, _)| i)
+                    .collect()
+            }
         };
         self.selected = self.selected.min(self.visible.len().saturating_sub(1));
+    }
+
+    /// Shows only the contacts matching `text` (as if typed into the filter).
+    pub fn set_filter(&mut self, text: &str) {
+        self.filter = text.to_string();
+        self.filtering = false;
+        self.selected = 0;
+        self.refilter();
     }
 
     pub fn selected_row(&self) -> Option<&ContactRow> {

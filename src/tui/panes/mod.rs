@@ -3,3 +3,4 @@
 pub mod contacts;
 pub mod pipeline;
 pub mod reminders;
+pub mod search;

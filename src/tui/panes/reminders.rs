@@ -191,6 +191,23 @@ pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
     vec![]
 }
 
+/// Selects task `id` in the pane (showing everyone's tasks if it is someone else's); false when
+/// it is not listed.
+pub fn select(app: &mut App, id: crate::domain::TaskId) -> bool {
+    if let Some(t) = app.reminders.rows.iter().find(|t| t.id == id) {
+        if t.assignee != app.user {
+            app.reminders.all_users = true;
+        }
+    }
+    match visible(app, app.now).iter().position(|(_, t)| t.id == id) {
+        Some(pos) => {
+            app.reminders.selected = pos;
+            true
+        }
+        None => false,
+    }
+}
+
 /// Keys in the startup overdue modal.
 pub fn overdue_action(app: &mut App, action: Action) -> Vec<Effect> {
     let overdue: Vec<TaskRow> = app.my_overdue().into_iter().cloned().collect();

@@ -7,6 +7,7 @@ mod help;
 mod overdue;
 mod pipeline;
 mod reminders;
+mod search;
 
 use super::app::{App, MessageKind, Modal, Tab};
 use super::keymap::Mode;
@@ -41,6 +42,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         Some(Modal::Overdue { selected, .. }) => overdue::draw(f, app, area, *selected),
         Some(Modal::Confirm { question, .. }) => confirm(f, app, area, question),
         Some(Modal::Form(form)) => form::draw(f, app, area, form),
+        Some(Modal::Search(p)) => search::draw(f, app, area, p),
         None => {}
     }
 }
