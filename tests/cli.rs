@@ -342,3 +342,66 @@ fn docs_keymaps_md_is_in_sync_with_the_default_keymap() {
         "docs/keymaps.md is out of date: run `cargo run -- keys --markdown > docs/keymaps.md`"
     );
 }
+
+#[test]
+fn search_finds_across_types_and_exits_1_on_nothing() {
+    let db = Db::new("redb");
+    db.ok(&[
+        "contact",
+        "add",
+        "Anna Müller",
+        "--company",
+        "Atlas GmbH",
+        "--phone",
+        "+49 (30) 123-4567",
+        "--tag",
+        "vip",
+    ]);
+    db.ok(&["contact", "add", "Élodie Fabre"]);
+    db.ok(&["deal", "add", "Atlas supply", "--contact", "c1"]);
+    db.ok(&["task", "add", "Call Atlas back"]);
+    let hits = db.json(&["search", "muller"]);
+    assert_eq!(hits[0]["id"], "c1");
+    assert_eq!(hits[0]["kind"], "contact");
+    assert_eq!(db.json(&["search", "elodie"])[0]["label"], "Élodie Fabre");
+    assert_eq!(db.json(&["search", "30 1234567"])[0]["id"], "c1");
+    assert_eq!(db.ok(&["search", "@atlas", "-q"]), "co1\n");
+    assert_eq!(db.ok(&["search", "$atlas", "-q"]), "d1\n");
+    assert_eq!(db.ok(&["search", "!atlas", "-q"]), "t1\n");
+    assert_eq!(db.ok(&["search", "atlas", "--type", "deal", "-q"]), "d1\n");
+    assert_eq!(db.ok(&["search", "#vip", "-q"]), "c1\n");
+    let out = db.run(&["search", "zzqxj"]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn lists_take_the_filter_language_and_saved_views() {
+    let db = Db::new("redb");
+    db.ok(&["user", "add", "kenji"]);
+    db.ok(&["contact", "add", "Anna Müller", "--tag", "vip", "--address", "Berlin"]);
+    db.ok(&["contact", "add", "Bo Berg", "--owner", "kenji"]);
+    db.ok(&["deal", "add", "Big", "--contact", "c1", "--value", "20000", "--stage", "proposal"]);
+    db.ok(&["deal", "add", "Small", "--contact", "c2", "--value", "900", "--stage", "proposal"]);
+    db.ok(&["task", "add", "Urgent thing", "--priority", "urgent", "--due", "yesterday"]);
+    db.ok(&["task", "add", "Later thing", "--due", "+10d"]);
+    assert_eq!(db.ok(&["contact", "list", "tag:vip", "-q"]), "c1\n");
+    assert_eq!(db.ok(&["contact", "list", "owner:me", "-q"]), "c1\n", "me is the current user (anna)");
+    assert_eq!(db.ok(&["contact", "list", "city:berlin", "muller", "-q"]), "c1\n");
+    assert_eq!(db.ok(&["contact", "list", "last_contact:never", "-q"]), "c1\nc2\n");
+    assert_eq!(db.ok(&["contact", "list", "-q", "--", "-tag:vip"]), "c2\n");
+    assert_eq!(db.ok(&["deal", "list", "stage:prop", "value>5000", "-q"]), "d1\n");
+    assert_eq!(db.ok(&["task", "list", "priority>=high", "-q"]), "t1\n");
+    assert_eq!(db.ok(&["task", "list", "due.after:+5d", "-q"]), "t2\n");
+    let e = db.fails(&["deal", "list", "stge:prop"], 4);
+    assert!(
+        e.contains("crm: bad filter:\n  stge:prop\n  ^^^^ unknown field \"stge\" (did you mean \"stage\"?)"),
+        "{e}"
+    );
+    let e = db.fails(&["contact", "list", "stage:prop"], 4);
+    assert!(e.contains("stage does not apply to contacts"), "{e}");
+    db.ok(&["view", "save", "big", "stage:proposal", "value>5000"]);
+    assert_eq!(db.ok(&["deal", "list", "--view", "big", "-q"]), "d1\n");
+    assert!(db.ok(&["view", "list"]).contains("big   stage:proposal value>5000"));
+    db.ok(&["view", "rm", "big"]);
+    db.fails(&["deal", "list", "--view", "big"], 3);
+}

@@ -99,6 +99,9 @@ pub enum Command {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
+    /// Saved filters for the lists
+    #[command(subcommand)]
+    View(ViewCmd),
     /// Deleted records
     #[command(subcommand)]
     #[command(after_help = "Examples:\n  crm trash list\n  crm trash restore c12")]
@@ -226,9 +229,16 @@ pub enum ContactCmd {
     },
     /// List contacts
     #[command(
-        after_help = "Examples:\n  crm contact list --tag vip --sort last\n  crm contact list --search müller --format json"
+        after_help = "Examples:\n  crm contact list --tag vip --sort last\n  crm contact list tag:vip last_contact.before:-30d\n  crm contact list owner:me müller --format json"
     )]
     List {
+        /// Filter: tag:vip owner:me company:acme last_contact.before:-30d … plus free text; put negations after `--` (`-- -tag:vip`); see docs/search.md
+        #[arg(value_name = "FILTER")]
+        filter: Vec<String>,
+        /// A saved view (`crm view save`) to start from
+        #[arg(long)]
+        view: Option<String>,
+
         /// Only those whose name, company, email or phone contains this
         #[arg(long)]
         search: Option<String>,
@@ -303,8 +313,17 @@ pub enum CompanyCmd {
         fields: CompanyFields,
     },
     /// List companies
-    #[command(after_help = "Examples:\n  crm company list --search atlas\n  crm company list --tag vip --format csv")]
+    #[command(
+        after_help = "Examples:\n  crm company list --search atlas\n  crm company list tag:vip city:berlin --format csv"
+    )]
     List {
+        /// Filter: tag:vip owner:me company:acme last_contact.before:-30d … plus free text; put negations after `--` (`-- -tag:vip`); see docs/search.md
+        #[arg(value_name = "FILTER")]
+        filter: Vec<String>,
+        /// A saved view (`crm view save`) to start from
+        #[arg(long)]
+        view: Option<String>,
+
         #[arg(long)]
         search: Option<String>,
         #[arg(long)]
@@ -374,9 +393,15 @@ pub enum DealCmd {
     },
     /// List deals
     #[command(
-        after_help = "Examples:\n  crm deal list --stage proposal\n  crm deal list --open --owner anna --format json"
+        after_help = "Examples:\n  crm deal list --stage proposal\n  crm deal list stage:prop value>5000 close.before:eom\n  crm deal list --open --owner anna --format json"
     )]
     List {
+        /// Filter: tag:vip owner:me company:acme last_contact.before:-30d … plus free text; put negations after `--` (`-- -tag:vip`); see docs/search.md
+        #[arg(value_name = "FILTER")]
+        filter: Vec<String>,
+        /// A saved view (`crm view save`) to start from
+        #[arg(long)]
+        view: Option<String>,
         #[arg(long)]
         stage: Option<String>,
         #[arg(long)]
@@ -457,8 +482,17 @@ pub enum TaskCmd {
         fields: TaskFields,
     },
     /// List tasks (open ones by default)
-    #[command(after_help = "Examples:\n  crm task list --overdue\n  crm task list --today --mine")]
+    #[command(
+        after_help = "Examples:\n  crm task list --overdue\n  crm task list --today --mine\n  crm task list priority>=high due.before:fri"
+    )]
     List {
+        /// Filter: tag:vip owner:me company:acme last_contact.before:-30d … plus free text; put negations after `--` (`-- -tag:vip`); see docs/search.md
+        #[arg(value_name = "FILTER")]
+        filter: Vec<String>,
+        /// A saved view (`crm view save`) to start from
+        #[arg(long)]
+        view: Option<String>,
+
         #[arg(long, conflicts_with_all = ["today", "upcoming", "done", "all"])]
         overdue: bool,
         #[arg(long, conflicts_with_all = ["upcoming", "done", "all"])]
@@ -558,6 +592,23 @@ pub enum ActivityCmd {
     /// Move an activity to the trash
     #[command(after_help = "Example:\n  crm activity rm a40")]
     Rm { activity: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ViewCmd {
+    /// Save a filter under a name (kept in views.toml beside your config)
+    #[command(after_help = "Examples:\n  crm view save hot stage:negotiation value>10000\n  crm deal list --view hot")]
+    Save {
+        name: String,
+        #[arg(value_name = "FILTER", trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+        filter: Vec<String>,
+    },
+    /// List saved views
+    #[command(after_help = "Example:\n  crm view list")]
+    List,
+    /// Delete a saved view
+    #[command(after_help = "Example:\n  crm view rm hot")]
+    Rm { name: String },
 }
 
 #[derive(Debug, Subcommand)]

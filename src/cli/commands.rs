@@ -27,6 +27,18 @@ pub fn run(crm: &Crm, cmd: Command, out: &Out) -> Result<()> {
             };
             out.list(&crm.history(target.as_ref(), limit)?)
         }
+        Command::View(ViewCmd::Save { name, filter }) => {
+            let canonical = crm.save_view(&name, &filter.join(" "))?;
+            out.message(&format!("Saved view {name}: {canonical}"))
+        }
+        Command::View(ViewCmd::List) => {
+            let rows: Vec<Vec<String>> = crm.views()?.views.into_iter().map(|(n, f)| vec![n, f]).collect();
+            out.rows(&["view", "filter"], &rows)
+        }
+        Command::View(ViewCmd::Rm { name }) => {
+            crm.remove_view(&name)?;
+            out.message(&format!("Removed view {name}"))
+        }
         Command::Trash(TrashCmd::List) => out.list(&crm.trash_rows()?),
         Command::Trash(TrashCmd::Restore { id }) => {
             let target: Ref =
@@ -98,7 +110,7 @@ fn contact(crm: &Crm, cmd: ContactCmd, out: &Out) -> Result<()> {
             let changes = crm.contact_changes(None, contact_input(Some(name), fields, RemoveFields::default()))?;
             out.receipt(&crm.apply(changes)?)
         }
-        ContactCmd::List { search, tag, owner, company, sort, limit } => {
+        ContactCmd::List { filter, view, search, tag, owner, company, sort, limit } => {
             let company = match company {
                 Some(c) => Some(crm.resolve_company(&c)?),
                 None => None,
@@ -109,7 +121,24 @@ fn contact(crm: &Crm, cmd: ContactCmd, out: &Out) -> Result<()> {
                 ContactSortArg::Last => ContactSort::Last,
                 ContactSortArg::Owner => ContactSort::Owner,
             };
-            out.list(&crm.contacts(&ContactQuery { text: search, tag, owner, company, sort, limit })?)
+            let f = crm.compile_filter_for(&crm.view_filter(view.as_deref(), &filter)?, EntityKind::Contact)?;
+            let rows = crm.contacts(&ContactQuery { text: search, tag, owner, company, sort, limit: None })?;
+            let mut rows = f.keep(
+                rows,
+                |f, r| f.contact(r),
+                |r| {
+                    vec![
+                        r.name.clone(),
+                        r.company.clone(),
+                        r.email.clone(),
+                        r.phone.clone(),
+                        r.tags.join(" "),
+                        r.city.clone(),
+                    ]
+                },
+            );
+            rows.truncate(limit.unwrap_or(usize::MAX));
+            out.list(&rows)
         }
         ContactCmd::Show { contact } => {
             let card = crm.contact_card(crm.resolve_contact(&contact)?)?;
@@ -151,8 +180,16 @@ fn company(crm: &Crm, cmd: CompanyCmd, out: &Out) -> Result<()> {
         CompanyCmd::Add { name, fields } => {
             out.receipt(&crm.apply(crm.company_changes(None, company_input(Some(name), fields, vec![], vec![]))?)?)
         }
-        CompanyCmd::List { search, tag, limit } => {
-            out.list(&crm.companies(search.as_deref(), tag.as_deref(), limit)?)
+        CompanyCmd::List { filter, view, search, tag, limit } => {
+            let f = crm.compile_filter_for(&crm.view_filter(view.as_deref(), &filter)?, EntityKind::Company)?;
+            let rows = crm.companies(search.as_deref(), tag.as_deref(), None)?;
+            let mut rows = f.keep(
+                rows,
+                |f, r| f.company(r),
+                |r| vec![r.name.clone(), r.website.clone(), r.city.clone(), r.tags.join(" ")],
+            );
+            rows.truncate(limit.unwrap_or(usize::MAX));
+            out.list(&rows)
         }
         CompanyCmd::Show { company } => {
             let card = crm.company_card(crm.resolve_company(&company)?)?;
@@ -188,7 +225,8 @@ fn deal(crm: &Crm, cmd: DealCmd, out: &Out) -> Result<()> {
         DealCmd::Add { title, stage, fields } => {
             out.receipt(&crm.apply(crm.deal_changes(None, deal_input(Some(title), stage, fields))?)?)
         }
-        DealCmd::List { stage, owner, open, company, contact, limit } => {
+        DealCmd::List { filter, view, stage, owner, open, company, contact, limit } => {
+            let f = crm.compile_filter_for(&crm.view_filter(view.as_deref(), &filter)?, EntityKind::Deal)?;
             let company = match company {
                 Some(c) => Some(crm.resolve_company(&c)?),
                 None => None,
@@ -197,7 +235,11 @@ fn deal(crm: &Crm, cmd: DealCmd, out: &Out) -> Result<()> {
                 Some(c) => Some(crm.resolve_contact(&c)?),
                 None => None,
             };
-            out.list(&crm.deals(&DealQuery { stage, owner, open_only: open, company, contact, limit })?)
+            let rows = crm.deals(&DealQuery { stage, owner, open_only: open, company, contact, limit: None })?;
+            let mut rows =
+                f.keep(rows, |f, r| f.deal(r), |r| vec![r.title.clone(), r.company.clone(), r.contact.clone()]);
+            rows.truncate(limit.unwrap_or(usize::MAX));
+            out.list(&rows)
         }
         DealCmd::Show { deal } => {
             let card = crm.deal_card(crm.resolve_deal(&deal)?)?;
@@ -236,7 +278,8 @@ fn task(crm: &Crm, cmd: TaskCmd, out: &Out) -> Result<()> {
         TaskCmd::Add { title, due, fields } => {
             out.receipt(&crm.apply(crm.task_changes(None, task_input(Some(title), due, fields))?)?)
         }
-        TaskCmd::List { overdue, today, upcoming, done, all, mine, assignee, contact, limit } => {
+        TaskCmd::List { filter, view, overdue, today, upcoming, done, all, mine, assignee, contact, limit } => {
+            let f = crm.compile_filter_for(&crm.view_filter(view.as_deref(), &filter)?, EntityKind::Task)?;
             let scope = match (overdue, today, upcoming, done, all) {
                 (true, ..) => TaskScope::Overdue,
                 (_, true, ..) => TaskScope::Today,
@@ -250,7 +293,10 @@ fn task(crm: &Crm, cmd: TaskCmd, out: &Out) -> Result<()> {
                 Some(c) => Some(crm.resolve_contact(&c)?),
                 None => None,
             };
-            out.list(&crm.tasks(&TaskQuery { scope, assignee, contact, deal: None, limit })?)
+            let rows = crm.tasks(&TaskQuery { scope, assignee, contact, deal: None, limit: None })?;
+            let mut rows = f.keep(rows, |f, r| f.task(r), |r| vec![r.title.clone(), r.contact.clone(), r.deal.clone()]);
+            rows.truncate(limit.unwrap_or(usize::MAX));
+            out.list(&rows)
         }
         TaskCmd::Show { task } => {
             let row = crm.task_row_by_id(crm.resolve_task(&task)?)?;

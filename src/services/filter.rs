@@ -195,7 +195,9 @@ impl Crm {
     }
 
     fn compile(&self, text: &str, kind: Option<EntityKind>) -> Result<Compiled> {
-        let invalid = |e: FilterError| ServiceError::Invalid(e.render(text));
+        // The caret line must sit under the input, whatever the front end prints before it.
+        let invalid =
+            |e: FilterError| ServiceError::Invalid(format!("bad filter:\n  {}", e.render(text).replace('\n', "\n  ")));
         let (filter, spans) = filter::parse_spanned(text).map_err(invalid)?;
         let mut conds = Vec::with_capacity(filter.terms.len());
         for (term, span) in filter.terms.iter().zip(&spans) {
@@ -474,6 +476,28 @@ impl Compiled {
         self.holds(&view_of_contact(r))
     }
 
+    /// Keeps the rows whose fields hold and whose text matches the free text (with the search
+    /// matcher), in their order. `fields` gives the texts of a row the free text may match.
+    pub fn keep<T>(
+        &self,
+        rows: Vec<T>,
+        holds: impl Fn(&Compiled, &T) -> bool,
+        fields: impl Fn(&T) -> Vec<String>,
+    ) -> Vec<T> {
+        let mut matcher = self.text().map(crate::services::search::TextMatcher::new);
+        rows.into_iter()
+            .filter(|r| holds(self, r))
+            .filter(|r| match &mut matcher {
+                Some(m) => {
+                    let texts = fields(r);
+                    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+                    m.score(&refs).is_some()
+                }
+                None => true,
+            })
+            .collect()
+    }
+
     pub fn company(&self, r: &CompanyRow) -> bool {
         self.holds(&view_of_company(r))
     }
@@ -685,7 +709,11 @@ mod tests {
             None => crm.compile_filter(text),
         };
         match r {
-            Err(ServiceError::Invalid(m)) => m,
+            // The message is "bad filter:" then the caret block indented by two spaces.
+            Err(ServiceError::Invalid(m)) => {
+                let block = m.strip_prefix("bad filter:\n").unwrap_or_else(|| panic!("no heading: {m}"));
+                block.lines().map(|l| l.strip_prefix("  ").unwrap_or(l)).collect::<Vec<_>>().join("\n")
+            }
             Err(other) => panic!("{text}: not Invalid: {other}"),
             Ok(_) => panic!("{text}: compiled"),
         }

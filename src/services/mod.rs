@@ -10,6 +10,7 @@ pub mod format;
 pub mod input;
 pub mod query;
 pub mod search;
+pub mod views;
 
 use crate::domain::dates::{self, DateOptions, When};
 use crate::domain::*;
@@ -65,6 +66,8 @@ pub struct Crm {
     fixed_now: Option<Timestamp>,
     currency: Currency,
     date_options: DateOptions,
+    /// Where the config file lives (views.toml, keymap.toml, theme.toml sit beside it).
+    config_dir: Option<PathBuf>,
 }
 
 /// The login of the current user when nothing names one.
@@ -108,7 +111,8 @@ impl Crm {
         let date_options = DateOptions { day_first: cfg.day_first.unwrap_or(true), ..DateOptions::default() };
         let user = opts.user.clone().or(cfg.user.clone()).unwrap_or_else(login_from_env);
         let store = Store::open(&db, engine)?;
-        let crm = Crm { store, user, fixed_now, currency, date_options };
+        let config_dir = config_path.as_ref().and_then(|p| p.parent().map(|d| d.to_path_buf()));
+        let crm = Crm { store, user, fixed_now, currency, date_options, config_dir };
         crm.ensure_user(cfg.name.as_deref())?;
         Ok(crm)
     }
@@ -132,6 +136,10 @@ impl Crm {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    pub fn config_dir(&self) -> Option<&std::path::Path> {
+        self.config_dir.as_deref()
     }
 
     pub fn user(&self) -> &str {
