@@ -90,6 +90,24 @@ impl TextMatcher {
     }
 }
 
+/// The records whose index entries a write touching `touched` may change: those records, and
+/// the contacts and deals of a touched company (their details show the company's name).
+/// Companies come first, so that the others pick up a new name.
+pub fn affected(store: &Store, touched: &[Ref]) -> Result<Vec<Ref>, StoreError> {
+    let mut out: Vec<Ref> = touched.to_vec();
+    out.sort_by_key(|r| r.kind() != EntityKind::Company);
+    for t in touched {
+        if let Ref::Company(c) = t {
+            let key = crate::store::keys::id(c.0);
+            let contacts = store.index_ids(crate::store::Tree::ContactByCompany, &key, false, usize::MAX)?;
+            let deals = store.index_ids(crate::store::Tree::DealByCompany, &key, false, usize::MAX)?;
+            out.extend(contacts.into_iter().map(|n| Ref::Contact(ContactId(n))));
+            out.extend(deals.into_iter().map(|n| Ref::Deal(DealId(n))));
+        }
+    }
+    Ok(out)
+}
+
 /// What a query restricts itself to: `@` companies, `$` deals, `!` tasks, `#tag`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Query {
@@ -257,16 +275,12 @@ impl SearchIndex {
         }
     }
 
-    /// Re-reads records after a write (or undo) touched them.
+    /// Re-reads the records a write (or undo) touched; see [`affected`].
     pub fn refresh(&mut self, store: &Store, touched: &[Ref]) -> Result<(), StoreError> {
-        for r in touched {
-            match store.get(r)? {
-                Some(rec) => {
-                    self.upsert(&rec);
-                    // A renamed company renames the detail of its contacts and deals lazily: they
-                    // pick it up when next written; the company itself is found by its new name.
-                }
-                None => self.remove(r),
+        for r in affected(store, touched)? {
+            match store.get(&r)? {
+                Some(rec) => self.upsert(&rec),
+                None => self.remove(&r),
             }
         }
         Ok(())

@@ -28,7 +28,7 @@ pub fn serve(crm: &Crm, jobs: Receiver<Job>, out: Sender<Msg>) {
                 let result = write(crm, w).map_err(write_error);
                 // The records it touched, as they are now, keep the search index current.
                 if let Ok(r) = &result {
-                    let records = r.touched.iter().map(|t| (t.clone(), crm.store().get(t).ok().flatten())).collect();
+                    let records = touched_records(crm, &r.touched);
                     if out.send(Msg::Loaded(Data::Touched(records))).is_err() {
                         break;
                     }
@@ -40,6 +40,12 @@ pub fn serve(crm: &Crm, jobs: Receiver<Job>, out: Sender<Msg>) {
             break;
         }
     }
+}
+
+/// The records a write touched (and those whose search entries depend on them), as they are now.
+fn touched_records(crm: &Crm, touched: &[Ref]) -> Vec<(Ref, Option<Record>)> {
+    let refs = crate::services::search::affected(crm.store(), touched).unwrap_or_else(|_| touched.to_vec());
+    refs.into_iter().map(|t| (t.clone(), crm.store().get(&t).ok().flatten())).collect()
 }
 
 fn write_error(e: ServiceError) -> WriteError {
