@@ -25,7 +25,7 @@ fn the_index_follows_every_change_and_undo() {
         let dir = tempfile::tempdir().unwrap();
         let crm = open(dir.path(), engine);
         let mut idx = SearchIndex::build(crm.store()).unwrap();
-        let mut step = |crm: &Crm, idx: &mut SearchIndex, r: crm::store::Receipt| {
+        let step = |crm: &Crm, idx: &mut SearchIndex, r: crm::store::Receipt| {
             idx.refresh(crm.store(), &r.touched).unwrap();
             assert_eq!(*idx, SearchIndex::build(crm.store()).unwrap(), "{engine}: after {}", r.summary);
         };
