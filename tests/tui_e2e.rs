@@ -18,7 +18,7 @@ const POLL: Duration = Duration::from_millis(40);
 struct Tmux {
     socket: String,
     /// The socket file, to remove at the end (`kill-server` leaves it behind).
-    socket_path: std::cell::OnceCell<String>,
+    socket_path: String,
 }
 
 impl Tmux {
@@ -36,7 +36,12 @@ impl Tmux {
         }
         static N: AtomicUsize = AtomicUsize::new(0);
         let socket = format!("crm-e2e-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
-        Tmux { socket, socket_path: std::cell::OnceCell::new() }
+        let mut tmux = Tmux { socket, socket_path: String::new() };
+        // A session that outlives each crm run: without it the server exits when a run's session
+        // is closed, and starting the next one can race with that exit.
+        tmux.ok(&["new-session", "-d", "-s", "keep", "sleep 3600"]);
+        tmux.socket_path = tmux.ok(&["display-message", "-p", "-t", "keep", "#{socket_path}"]).trim().to_string();
+        tmux
     }
 
     fn run(&self, args: &[&str]) -> Output {
@@ -58,10 +63,6 @@ impl Tmux {
     /// Starts `command` (a shell command line) in a new 120×40 session named `name`.
     fn start(&self, name: &str, command: &str) {
         self.ok(&["new-session", "-d", "-s", name, "-x", "120", "-y", "40", command]);
-        if self.socket_path.get().is_none() {
-            let path = self.ok(&["display-message", "-p", "-t", name, "#{socket_path}"]);
-            let _ = self.socket_path.set(path.trim().to_string());
-        }
     }
 
     /// Sends tmux key names (`Enter`, `Space`, `C-u`, `a`).
@@ -104,8 +105,8 @@ impl Tmux {
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.run(&["kill-server"]);
-        if let Some(path) = self.socket_path.get().filter(|p| !p.is_empty()) {
-            let _ = std::fs::remove_file(path);
+        if !self.socket_path.is_empty() {
+            let _ = std::fs::remove_file(&self.socket_path);
         }
     }
 }

@@ -442,6 +442,13 @@ impl Cond {
     }
 }
 
+/// Two compiled filters are the same when they came from the same filter for the same kind.
+impl PartialEq for Compiled {
+    fn eq(&self, other: &Compiled) -> bool {
+        self.kind == other.kind && self.filter == other.filter
+    }
+}
+
 impl Compiled {
     /// The free text, for the fuzzy matcher; None when there is none.
     pub fn text(&self) -> Option<&str> {

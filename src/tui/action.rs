@@ -62,6 +62,7 @@ actions! {
     Back => "back", "Close, go back or cancel";
     Search => "search", "Search every contact, company, deal and task";
     Filter => "filter", "Filter the list by typing";
+    PickView => "pick_view", "Filter the list with a saved view";
     Sort => "sort", "Change the sort order";
     Add => "add", "Add a record here (contact, deal)";
     Edit => "edit", "Edit the selected record";

@@ -41,6 +41,10 @@ pub enum Request {
     Users,
     /// Build the search index (once, at startup).
     SearchIndex,
+    /// Resolve a filter typed into the contacts filter line (dates, `me`, stages…).
+    ContactFilter(String),
+    /// The saved views (names and filters).
+    Views,
 }
 
 /// What the runtime should write.
@@ -79,6 +83,9 @@ pub enum Data {
     /// Logins of the active users, for the assignee picker.
     Users(Vec<String>),
     SearchIndex(Box<crate::services::search::SearchIndex>),
+    /// A filter line resolved by the worker: the text it was for, and the filter or the error.
+    ContactFilter(String, Result<Box<crate::services::filter::Compiled>, String>),
+    Views(Vec<(String, String)>),
     /// Records a write touched, as they are now (None: gone), to keep the search index current.
     Touched(Vec<(Ref, Option<Record>)>),
 }
@@ -146,6 +153,8 @@ pub struct App {
     pub users: Vec<String>,
     /// None while it is being built.
     pub search_index: Option<crate::services::search::SearchIndex>,
+    /// Saved views: name and filter.
+    pub views: Vec<(String, String)>,
 }
 
 impl App {
@@ -167,17 +176,20 @@ impl App {
             now: Timestamp(0),
             users: Vec::new(),
             search_index: None,
+            views: Vec::new(),
         }
     }
 
     /// What to load first: everything the three panes and the status line show.
     pub fn startup(&mut self) -> Vec<Effect> {
         vec![
-            Effect::Load(Request::Contacts),
+            // Tasks first: the overdue reminder should not wait for 100k contacts.
             Effect::Load(Request::Tasks),
+            Effect::Load(Request::Contacts),
             Effect::Load(Request::Pipeline),
             Effect::Load(Request::Users),
             Effect::Load(Request::SearchIndex),
+            Effect::Load(Request::Views),
         ]
     }
 
@@ -185,7 +197,7 @@ impl App {
     pub fn modes(&self) -> Vec<Mode> {
         match &self.modal {
             Some(Modal::Help { .. }) => return vec![Mode::Help, Mode::Global],
-            Some(Modal::Overdue { .. }) => return vec![Mode::Overdue],
+            Some(Modal::Overdue { .. }) => return vec![Mode::Overdue, Mode::Global],
             Some(Modal::Confirm { .. }) => return vec![Mode::Confirm],
             Some(Modal::Form(_)) => return vec![Mode::Form],
             Some(Modal::Search(_)) => return vec![Mode::Search],
@@ -312,6 +324,8 @@ fn on_loaded(app: &mut App, data: Data) -> Vec<Effect> {
         Data::DealCard(card) => app.pipeline.set_card(*card),
         Data::Users(users) => app.users = users,
         Data::SearchIndex(index) => app.search_index = Some(*index),
+        Data::ContactFilter(text, result) => app.contacts.set_compiled(&text, result),
+        Data::Views(views) => app.views = views,
         Data::Touched(records) => {
             if let Some(index) = &mut app.search_index {
                 for (r, rec) in records {
@@ -420,6 +434,18 @@ fn form_key(app: &mut App, action: Option<Action>, key: Key) -> Vec<Effect> {
         Some(Action::Back) => {
             app.modal = None;
             app.info("Cancelled; nothing was saved.");
+        }
+        Some(Action::Submit) if form.kind == FormKind::PickView => {
+            let name = form.value("view").unwrap_or_default();
+            match app.views.iter().find(|(n, _)| *n == name).map(|(_, f)| f.clone()) {
+                Some(filter) => {
+                    app.modal = None;
+                    app.tab = Tab::Contacts;
+                    app.info(format!("View {name}: {filter}"));
+                    return app.contacts.set_filter(&filter);
+                }
+                None => form.show_error(Some("view"), format!("there is no view \"{name}\"")),
+            }
         }
         Some(Action::Submit) => {
             form.pending = true;

@@ -25,6 +25,8 @@ pub enum FormKind {
         stage: String,
     },
     SnoozeUntil(TaskId),
+    /// Choose a saved view for the contacts list (nothing is written).
+    PickView,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -72,6 +72,11 @@ pub fn load(crm: &Crm, r: &Request) -> Result<Data, ServiceError> {
             Data::Pipeline(PipelineData { stages: crm.store().pipeline().stages.clone(), deals, overdue })
         }
         Request::SearchIndex => Data::SearchIndex(Box::new(crate::services::search::SearchIndex::build(crm.store())?)),
+        Request::ContactFilter(text) => Data::ContactFilter(
+            text.clone(),
+            crm.compile_filter_for(text, EntityKind::Contact).map(Box::new).map_err(|e| e.to_string()),
+        ),
+        Request::Views => Data::Views(crm.views().map(|v| v.views.into_iter().collect()).unwrap_or_default()),
         Request::Users => Data::Users(crm.users()?.into_iter().filter(|u| !u.disabled).map(|u| u.login).collect()),
         Request::Tasks => {
             let mut rows = crm.tasks(&TaskQuery::default())?;
@@ -211,6 +216,7 @@ fn form_changes(crm: &Crm, kind: &FormKind, v: &[(&'static str, String)]) -> Res
             stage: stage.clone(),
             reason: get(v, "reason").unwrap_or_default(),
         }]),
+        FormKind::PickView => Err(ServiceError::Invalid("a view is chosen, not saved".into())),
         FormKind::SnoozeUntil(id) => {
             let until = crm
                 .parse_instant(&get(v, "until").unwrap_or_default())

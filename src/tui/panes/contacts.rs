@@ -23,6 +23,10 @@ pub struct ContactsPane {
     pub sort: ContactSort,
     pub card: Option<ContactCard>,
     pub card_scroll: u16,
+    /// The filter line resolved by the worker when it has field terms (`tag:vip owner:me`).
+    pub compiled: Option<crate::services::filter::Compiled>,
+    /// Why the filter line's terms do not apply (shown under the list).
+    pub filter_error: Option<String>,
 }
 
 const PAGE: usize = 10;
@@ -31,7 +35,12 @@ impl ContactsPane {
     pub fn set_rows(&mut self, rows: Vec<ContactRow>) {
         let keep = self.selected_row().map(|r| r.id);
         self.rows = Some(rows);
-        self.resort();
+        // The worker sends them sorted by name already; other orders are sorted here.
+        if self.sort == ContactSort::Name {
+            self.refilter();
+        } else {
+            self.resort();
+        }
         if let Some(id) = keep {
             self.select_id(id);
         }
@@ -66,20 +75,59 @@ impl ContactsPane {
         self.refilter();
     }
 
-    /// Keeps the rows the filter matches, with the same matcher as the search palette, in the
-    /// list's sort order.
+    /// The worker resolved the filter line `text`; use it if the line still says that.
+    pub fn set_compiled(&mut self, text: &str, result: Result<Box<crate::services::filter::Compiled>, String>) {
+        if text != self.filter.trim() {
+            return;
+        }
+        match result {
+            Ok(c) => {
+                self.compiled = Some(*c);
+                self.filter_error = None;
+            }
+            Err(e) => {
+                self.compiled = None;
+                self.filter_error = Some(e);
+            }
+        }
+        self.refilter();
+    }
+
+    /// Whether the filter line has field terms, which the worker must resolve.
+    pub fn needs_compiling(&self) -> bool {
+        self.filter.split_whitespace().any(|w| {
+            let w = w.trim_start_matches('-');
+            let name: String = w.chars().take_while(|c| c.is_ascii_alphabetic() || *c == '_' || *c == '.').collect();
+            !name.is_empty() && w[name.len()..].starts_with([':', '=', '>', '<'])
+        })
+    }
+
+    /// Keeps the rows the filter line matches, in the list's sort order: its field terms (once
+    /// the worker has resolved them), and its free text with the search palette's matcher.
     fn refilter(&mut self) {
-        let text = self.filter.trim();
+        let text = self.filter.trim().to_string();
+        let compiled = self.compiled.as_ref().filter(|c| {
+            c.filter().to_string() == crate::domain::filter::parse(&text).map(|f| f.to_string()).unwrap_or_default()
+        });
+        let free = match compiled {
+            Some(c) => c.text().unwrap_or("").to_string(),
+            None if self.needs_compiling() => String::new(),
+            None => text.clone(),
+        };
         self.visible = match &self.rows {
             None => Vec::new(),
             Some(rows) if text.is_empty() => (0..rows.len()).collect(),
             Some(rows) => {
-                let mut m = TextMatcher::new(text);
+                let mut m = (!free.is_empty()).then(|| TextMatcher::new(&free));
                 rows.iter()
                     .enumerate()
-                    .filter(|(_, r)| {
-                        let tags = r.tags.join(" ");
-                        m.score(&[&r.name, &r.company, &r.email, &r.phone, &tags, &r.city]).is_some()
+                    .filter(|(_, r)| compiled.is_none_or(|c| c.contact(r)))
+                    .filter(|(_, r)| match &mut m {
+                        Some(m) => {
+                            let tags = r.tags.join(" ");
+                            m.score(&[&r.name, &r.company, &r.email, &r.phone, &tags, &r.city]).is_some()
+                        }
+                        None => true,
                     })
                     .map(|(i, _)| i)
                     .collect()
@@ -89,11 +137,24 @@ impl ContactsPane {
     }
 
     /// Shows only the contacts matching `text` (as if typed into the filter).
-    pub fn set_filter(&mut self, text: &str) {
+    pub fn set_filter(&mut self, text: &str) -> Vec<Effect> {
         self.filter = text.to_string();
         self.filtering = false;
         self.selected = 0;
+        self.filter_changed()
+    }
+
+    /// After the filter line changed: filter by what can be done here, and ask the worker to
+    /// resolve field terms.
+    fn filter_changed(&mut self) -> Vec<Effect> {
+        self.filter_error = None;
         self.refilter();
+        if self.needs_compiling() {
+            vec![Effect::Load(Request::ContactFilter(self.filter.trim().to_string()))]
+        } else {
+            self.compiled = None;
+            vec![]
+        }
     }
 
     pub fn selected_row(&self) -> Option<&ContactRow> {
@@ -109,15 +170,17 @@ impl ContactsPane {
             (KeyCode::Char(c), _) if plain => {
                 self.filter.push(c);
                 self.selected = 0;
-                self.refilter();
+                return Some(self.filter_changed());
             }
             (KeyCode::Backspace, _) => {
                 self.filter.pop();
-                self.refilter();
+                return Some(self.filter_changed());
             }
             (_, Some(Action::Back)) => {
                 self.filtering = false;
                 self.filter.clear();
+                self.compiled = None;
+                self.filter_error = None;
                 self.refilter();
             }
             (_, Some(Action::Open)) => self.filtering = false,
@@ -185,12 +248,21 @@ pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
                 return vec![];
             }
             Action::Back if !pane.filter.is_empty() => {
-                pane.filter.clear();
-                pane.refilter();
-                return vec![];
+                return pane.set_filter("");
             }
             Action::Filter => {
                 pane.filtering = true;
+                return vec![];
+            }
+            Action::PickView => {
+                if app.views.is_empty() {
+                    app.info("No saved views yet: `crm view save NAME FILTER…` makes one.");
+                    return vec![];
+                }
+                let names = app.views.iter().map(|(n, _)| n.clone()).collect();
+                let form =
+                    Form::new(FormKind::PickView, "Saved view", vec![Field::new("view", "View", "", "a view's name")]);
+                app.open_form(form.choices("view", names));
                 return vec![];
             }
             Action::Sort => {

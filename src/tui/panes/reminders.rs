@@ -16,6 +16,11 @@ pub struct RemindersPane {
     pub selected: usize,
     /// Show everyone's tasks, not only the current user's.
     pub all_users: bool,
+    /// Bumped whenever `rows` change, to invalidate `order`.
+    pub generation: u64,
+    /// The sorted sections of the last `visible` call, with what they were computed for.
+    #[allow(clippy::type_complexity)]
+    pub order: std::cell::RefCell<Option<((u64, bool, Timestamp), Vec<(Section, usize)>)>>,
 }
 
 /// The sections of the pane, in order.
@@ -69,6 +74,7 @@ impl RemindersPane {
     pub fn set_rows(&mut self, rows: Vec<TaskRow>) {
         let keep = self.visible_ids(&self.rows).get(self.selected).copied();
         self.rows = rows;
+        self.generation += 1;
         self.loaded = true;
         if let Some(id) = keep {
             if let Some(pos) = self.visible_ids(&self.rows).iter().position(|x| *x == id) {
@@ -87,20 +93,27 @@ impl RemindersPane {
     }
 }
 
-/// The rows shown for `user`, grouped by section in order.
+/// The rows shown for `user`, grouped by section in order. The order is computed once per
+/// change of the rows, the "everyone" switch or the time, not on every frame and key.
 pub fn visible(app: &App, now: Timestamp) -> Vec<(Section, &TaskRow)> {
-    let mut out: Vec<(Section, &TaskRow)> = app
-        .reminders
-        .rows
-        .iter()
-        .filter(|t| app.reminders.all_users || t.assignee == app.user)
-        .map(|t| (section(t, now), t))
-        .collect();
-    let order = |s: Section| s as u8;
-    out.sort_by_key(|(s, t)| {
-        (order(*s), if *s == Section::Done { -(t.done.map(|d| d.0).unwrap_or(0)) } else { due_ms(t) }, t.id)
-    });
-    out
+    let pane = &app.reminders;
+    let key = (pane.generation, pane.all_users, now);
+    let mut cache = pane.order.borrow_mut();
+    if cache.as_ref().is_none_or(|(k, _)| *k != key) {
+        let mut out: Vec<(Section, usize)> = pane
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| pane.all_users || t.assignee == app.user)
+            .map(|(i, t)| (section(t, now), i))
+            .collect();
+        out.sort_by_key(|(s, i)| {
+            let t = &pane.rows[*i];
+            (*s as u8, if *s == Section::Done { -(t.done.map(|d| d.0).unwrap_or(0)) } else { due_ms(t) }, t.id)
+        });
+        *cache = Some((key, out));
+    }
+    cache.as_ref().map(|(_, order)| order.iter().map(|(s, i)| (*s, &pane.rows[*i])).collect()).unwrap_or_default()
 }
 
 fn selected_task(app: &App, now: Timestamp) -> Option<TaskRow> {

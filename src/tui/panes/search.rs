@@ -118,9 +118,8 @@ fn open_hit(app: &mut App, hit: &Hit) -> Vec<Effect> {
             // Companies have no pane of their own: show their people.
             app.tab = Tab::Contacts;
             app.contacts.card = None;
-            app.contacts.set_filter(&hit.label);
             app.info(format!("Contacts of {}", hit.label));
-            vec![]
+            app.contacts.set_filter(&format!("company:\"{}\"", hit.label.replace('"', "\\\"")))
         }
         Ref::Task(id) => {
             app.tab = Tab::Reminders;

@@ -33,7 +33,18 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         ContactSort::Last => "last contact",
         ContactSort::Owner => "owner",
     };
-    let filter_line = if pane.filtering || !pane.filter.is_empty() {
+    let filter_line = if let Some(err) = &pane.filter_error {
+        // The worker's message: the first line is the input again, the rest points at the token.
+        let msg = err.lines().last().unwrap_or("").trim_start_matches([' ', '^']).to_string();
+        Line::from(vec![
+            Span::styled(" filter: ", app.theme.style(Role::FieldLabel)),
+            Span::styled(
+                format!("{}{} ", pane.filter, if pane.filtering { "▏" } else { "" }),
+                app.theme.style(Role::Match),
+            ),
+            Span::styled(msg, app.theme.style(Role::Error)),
+        ])
+    } else if pane.filtering || !pane.filter.is_empty() {
         Line::from(vec![
             Span::styled(" filter: ", app.theme.style(Role::FieldLabel)),
             Span::styled(
@@ -95,7 +106,8 @@ fn block(app: &App, title: String) -> Block<'static> {
 }
 
 fn welcome(f: &mut Frame, app: &App, area: Rect) {
-    let key = |a| app.keymap.key_for(&app.modes(), a).map(|k| k.to_string()).unwrap_or_else(|| "?".into());
+    let modes = [crate::tui::keymap::Mode::Contacts, crate::tui::keymap::Mode::Global];
+    let key = |a| app.keymap.key_for(&modes, a).map(|k| k.to_string()).unwrap_or_else(|| "?".into());
     let t = &app.theme;
     let text = vec![
         Line::styled("Welcome to crm.", t.style(Role::Title)),

@@ -14,7 +14,8 @@ use ratatui::Frame;
 pub fn draw(f: &mut Frame, app: &App, area: Rect, selected: usize) {
     let t = &app.theme;
     let overdue = app.my_overdue();
-    let shown = overdue.len().min(area.height.saturating_sub(10) as usize).max(1);
+    // At most ten at a time: the modal should leave the screen behind it visible.
+    let shown = overdue.len().min(10).min(area.height.saturating_sub(10) as usize).max(1);
     let r = centered(area, 76, shown as u16 + 7);
     f.render_widget(Clear, r);
     let mut lines = vec![Line::styled(

@@ -32,21 +32,44 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         return;
     }
     let rows = visible(app, app.now);
-    let mut lines: Vec<Line> = Vec::new();
+    // First the layout (headers, blanks, tasks), cheaply; then lines only for what shows.
+    enum Item {
+        Header(Section, usize),
+        Blank,
+        Task(usize),
+    }
+    let mut items = Vec::with_capacity(rows.len() + 10);
     let mut selected_line = 0usize;
     let mut current: Option<Section> = None;
-    for (i, (section, task)) in rows.iter().enumerate() {
+    for (i, (section, _)) in rows.iter().enumerate() {
         if current != Some(*section) {
             if current.is_some() {
-                lines.push(Line::raw(""));
+                items.push(Item::Blank);
             }
             let n = rows.iter().filter(|(s, _)| s == section).count();
-            lines.push(Line::styled(format!("{} ({n})", section.title()), t.style(Role::Header)));
+            items.push(Item::Header(*section, n));
             current = Some(*section);
         }
         if i == app.reminders.selected {
-            selected_line = lines.len();
+            selected_line = items.len();
         }
+        items.push(Item::Task(i));
+    }
+    let inner_h = area.height.saturating_sub(2) as usize;
+    let scroll = selected_line.saturating_sub(inner_h.saturating_sub(2));
+    let mut lines: Vec<Line> = Vec::with_capacity(inner_h);
+    for item in items.iter().skip(scroll).take(inner_h) {
+        let (i, task) = match item {
+            Item::Blank => {
+                lines.push(Line::raw(""));
+                continue;
+            }
+            Item::Header(section, n) => {
+                lines.push(Line::styled(format!("{} ({n})", section.title()), t.style(Role::Header)));
+                continue;
+            }
+            Item::Task(i) => (*i, rows[*i].1),
+        };
         let base = if i == app.reminders.selected { t.style(Role::ListSelected) } else { Style::default() };
         let link = match (&task.contact_id, &task.deal_id) {
             (Some(_), _) => task.contact.clone(),
@@ -79,7 +102,5 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     if rows.is_empty() {
         lines.push(Line::styled("Nothing to do. Press a to add a task.", t.style(Role::Dim)));
     }
-    let inner_h = area.height.saturating_sub(2) as usize;
-    let scroll = selected_line.saturating_sub(inner_h.saturating_sub(2)) as u16;
-    f.render_widget(Paragraph::new(lines).scroll((scroll, 0)).block(block), area);
+    f.render_widget(Paragraph::new(lines).block(block), area);
 }
