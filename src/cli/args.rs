@@ -164,6 +164,10 @@ pub struct BenchArgs {
     /// Where to create the benchmark databases [default: a temporary directory]
     #[arg(long)]
     pub dir: Option<PathBuf>,
+    /// Measure the search instead, on the database of --db (per-keystroke latency, index
+    /// build time and memory)
+    #[arg(long)]
+    pub search: bool,
 }
 
 /// Fields shared by `contact add` and `contact edit`.

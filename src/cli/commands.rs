@@ -412,6 +412,19 @@ pub fn migrate(cli: &super::args::Cli, to: &str, out: &Out) -> Result<()> {
 }
 
 pub fn bench(args: &BenchArgs, out: &Out) -> Result<()> {
+    if args.search {
+        // On an existing database: `crm --db D bench --search`.
+        let dir = match &args.dir {
+            Some(d) => d.clone(),
+            None => std::env::var_os("CRM_DB").map(std::path::PathBuf::from).ok_or_else(|| {
+                ServiceError::Invalid(
+                    "crm bench --search measures an existing database: pass --dir PATH (or CRM_DB)".into(),
+                )
+            })?,
+        };
+        let report = crate::services::bench::search(&dir)?;
+        return out.card(&report, "", || report.to_string());
+    }
     let engines = args
         .engines
         .iter()

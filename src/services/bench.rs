@@ -179,3 +179,101 @@ pub fn run(contacts: usize, engines: &[EngineKind], dir: Option<&Path>) -> Resul
     }
     Ok(BenchReport { runs })
 }
+
+/// Per-keystroke search latency on an existing database.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchFigures {
+    pub records: usize,
+    pub build_ms: f64,
+    /// Resident memory the index added.
+    pub index_mb: f64,
+    pub keystrokes: usize,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    /// The slowest keystroke is the first letter of a query (nothing to narrow from yet).
+    pub first_letter_p50_ms: f64,
+}
+
+impl fmt::Display for SearchFigures {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "| records | index build (ms) | index memory (MB) | keystrokes | p50 (ms) | p99 (ms) | max (ms) | first letter p50 (ms) |")?;
+        writeln!(f, "|---:|---:|---:|---:|---:|---:|---:|---:|")?;
+        writeln!(
+            f,
+            "| {} | {:.0} | {:.0} | {} | {:.2} | {:.2} | {:.2} | {:.2} |",
+            self.records,
+            self.build_ms,
+            self.index_mb,
+            self.keystrokes,
+            self.p50_ms,
+            self.p99_ms,
+            self.max_ms,
+            self.first_letter_p50_ms
+        )
+    }
+}
+
+fn current_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+/// Types six-letter queries one letter at a time, as the palette does (each keystroke narrows
+/// the previous matches), and times each keystroke's search.
+pub fn search(dir: &Path) -> Result<SearchFigures, StoreError> {
+    use super::search::{Query, SearchIndex};
+    let store = Store::open(dir, None)?;
+    let rss_before = current_rss_kb().unwrap_or(0);
+    let start = Instant::now();
+    let index = SearchIndex::build(&store)?;
+    let build_ms = start.elapsed().as_secs_f64() * 1000.0;
+    let index_mb = current_rss_kb().unwrap_or(0).saturating_sub(rss_before) as f64 / 1024.0;
+    // Six-letter queries of the kinds people type: surnames, first names, companies, towns.
+    let queries = [
+        "muller", "garcia", "petrov", "schmid", "andrea", "nordic", "atlasm", "koval", "martin", "berlin", "hansen",
+        "supply",
+    ];
+    let mut all = Vec::new();
+    let mut first = Vec::new();
+    for q in queries {
+        let mut last: Option<(Query, Vec<usize>)> = None;
+        for n in 1..=q.chars().count() {
+            let text: String = q.chars().take(n).collect();
+            let query = Query::parse(&text);
+            let t = Instant::now();
+            let candidates = last.as_ref().filter(|(p, _)| query.text.starts_with(&p.text)).map(|(_, m)| m.as_slice());
+            let (hits, matched) = index.search_within(&query, candidates, 50);
+            let ms = t.elapsed().as_secs_f64() * 1000.0;
+            std::hint::black_box(hits);
+            last = Some((query, matched));
+            all.push(ms);
+            if n == 1 {
+                first.push(ms);
+            }
+        }
+    }
+    all.sort_by(f64::total_cmp);
+    first.sort_by(f64::total_cmp);
+    Ok(SearchFigures {
+        records: index.len(),
+        build_ms,
+        index_mb,
+        keystrokes: all.len(),
+        p50_ms: percentile(&all, 0.5),
+        p99_ms: percentile(&all, 0.99),
+        max_ms: all.last().copied().unwrap_or(0.0),
+        first_letter_p50_ms: percentile(&first, 0.5),
+    })
+}
