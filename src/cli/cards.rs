@@ -55,11 +55,7 @@ pub fn contact(card: &ContactCard, now: &DateTime<Local>) -> String {
     section(&mut s, "Tasks", &card.tasks);
     s.push_str(&format!("\nTimeline ({})\n", card.activities.len()));
     for a in &card.activities {
-        let extra = [a.outcome.clone(), a.duration_min.map(|m| format!("{m} min")).unwrap_or_default()]
-            .into_iter()
-            .filter(|x| !x.is_empty())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let extra = format::activity_extra(a);
         s.push_str(&format!(
             "  {}  {:<7} {}{}  — {}\n",
             format::time(a.at),

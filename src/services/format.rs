@@ -32,3 +32,12 @@ pub fn relative_days(t: Timestamp, now: &DateTime<Local>) -> String {
         n => format!("in {n}d"),
     }
 }
+
+/// What a logged activity adds to its summary: the call outcome and the duration ("reached, 15 min").
+pub fn activity_extra(a: &crate::services::query::ActivityRow) -> String {
+    [a.outcome.clone(), a.duration_min.map(|m| format!("{m} min")).unwrap_or_default()]
+        .into_iter()
+        .filter(|x| !x.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ")
+}

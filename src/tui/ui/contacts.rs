@@ -199,11 +199,7 @@ fn draw_card(f: &mut Frame, app: &App, area: Rect, card: &crate::services::query
     lines.push(Line::raw(""));
     lines.push(Line::styled(format!("Timeline ({})", card.activities.len()), t.style(Role::Header)));
     for a in &card.activities {
-        let extra = [a.outcome.clone(), a.duration_min.map(|m| format!("{m} min")).unwrap_or_default()]
-            .into_iter()
-            .filter(|x| !x.is_empty())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let extra = format::activity_extra(a);
         lines.push(Line::from(vec![
             Span::styled(format!("  {}  ", format::time(a.at)), t.style(Role::Dim)),
             Span::styled(format!("{:<8}", a.kind.to_string()), t.style(Role::Tag)),
