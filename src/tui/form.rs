@@ -67,16 +67,15 @@ impl Field {
         self
     }
 
-    /// The choices matching what was typed (case- and accent-insensitive), at most `limit`.
+    /// The choices matching what was typed (fuzzy, like the search palette), at most `limit`,
+    /// in their order.
     pub fn matches(&self, limit: usize) -> Vec<&str> {
-        let typed = self.typed.as_deref().unwrap_or(&self.value);
-        let needle = crate::services::fold(typed.trim());
-        self.choices
-            .iter()
-            .filter(|c| crate::services::fold(c).contains(&needle))
-            .take(limit)
-            .map(String::as_str)
-            .collect()
+        let typed = self.typed.as_deref().unwrap_or(&self.value).trim();
+        if typed.is_empty() {
+            return self.choices.iter().take(limit).map(String::as_str).collect();
+        }
+        let mut m = crate::services::search::TextMatcher::new(typed);
+        self.choices.iter().filter(|c| m.score(&[c.as_str()]).is_some()).take(limit).map(String::as_str).collect()
     }
 
     /// Replaces the value with the next (or previous) matching choice.
