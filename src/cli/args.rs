@@ -73,6 +73,33 @@ pub enum Command {
         after_help = "Examples:\n  crm activity list --contact anna\n  crm activity list --kind call --limit 20"
     )]
     Activity(ActivityCmd),
+    /// What needs attention, most urgent first: tasks, follow-ups by cadence, stale deals
+    #[command(
+        after_help = "Examples:\n  crm agenda\n  crm agenda --explain\n  crm agenda --all --days 14 --format json"
+    )]
+    Agenda {
+        /// Everyone's, not only yours
+        #[arg(long)]
+        all: bool,
+        /// Show why each item ranks where it does
+        #[arg(long)]
+        explain: bool,
+        /// How many days ahead to look
+        #[arg(long, default_value_t = 7)]
+        days: i64,
+    },
+    /// Overdue and today's items, compact, for a shell rc or cron (exit 1 when something is overdue)
+    #[command(
+        after_help = "Examples:\n  crm remind                      # in ~/.bashrc: crm remind || true\n  crm remind --count              # for a prompt: 3\n\nExit status: 0 nothing overdue, 1 something overdue (other codes: errors, see crm --help)."
+    )]
+    Remind {
+        /// Print only how many items are overdue or due today
+        #[arg(long)]
+        count: bool,
+        /// Everyone's, not only yours
+        #[arg(long)]
+        all: bool,
+    },
     /// Find any contact, company, deal or task by a few letters (fuzzy; exit 1 when nothing matches)
     #[command(
         after_help = "Examples:\n  crm search muller\n  crm search \"@atlas\"            # companies only (also $ deals, ! tasks)\n  crm search \"#vip ann\" --limit 5\n  crm search 0301234 --type contact --format json"
@@ -370,7 +397,7 @@ pub struct DealFields {
     #[arg(long)]
     pub contact: Option<String>,
     /// Expected close date
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", allow_hyphen_values = true)]
     pub close: Option<String>,
     /// Win probability in percent, overriding the stage's ("default" to clear)
     #[arg(long)]
@@ -480,7 +507,7 @@ pub enum TaskCmd {
     Add {
         title: String,
         /// When it is due [default: today]
-        #[arg(long, value_name = "WHEN")]
+        #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
         due: Option<String>,
         #[command(flatten)]
         fields: TaskFields,
@@ -529,7 +556,7 @@ pub enum TaskCmd {
         task: String,
         #[arg(long)]
         title: Option<String>,
-        #[arg(long, value_name = "WHEN")]
+        #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
         due: Option<String>,
         #[command(flatten)]
         fields: TaskFields,
@@ -545,7 +572,11 @@ pub enum TaskCmd {
     Reopen { task: String },
     /// Do not remind before a time
     #[command(after_help = "Examples:\n  crm task snooze t30 \"tomorrow 9:00\"\n  crm task snooze t30 +2h")]
-    Snooze { task: String, until: String },
+    Snooze {
+        task: String,
+        #[arg(allow_hyphen_values = true)]
+        until: String,
+    },
     /// Move a task to the trash
     #[command(after_help = "Example:\n  crm task rm t30")]
     Rm { task: String },
@@ -563,7 +594,7 @@ pub struct LogArgs {
     #[arg(long)]
     pub body: Option<String>,
     /// When it happened [default: now]
-    #[arg(long, value_name = "WHEN")]
+    #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
     pub at: Option<String>,
     /// Deal it belongs to (id or name)
     #[arg(long)]

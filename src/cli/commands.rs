@@ -4,6 +4,7 @@ use super::args::*;
 use super::cards;
 use super::output::Out;
 use crate::domain::*;
+use crate::services::agenda::{AgendaItem, AgendaQuery};
 use crate::services::input::*;
 use crate::services::query::*;
 use crate::services::{Crm, ServiceError};
@@ -17,6 +18,19 @@ pub fn run(crm: &Crm, cmd: Command, out: &Out) -> Result<()> {
         Command::Task(c) => task(crm, c, out),
         Command::Log(a) => log(crm, a, out),
         Command::Activity(c) => activity(crm, c, out),
+        Command::Agenda { all, explain, days } => {
+            let q = AgendaQuery {
+                assignee: (!all).then(|| crm.user().to_string()),
+                due_only: false,
+                horizon_days: Some(days),
+            };
+            let items = crm.agenda(&q)?;
+            if explain && out.format == super::output::Format::Table && !out.quiet {
+                return out.message(&explain_table(&items));
+            }
+            out.list(&items)
+        }
+        Command::Remind { count, all } => remind(crm, count, all, out),
         Command::Search { query, kind, limit } => search(crm, &query, kind.as_deref(), limit, out),
         Command::Undo => out.receipt(&crm.undo()?),
         Command::Redo => out.receipt(&crm.redo()?),
@@ -512,6 +526,54 @@ fn search(crm: &Crm, query: &str, kind: Option<&str>, limit: usize, out: &Out) -
     out.list(&hits)?;
     if hits.is_empty() {
         // Like grep: nothing found is exit status 1.
+        return Err(super::Exit(super::exit::NOTHING).into());
+    }
+    Ok(())
+}
+
+fn explain_table(items: &[AgendaItem]) -> String {
+    let mut s = String::new();
+    for (i, it) in items.iter().enumerate() {
+        let due = it.due.map(crate::services::format::due).unwrap_or_else(|| "—".into());
+        s.push_str(&format!("{:>3}. {:>6.1}  {:<6} {}  {}\n", i + 1, it.score, it.id.to_string(), due, it.title));
+        for (why, points) in &it.why {
+            s.push_str(&format!("              {points:>+6.1}  {why}\n"));
+        }
+    }
+    if items.is_empty() {
+        s.push_str("Nothing on the agenda.\n");
+    }
+    s.trim_end().to_string()
+}
+
+/// `crm remind`: overdue and today's items in a few lines; exit 1 when something is overdue.
+fn remind(crm: &Crm, count: bool, all: bool, out: &Out) -> Result<()> {
+    use crate::domain::agenda::TaskState;
+    let q = AgendaQuery { assignee: (!all).then(|| crm.user().to_string()), due_only: true, horizon_days: Some(0) };
+    let items = crm.agenda(&q)?;
+    let overdue = items.iter().filter(|i| i.state == TaskState::Overdue).count();
+    if count {
+        println!("{}", items.len());
+    } else if out.format != super::output::Format::Table || out.quiet {
+        out.list(&items)?;
+    } else if !items.is_empty() {
+        let today = items.len() - overdue;
+        let mut s = format!("crm: {overdue} overdue, {today} due today");
+        for it in items.iter().take(8) {
+            let mark = if it.state == TaskState::Overdue { "!" } else { "·" };
+            let about = if it.about.is_empty() || it.title.contains(&it.about) {
+                String::new()
+            } else {
+                format!(" — {}", it.about)
+            };
+            s.push_str(&format!("\n  {mark} {:<6} {}{about}", it.id.to_string(), it.title));
+        }
+        if items.len() > 8 {
+            s.push_str(&format!("\n  … and {} more: crm agenda", items.len() - 8));
+        }
+        out.message(&s)?;
+    }
+    if overdue > 0 {
         return Err(super::Exit(super::exit::NOTHING).into());
     }
     Ok(())

@@ -324,6 +324,27 @@ impl Tabular for crate::domain::User {
     }
 }
 
+impl Tabular for crate::services::agenda::AgendaItem {
+    fn headers() -> &'static [&'static str] {
+        &["score", "id", "kind", "due", "state", "title", "about", "assignee"]
+    }
+    fn cells(&self) -> Vec<String> {
+        vec![
+            format!("{:.1}", self.score),
+            self.id.to_string(),
+            format!("{:?}", self.kind).to_lowercase(),
+            self.due.map(format::due).unwrap_or_default(),
+            self.state.name().to_string(),
+            self.title.clone(),
+            self.about.clone(),
+            self.assignee.clone(),
+        ]
+    }
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+}
+
 impl Tabular for crate::services::search::Hit {
     fn headers() -> &'static [&'static str] {
         &["id", "type", "name", "detail"]

@@ -11,6 +11,7 @@ pub mod money;
 pub mod recurrence;
 pub mod stage;
 pub mod time;
+pub mod urgency;
 pub mod validate;
 
 pub use change::{Change, Edit};

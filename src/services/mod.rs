@@ -2,6 +2,7 @@
 //! results are plain serde data (a `Change` list in, a `Receipt` out; a query in, rows out),
 //! so that the same calls can later travel to a process that owns the database.
 
+pub mod agenda;
 pub mod bench;
 pub mod config;
 pub mod demo;
@@ -315,7 +316,7 @@ impl Crm {
 /// of day for timed tasks.
 pub fn next_due(t: &Task, now: &DateTime<Local>) -> Option<Due> {
     let today = now.date_naive();
-    let day = agenda::due_day(t.due, &Local);
+    let day = crate::domain::agenda::due_day(t.due, &Local);
     let next = t.recurrence.roll_over(day, today)?;
     Some(match t.due {
         Due::Day(_) => Due::Day(Day(next)),
