@@ -158,7 +158,7 @@ impl Crm {
             true
         })?;
         if let Some(e) = err {
-            return Err(e.into());
+            return Err(e);
         }
 
         // Stale deals: past their stage's limit, or quiet for QUIET_DEAL_DAYS.
