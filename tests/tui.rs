@@ -1370,3 +1370,29 @@ fn palette_prefixes_restrict_the_type_and_esc_closes() {
     press(&mut app, key(KeyCode::Esc));
     assert!(app.modal.is_none());
 }
+
+// =============================================================================================
+// update(): a task falling due while crm is open
+// =============================================================================================
+
+#[test]
+fn a_task_that_falls_due_while_crm_is_open_is_announced_once() {
+    let fx = Fixture::busy();
+    let mut app = fx.app_dismissed();
+    // "Prepare the quarterly review" is due today at 16:00; at 16:01 it is overdue.
+    let mut rows = match fx.load(Request::Tasks) {
+        Data::Tasks(rows) => rows,
+        other => panic!("{other:?}"),
+    };
+    for r in rows.iter_mut().filter(|r| r.title == "Prepare the quarterly review") {
+        r.state = crm::domain::agenda::TaskState::Overdue;
+    }
+    let effects = update(&mut app, Msg::Loaded(Data::Tasks(rows.clone())));
+    assert_eq!(message(&app), "Now due: Prepare the quarterly review");
+    assert_eq!(effects, vec![Effect::Notify("Now due: Prepare the quarterly review".into())]);
+    // The next reload does not announce it again.
+    app.message = None;
+    let effects = update(&mut app, Msg::Loaded(Data::Tasks(rows)));
+    assert_eq!(effects, vec![]);
+    assert!(app.message.is_none());
+}

@@ -69,6 +69,8 @@ pub enum Effect {
         target: Ref,
         current: String,
     },
+    /// A desktop notification, where a notifier (notify-send) exists; nothing otherwise.
+    Notify(String),
     Quit,
 }
 
@@ -155,6 +157,9 @@ pub struct App {
     pub search_index: Option<crate::services::search::SearchIndex>,
     /// Saved views: name and filter.
     pub views: Vec<(String, String)>,
+    /// The current user's tasks already known to be due, so that one falling due while crm is
+    /// open is announced once.
+    pub due_seen: std::collections::HashSet<TaskId>,
 }
 
 impl App {
@@ -177,6 +182,7 @@ impl App {
             users: Vec::new(),
             search_index: None,
             views: Vec::new(),
+            due_seen: std::collections::HashSet::new(),
         }
     }
 
@@ -338,6 +344,23 @@ fn on_loaded(app: &mut App, data: Data) -> Vec<Effect> {
         }
         Data::Tasks(rows) => {
             app.reminders.set_rows(rows);
+            let now_due: Vec<(TaskId, String)> = app
+                .reminders
+                .rows
+                .iter()
+                .filter(|t| t.assignee == app.user && matches!(t.state, agenda::TaskState::Overdue))
+                .map(|t| (t.id, t.title.clone()))
+                .collect();
+            let fresh: Vec<&(TaskId, String)> = now_due.iter().filter(|(id, _)| !app.due_seen.contains(id)).collect();
+            let mut effects = Vec::new();
+            // Announce tasks that fell due while crm is open (not the ones it started with).
+            if app.startup_checked && !fresh.is_empty() {
+                let more = if fresh.len() > 1 { format!(" (and {} more)", fresh.len() - 1) } else { String::new() };
+                let text = format!("Now due: {}{more}", fresh[0].1);
+                app.info(text.clone());
+                effects.push(Effect::Notify(text));
+            }
+            app.due_seen = now_due.iter().map(|(id, _)| *id).collect();
             if !app.startup_checked {
                 app.startup_checked = true;
                 if !app.my_overdue().is_empty() && app.modal.is_none() {
@@ -357,6 +380,7 @@ fn on_loaded(app: &mut App, data: Data) -> Vec<Effect> {
                     *selected = n - 1;
                 }
             }
+            return effects;
         }
     }
     vec![]

@@ -142,6 +142,15 @@ impl FrameLog {
 fn perform(app: &mut App, effects: Vec<Effect>, jobs: &mpsc::Sender<Job>, terminal: &mut ratatui::DefaultTerminal) {
     for e in effects {
         let sent = match e {
+            Effect::Notify(text) => {
+                // Best effort: only where a notifier exists, never required.
+                let _ = std::process::Command::new("notify-send")
+                    .args(["crm", &text])
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .spawn();
+                Ok(())
+            }
             Effect::EditNotes { target, current } => match edit_in_editor(terminal, &current) {
                 Ok(Some(notes)) => {
                     let edits = vec![crate::domain::Edit::Notes(notes)];
