@@ -157,8 +157,8 @@ pub struct App {
     pub search_index: Option<crate::services::search::SearchIndex>,
     /// Saved views: name and filter.
     pub views: Vec<(String, String)>,
-    /// The current user's tasks already known to be due, so that one falling due while crm is
-    /// open is announced once.
+    /// The current user's open tasks that were not yet overdue at the last load: one of them
+    /// falling due while crm is open is announced once.
     pub due_seen: std::collections::HashSet<TaskId>,
 }
 
@@ -344,23 +344,21 @@ fn on_loaded(app: &mut App, data: Data) -> Vec<Effect> {
         }
         Data::Tasks(rows) => {
             app.reminders.set_rows(rows);
-            let now_due: Vec<(TaskId, String)> = app
-                .reminders
-                .rows
-                .iter()
-                .filter(|t| t.assignee == app.user && matches!(t.state, agenda::TaskState::Overdue))
-                .map(|t| (t.id, t.title.clone()))
-                .collect();
-            let fresh: Vec<&(TaskId, String)> = now_due.iter().filter(|(id, _)| !app.due_seen.contains(id)).collect();
+            // Announce tasks that were waiting at the last load and are overdue now (not the
+            // ones crm started with, nor ones just added already late).
+            let mine = app.reminders.rows.iter().filter(|t| t.assignee == app.user && t.done.is_none());
+            let (late, waiting): (Vec<_>, Vec<_>) = mine.partition(|t| t.state == agenda::TaskState::Overdue);
+            let fresh: Vec<String> =
+                late.iter().filter(|t| app.due_seen.contains(&t.id)).map(|t| t.title.clone()).collect();
+            let waiting: std::collections::HashSet<TaskId> = waiting.iter().map(|t| t.id).collect();
             let mut effects = Vec::new();
-            // Announce tasks that fell due while crm is open (not the ones it started with).
-            if app.startup_checked && !fresh.is_empty() {
+            if let Some(first) = fresh.first() {
                 let more = if fresh.len() > 1 { format!(" (and {} more)", fresh.len() - 1) } else { String::new() };
-                let text = format!("Now due: {}{more}", fresh[0].1);
+                let text = format!("Now due: {first}{more}");
                 app.info(text.clone());
                 effects.push(Effect::Notify(text));
             }
-            app.due_seen = now_due.iter().map(|(id, _)| *id).collect();
+            app.due_seen = waiting;
             if !app.startup_checked {
                 app.startup_checked = true;
                 if !app.my_overdue().is_empty() && app.modal.is_none() {
