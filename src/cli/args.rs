@@ -178,6 +178,12 @@ pub enum Command {
         #[arg(long, default_value_t = 1000)]
         changes: u64,
     },
+    /// Export tasks for other programs: an iCalendar file for calendar apps
+    #[command(subcommand)]
+    #[command(
+        after_help = "Examples:\n  crm export ics --out ~/calendar/crm.ics\n  crm export ics --events > tasks.ics"
+    )]
+    Export(ExportCmd),
 }
 
 #[derive(Debug, Args)]
@@ -670,5 +676,27 @@ pub enum UserCmd {
         /// admin, manager or rep
         #[arg(long, default_value = "rep")]
         role: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCmd {
+    /// Your open tasks as an iCalendar (RFC 5545) file of to-dos with alarms (docs/calendar.md)
+    #[command(
+        after_help = "Examples:\n  crm export ics --out ~/calendar/crm.ics     # import it, or let a calendar app watch it\n  crm export ics --events > tasks.ics         # events, for Google Calendar\n  crm export ics --all-users --done --out team.ics\n\nEach task is a VTODO with UID t<ID>@crm, so importing again updates rather than duplicates."
+    )]
+    Ics {
+        /// Write to FILE (replaced whole, never half-written) instead of stdout
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Every user's tasks, not only yours
+        #[arg(long)]
+        all_users: bool,
+        /// Done tasks too (as COMPLETED)
+        #[arg(long)]
+        done: bool,
+        /// Events (VEVENT) instead of to-dos (VTODO), for calendar apps that show only events
+        #[arg(long)]
+        events: bool,
     },
 }

@@ -68,6 +68,9 @@ pub fn run(crm: &Crm, cmd: Command, out: &Out) -> Result<()> {
         Command::Demo { contacts, seed } => demo(crm, contacts, seed, out),
         Command::Doctor { repair } => doctor(crm, repair, out),
         Command::Stress { changes } => stress(crm, changes),
+        Command::Export(ExportCmd::Ics { out: file, all_users, done, events }) => {
+            export_ics(crm, file.as_deref(), crate::services::ics::IcsOptions { all_users, done, events }, out)
+        }
         Command::Keys { .. } => Ok(()),
         Command::Migrate { .. } | Command::Bench(_) => Ok(()),
     }
@@ -577,4 +580,37 @@ fn remind(crm: &Crm, count: bool, all: bool, out: &Out) -> Result<()> {
         return Err(super::Exit(super::exit::NOTHING).into());
     }
     Ok(())
+}
+
+/// `crm export ics`: the calendar to stdout, or to a file replaced in one step (a calendar app
+/// watching it never reads half a file).
+fn export_ics(
+    crm: &Crm,
+    file: Option<&std::path::Path>,
+    opts: crate::services::ics::IcsOptions,
+    out: &Out,
+) -> Result<()> {
+    use std::io::Write;
+    let export = crm.export_ics(&opts)?;
+    let Some(path) = file else {
+        let mut stdout = std::io::stdout().lock();
+        return match stdout.write_all(export.text.as_bytes()).and_then(|_| stdout.flush()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+            _ => Ok(()),
+        };
+    };
+    let cannot = |e: std::io::Error| ServiceError::Invalid(format!("cannot write {}: {e}", path.display()));
+    let name =
+        path.file_name().ok_or_else(|| ServiceError::Invalid(format!("{} is not a file name", path.display())))?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(".tmp");
+    let tmp = path.with_file_name(tmp_name);
+    std::fs::write(&tmp, export.text.as_bytes()).map_err(cannot)?;
+    if let Err(e) = std::fs::rename(&tmp, path) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(cannot(e).into());
+    }
+    let what = if opts.events { "events" } else { "to-dos" };
+    out.message(&format!("Wrote {} tasks ({what}) to {}", export.tasks, path.display()))
 }

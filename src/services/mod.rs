@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 pub mod filter;
 pub mod format;
+pub mod ics;
 pub mod input;
 pub mod query;
 pub mod search;
@@ -321,13 +322,11 @@ pub fn next_due(t: &Task, now: &DateTime<Local>) -> Option<Due> {
     Some(match t.due {
         Due::Day(_) => Due::Day(Day(next)),
         Due::At(ts) => {
-            let time = ts.to_datetime().with_timezone(&Local).time();
-            let local = next.and_time(time).and_local_timezone(Local);
-            let at = local.earliest().or_else(|| {
-                // The time falls into a DST gap on that day: take the hour after.
-                (next.and_time(time) + chrono::Duration::hours(1)).and_local_timezone(Local).earliest()
-            })?;
-            Due::At(Timestamp::from_datetime(&at))
+            // The same local time of day on that day; in a DST gap, the hour after; in an
+            // overlap, the first (chrono's `Local` lists the later one first).
+            let at = ts.to_datetime().with_timezone(&Local);
+            let next = crate::domain::recurrence::next_local(&at, t.recurrence, today)?;
+            Due::At(Timestamp::from_datetime(&next))
         }
     })
 }
