@@ -93,3 +93,13 @@ fn agenda_explain_says_why() {
     assert!(week < urgent, "a week overdue outranks urgent-today:\n{text}");
     assert!(text.contains("+14.0  7 days overdue") && text.contains("+6.0  urgent"), "{text}");
 }
+
+#[test]
+fn a_daily_task_done_after_its_time_comes_back_tomorrow_not_this_morning() {
+    let db = Db::new("redb");
+    // NOW is 09:00 UTC; the task is due at 08:00 every day and done an hour late.
+    db.ok(&["task", "add", "Stand-up", "--due", "yesterday 8:00", "--repeat", "daily"]);
+    let done = db.json(&["task", "done", "t1"]);
+    assert_eq!(done["created"], serde_json::json!(["t2"]));
+    assert_eq!(db.json(&["task", "show", "t2"])["due"], "2026-11-28T08:00:00Z");
+}

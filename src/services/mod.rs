@@ -325,7 +325,11 @@ pub fn next_due(t: &Task, now: &DateTime<Local>) -> Option<Due> {
             // The same local time of day on that day; in a DST gap, the hour after; in an
             // overlap, the first (chrono's `Local` lists the later one first).
             let at = ts.to_datetime().with_timezone(&Local);
-            let next = crate::domain::recurrence::next_local(&at, t.recurrence, today)?;
+            let mut next = crate::domain::recurrence::next_local(&at, t.recurrence, today)?;
+            // Done after today's time has passed: the next one is a later day, not this morning.
+            if next <= *now {
+                next = crate::domain::recurrence::next_local(&next, t.recurrence, today.succ_opt()?)?;
+            }
             Due::At(Timestamp::from_datetime(&next))
         }
     })
