@@ -103,3 +103,15 @@ fn a_daily_task_done_after_its_time_comes_back_tomorrow_not_this_morning() {
     assert_eq!(done["created"], serde_json::json!(["t2"]));
     assert_eq!(db.json(&["task", "show", "t2"])["due"], "2026-11-28T08:00:00Z");
 }
+
+#[test]
+fn a_hidden_task_stays_off_lists_and_reminders_until_its_time() {
+    let db = Db::new("redb");
+    db.ok(&["task", "add", "Renewal talk", "--due", "-2d", "--hidden-until", "+5d"]);
+    assert_eq!(db.ok(&["task", "list", "-q"]), "");
+    assert_eq!(db.ok(&["remind", "--count"]), "0\n");
+    assert_eq!(db.json(&["task", "list", "--all"])[0]["state"], "hidden");
+    assert_eq!(at(&db, 6, &["task", "list", "-q"]), "t1\n", "visible once its time has come");
+    db.ok(&["task", "edit", "t1", "--hidden-until", "none"]);
+    assert_eq!(db.ok(&["task", "list", "--overdue", "-q"]), "t1\n");
+}

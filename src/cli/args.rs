@@ -502,6 +502,9 @@ pub struct TaskFields {
     pub assignee: Option<String>,
     #[arg(long)]
     pub notes: Option<String>,
+    /// Not actionable before then: kept off lists and reminders until it ("none" clears)
+    #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
+    pub hidden_until: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -287,6 +287,7 @@ fn task_input(title: Option<String>, due: Option<String>, f: TaskFields) -> Task
         repeat: f.repeat,
         assignee: f.assignee,
         notes: f.notes,
+        hidden_until: f.hidden_until,
     }
 }
 

@@ -67,6 +67,8 @@ pub struct TaskInput {
     pub repeat: Option<String>,
     pub assignee: Option<String>,
     pub notes: Option<String>,
+    /// Not actionable before this time; "none" clears it.
+    pub hidden_until: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -331,6 +333,14 @@ impl Crm {
         }
         if let Some(n) = input.notes {
             e.push(Edit::Notes(n));
+        }
+        if let Some(h) = input.hidden_until {
+            let at = if is_none(&h) {
+                None
+            } else {
+                Some(self.parse_instant(&h).map_err(|m| field_error("hidden until", m))?)
+            };
+            e.push(Edit::HiddenUntil(at));
         }
         Ok(vec![match target {
             Some(id) => Change::Edit { target: Ref::Task(id), edits: e },
