@@ -4,7 +4,7 @@
 
 use super::{Crm, Result};
 use crate::domain::agenda::TaskState;
-use crate::domain::urgency::{self, Factors, Weights};
+use crate::domain::urgency::{self, Factors};
 use crate::domain::*;
 use crate::services::query::{DealQuery, TaskQuery, TaskScope};
 use crate::store::{keys, Tree};
@@ -57,7 +57,7 @@ fn day_of(t: Timestamp) -> chrono::NaiveDate {
 
 impl Crm {
     pub fn agenda(&self, q: &AgendaQuery) -> Result<Vec<AgendaItem>> {
-        let weights = Weights::default();
+        let weights = *self.urgency_weights();
         let now = self.now_local();
         let today = now.date_naive();
         let horizon = q.horizon_days.unwrap_or(7);

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Login of the current user; defaults to `$USER`.
@@ -19,6 +19,8 @@ pub struct Config {
     pub day_first: Option<bool>,
     /// Where the database lives (overridden by `--db` / `CRM_DB`).
     pub db: Option<PathBuf>,
+    /// Weights of the agenda's urgency score (docs/reminders.md); unset ones keep their default.
+    pub urgency: Option<crate::domain::urgency::Weights>,
 }
 
 impl Config {
@@ -59,6 +61,15 @@ pub fn default_db_dir() -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urgency_weights_can_be_changed_one_by_one() {
+        let c = Config::parse("[urgency]\noverdue_per_day = 5.0\n").unwrap();
+        let w = c.urgency.unwrap();
+        assert_eq!(w.overdue_per_day, 5.0);
+        assert_eq!(w.due_today, crate::domain::urgency::Weights::default().due_today);
+        assert!(Config::parse("[urgency]\noverdue_per_dya = 5.0\n").unwrap_err().contains("overdue_per_dya"));
+    }
 
     #[test]
     fn parses_and_locates_errors() {

@@ -70,6 +70,7 @@ pub struct Crm {
     date_options: DateOptions,
     /// Where the config file lives (views.toml, keymap.toml, theme.toml sit beside it).
     config_dir: Option<PathBuf>,
+    urgency: crate::domain::urgency::Weights,
 }
 
 /// The login of the current user when nothing names one.
@@ -114,7 +115,8 @@ impl Crm {
         let user = opts.user.clone().or(cfg.user.clone()).unwrap_or_else(login_from_env);
         let store = Store::open(&db, engine)?;
         let config_dir = config_path.as_ref().and_then(|p| p.parent().map(|d| d.to_path_buf()));
-        let crm = Crm { store, user, fixed_now, currency, date_options, config_dir };
+        let urgency = cfg.urgency.unwrap_or_default();
+        let crm = Crm { store, user, fixed_now, currency, date_options, config_dir, urgency };
         crm.ensure_user(cfg.name.as_deref())?;
         Ok(crm)
     }
@@ -138,6 +140,11 @@ impl Crm {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The urgency weights in force (config `[urgency]` over the defaults).
+    pub fn urgency_weights(&self) -> &crate::domain::urgency::Weights {
+        &self.urgency
     }
 
     pub fn config_dir(&self) -> Option<&std::path::Path> {
