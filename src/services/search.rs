@@ -5,8 +5,9 @@
 use crate::domain::*;
 use crate::store::{Store, StoreError};
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
-use nucleo_matcher::{Config, Matcher, Utf32Str, Utf32String};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// One search result.
@@ -23,26 +24,416 @@ pub struct Hit {
     pub highlight: Vec<u32>,
 }
 
+/// One searchable field of an entry: where its text is, and which characters it holds.
+#[derive(Clone, Copy)]
+struct Field {
+    /// The characters the field holds, as [`char_bits`]: a query needing a character the
+    /// field lacks cannot match it, and is not handed to the matcher.
+    mask: u64,
+    /// Start in the entry's text (bytes) or, when `UNICODE` is set, in its chars.
+    start: u32,
+    len: u32,
+}
+
+/// Set in `Field::start` for a field held in the entry's chars.
+const UNICODE: u32 = 1 << 31;
+
+/// Set in `Field::len` for a field (not ASCII) that the next field spells in ASCII, for
+/// queries in ASCII: see [`ascii_twin`].
+const TWIN: u32 = 1 << 31;
+
+/// The text, chars and fields of every entry, back to back, in the order the entries were
+/// made: a search reads them in order instead of chasing three allocations per record.
+#[derive(Default, Clone)]
+struct Arena {
+    text: String,
+    chars: Vec<char>,
+    fields: Vec<Field>,
+    /// Bytes of the above that belong to replaced or removed entries.
+    dead: usize,
+}
+
 #[derive(Clone)]
 struct Entry {
     id: Ref,
-    label: String,
-    detail: String,
-    /// The searchable fields, label first: detail, emails, phones with and without
-    /// punctuation, `#tags`, city… Each is matched on its own, so that a query's letters are
-    /// not picked from several fields at once.
-    fields: Vec<Utf32String>,
-    /// `#tag` words, for tag filters.
-    tags: Vec<String>,
+    /// Start in `Arena::text` of the label, then the detail, then every searchable field in
+    /// ASCII that is not already part of them.
+    text: usize,
+    label_len: u32,
+    detail_len: u32,
+    text_len: u32,
+    /// Start in `Arena::chars` of the searchable fields that are not ASCII, as the matcher
+    /// reads them (one char per grapheme).
+    chars: usize,
+    chars_len: u32,
+    /// Start in `Arena::fields` of the searchable fields, label first: detail, emails, phones
+    /// with and without punctuation, city… Each is matched on its own, so that a query's
+    /// letters are not picked from several fields at once. A field equal to an earlier one is
+    /// left out.
+    fields: usize,
+    fields_len: u32,
+    /// Every field's `mask`, or-ed.
+    mask: u64,
+    /// Bytes at the end of the entry's text that are its tags (for tag filters), each followed
+    /// by a NUL.
+    tags_len: u32,
+}
+
+impl Entry {
+    fn label<'a>(&self, arena: &'a Arena) -> &'a str {
+        &arena.text[self.text..self.text + self.label_len as usize]
+    }
+
+    fn detail<'a>(&self, arena: &'a Arena) -> &'a str {
+        let start = self.text + self.label_len as usize;
+        &arena.text[start..start + self.detail_len as usize]
+    }
+
+    fn fields<'a>(&self, arena: &'a Arena) -> &'a [Field] {
+        &arena.fields[self.fields..self.fields + self.fields_len as usize]
+    }
+
+    fn field<'a>(&self, arena: &'a Arena, f: &Field) -> Utf32Str<'a> {
+        let (start, len) = ((f.start & !UNICODE) as usize, (f.len & !TWIN) as usize);
+        if f.start & UNICODE != 0 {
+            Utf32Str::Unicode(&arena.chars[self.chars + start..self.chars + start + len])
+        } else {
+            Utf32Str::Ascii(&arena.text.as_bytes()[self.text + start..self.text + start + len])
+        }
+    }
+
+    fn has_tag(&self, arena: &Arena, tag: &str) -> bool {
+        let end = self.text + self.text_len as usize;
+        arena.text[end - self.tags_len as usize..end].split_terminator('\0').any(|t| t == tag)
+    }
+
+    /// Bytes the entry holds in the arena.
+    fn size(&self) -> usize {
+        self.text_len as usize
+            + self.chars_len as usize * std::mem::size_of::<char>()
+            + self.fields_len as usize * std::mem::size_of::<Field>()
+    }
+
+    /// The entry of a record, its text added to `arena`: its label and detail, and its fields:
+    /// the label, the detail's parts, then `extra` (`#…` and empty ones left out).
+    fn build(id: Ref, label: &str, detail: &str, extra: &[Cow<'_, str>], tags: &[String], arena: &mut Arena) -> Entry {
+        let keep = |s: &&str| !s.is_empty() && !s.starts_with('#');
+        let (text0, chars0, fields0) = (arena.text.len(), arena.chars.len(), arena.fields.len());
+        arena.text.push_str(label);
+        arena.text.push_str(detail);
+        // The label, the detail's parts (both already in the text), then `extra`.
+        let mut at = label.len();
+        let detail_parts = detail.split(" · ").filter_map(|p| {
+            let start = at;
+            at += p.len() + " · ".len();
+            keep(&p).then_some((p, Some(start)))
+        });
+        let parts = std::iter::once((label, Some(0)))
+            .chain(detail_parts)
+            .chain(extra.iter().map(|x| x.as_ref()).filter(keep).map(|x| (x, None)));
+        // (No allocation: past 16 fields, duplicates are merely matched twice.)
+        let (mut seen, mut seen_len) = ([""; 16], 0);
+        let mut mask = 0;
+        let (mut buf, mut twin) = (Vec::new(), String::new());
+        for (part, at) in parts {
+            // The same text twice cannot score better the second time.
+            if seen[..seen_len].contains(&part) {
+                continue;
+            }
+            if seen_len < seen.len() {
+                seen[seen_len] = part;
+                seen_len += 1;
+            }
+            let field = if part.is_ascii() {
+                let start = at.unwrap_or_else(|| {
+                    arena.text.push_str(part);
+                    arena.text.len() - text0 - part.len()
+                });
+                let mask = part.bytes().fold(0, |m, c| m | ASCII_BITS[c as usize]);
+                Field { mask, start: start as u32, len: part.len() as u32 }
+            } else {
+                let start = arena.chars.len() - chars0;
+                graphemes(part, &mut buf);
+                arena.chars.extend_from_slice(&buf);
+                let mask = buf.iter().fold(0, |m, &c| m | char_bits(c));
+                let field = Field { mask, start: start as u32 | UNICODE, len: buf.len() as u32 };
+                if ascii_twin(&buf, &mut twin) {
+                    arena.fields.push(Field { len: field.len | TWIN, ..field });
+                    arena.text.push_str(&twin);
+                    let start = arena.text.len() - text0 - twin.len();
+                    Field { mask, start: start as u32, len: twin.len() as u32 }
+                } else {
+                    field
+                }
+            };
+            mask |= field.mask;
+            arena.fields.push(field);
+        }
+        let tags0 = arena.text.len();
+        for t in tags {
+            arena.text.push_str(t);
+            arena.text.push('\0');
+        }
+        Entry {
+            id,
+            text: text0,
+            label_len: label.len() as u32,
+            detail_len: detail.len() as u32,
+            text_len: (arena.text.len() - text0) as u32,
+            chars: chars0,
+            chars_len: (arena.chars.len() - chars0) as u32,
+            fields: fields0,
+            fields_len: (arena.fields.len() - fields0) as u32,
+            mask,
+            tags_len: (arena.text.len() - tags0) as u32,
+        }
+    }
+}
+
+/// `chars` in ASCII, into `out`, when nucleo matches a query in ASCII against both the same
+/// way. nucleo normalises a haystack for such queries (`ü` → `u`), and scores a char by its
+/// class (lower, upper, digit, space, delimiter, other) and the class of the one before; so a
+/// char may become the ASCII char it normalises to when that has the same class (`ü` → `u`,
+/// `Å` → `A`), and a punctuation mark or symbol that stays as it is (`–`, `€`, `«`), which no
+/// query in ASCII can match, a [`PLACEHOLDER`]. Anything else (Cyrillic, Arabic, `ß`…): no twin.
+/// nucleo reads a haystack in ASCII much faster.
+fn ascii_twin(chars: &[char], out: &mut String) -> bool {
+    use nucleo_matcher::chars::{is_upper_case, normalize};
+    // As nucleo's classes (its default delimiters are / , : ; |).
+    let class = |c: char| -> u8 {
+        if c.is_ascii() {
+            match c {
+                'a'..='z' => 0,
+                'A'..='Z' => 1,
+                '0'..='9' => 2,
+                _ if c.is_ascii_whitespace() => 4,
+                '/' | ',' | ':' | ';' | '|' => 5,
+                _ => 6,
+            }
+        } else if c.is_lowercase() {
+            0
+        } else if is_upper_case(c) {
+            1
+        } else if c.is_numeric() {
+            2
+        } else if c.is_alphabetic() {
+            3
+        } else if c.is_whitespace() {
+            4
+        } else {
+            6
+        }
+    };
+    out.clear();
+    for &c in chars {
+        if c.is_ascii() {
+            out.push(c);
+            continue;
+        }
+        let n = normalize(c);
+        if n.is_ascii() && n != PLACEHOLDER && class(n) == class(c) {
+            out.push(n);
+        } else if n == c && class(c) == 6 {
+            out.push(PLACEHOLDER);
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
+/// Stands in an ASCII twin for a symbol no query in ASCII matches; a query holding it is not
+/// matched against twins.
+const PLACEHOLDER: char = '\x7f';
+
+/// The chars nucleo matches `s` as (the first of every grapheme, as `Utf32String::from`), into
+/// `out`. Text made only of chars that never join a neighbour in a grapheme (most Latin,
+/// Greek, Cyrillic, Arabic…; see `SINGLE`) skips the grapheme segmentation, which was a tenth
+/// of building the index.
+fn graphemes(s: &str, out: &mut Vec<char>) {
+    out.clear();
+    let single = |c: char| {
+        let c = c as u32;
+        (c < 0x300 && c != '\r' as u32) || SINGLE.iter().any(|r| r.contains(&c))
+    };
+    if s.chars().all(single) {
+        out.extend(s.chars());
+    } else {
+        out.extend(nucleo_matcher::chars::graphemes(s));
+    }
+}
+
+/// Beyond U+0300 (below it, all but CR): ranges of chars none of which joins a neighbour from
+/// the same ranges in a grapheme (Greek; Cyrillic but its combining marks; Arabic letters
+/// without their vowel marks; Latin Extended Additional, as in Vietnamese; dashes and quotes;
+/// CJK ideographs).
+const SINGLE: [std::ops::RangeInclusive<u32>; 6] =
+    [0x370..=0x482, 0x48a..=0x52f, 0x621..=0x64a, 0x1e00..=0x1eff, 0x2010..=0x2027, 0x4e00..=0x9fff];
+
+/// `bit` of every ASCII byte, lowered.
+const ASCII_BITS: [u64; 256] = {
+    let mut t = [0u64; 256];
+    let mut c = 0;
+    while c < 128 {
+        let l = (c as u8).to_ascii_lowercase();
+        t[c] = match l {
+            b'a'..=b'z' => 1 << (l - b'a'),
+            b'0'..=b'9' => 1 << (26 + l - b'0'),
+            _ => 1 << (36 + l as u32 % 28),
+        };
+        c += 1;
+    }
+    t
+};
+
+/// A bit for a character: a–z and 0–9 their own, any other shares one of 28.
+fn bit(c: char) -> u64 {
+    match c {
+        'a'..='z' => 1 << (c as u32 - 'a' as u32),
+        '0'..='9' => 1 << (26 + c as u32 - '0' as u32),
+        _ => 1 << (36 + c as u32 % 28),
+    }
+}
+
+/// The bits of every form in which the matcher may compare a haystack character with a
+/// query's: as is, lowered, normalised (`ü` → `u`), normalised and lowered.
+fn char_bits(c: char) -> u64 {
+    if c.is_ascii() {
+        return bit(c.to_ascii_lowercase());
+    }
+    let n = nucleo_matcher::chars::normalize(c);
+    bit(c) | bit(nucleo_matcher::chars::to_lower_case(c)) | bit(n) | bit(nucleo_matcher::chars::to_lower_case(n))
+}
+
+/// The characters a pattern needs, as [`bit`]s: the needle of every word, as the matcher
+/// compares them (lowered, since the pattern ignores case).
+fn needle_bits(pattern: &Pattern) -> u64 {
+    let mut mask = 0;
+    for atom in &pattern.atoms {
+        match atom.needle_text() {
+            Utf32Str::Ascii(b) => b.iter().for_each(|&c| mask |= bit((c as char).to_ascii_lowercase())),
+            Utf32Str::Unicode(cs) => cs.iter().for_each(|&c| mask |= bit(c)),
+        }
+    }
+    mask
+}
+
+/// Company names by id (the details of contacts and deals show them): in a vector while the
+/// ids are dense, as `Slots`.
+#[derive(Default, Clone)]
+struct CompanyNames {
+    dense: Vec<String>,
+    sparse: HashMap<u64, String>,
+}
+
+impl CompanyNames {
+    /// The name of a company, or "".
+    fn get(&self, id: Option<CompanyId>) -> &str {
+        let Some(CompanyId(n)) = id else { return "" };
+        match usize::try_from(n).ok().and_then(|i| self.dense.get(i)) {
+            Some(name) if !name.is_empty() => name,
+            _ => self.sparse.get(&n).map_or("", String::as_str),
+        }
+    }
+
+    fn set(&mut self, CompanyId(n): CompanyId, name: &str) {
+        match usize::try_from(n) {
+            Ok(i) if i < self.dense.len() || i <= 2 * self.dense.len() + 4096 => {
+                if i >= self.dense.len() {
+                    self.dense.resize(i + 1, String::new());
+                }
+                self.dense[i].clear();
+                self.dense[i].push_str(name);
+                self.sparse.remove(&n);
+            }
+            _ => {
+                self.sparse.insert(n, name.to_string());
+            }
+        }
+    }
+}
+
+/// Where each record's entry is in `SearchIndex::entries`: by kind and id in vectors while the
+/// ids are dense (crm hands them out 1, 2, 3…), in a map beyond. At a million contacts, a hash
+/// map's probes (two cache misses a record) were a tenth of building the index.
+#[derive(Default, Clone)]
+struct Slots {
+    /// Contacts, companies, deals, tasks: position + 1 by id (0: none).
+    dense: [Vec<u32>; 4],
+    sparse: HashMap<Ref, usize>,
+}
+
+impl Slots {
+    fn dense_key(r: &Ref) -> Option<(usize, usize)> {
+        let (kind, n) = match r {
+            Ref::Contact(c) => (0, c.0),
+            Ref::Company(c) => (1, c.0),
+            Ref::Deal(d) => (2, d.0),
+            Ref::Task(t) => (3, t.0),
+            _ => return None,
+        };
+        Some((kind, usize::try_from(n).ok()?))
+    }
+
+    fn get(&self, r: &Ref) -> Option<usize> {
+        match Slots::dense_key(r).and_then(|(k, n)| self.dense[k].get(n)) {
+            Some(&p) if p != 0 => Some(p as usize - 1),
+            _ => self.sparse.get(r).copied(),
+        }
+    }
+
+    fn insert(&mut self, r: Ref, pos: usize) {
+        if let Some((k, n)) = Slots::dense_key(&r) {
+            let v = &mut self.dense[k];
+            // Grow the vector as far as ids stay dense (twice its length), never past u32.
+            if (n < v.len() || n <= 2 * v.len() + 4096) && pos < u32::MAX as usize {
+                if n >= v.len() {
+                    v.resize(n + 1, 0);
+                }
+                v[n] = pos as u32 + 1;
+                if !self.sparse.is_empty() {
+                    self.sparse.remove(&r);
+                }
+                return;
+            }
+        }
+        self.sparse.insert(r, pos);
+    }
+
+    fn remove(&mut self, r: &Ref) -> Option<usize> {
+        let dense = match Slots::dense_key(r).and_then(|(k, n)| self.dense[k].get_mut(n)) {
+            Some(p) if *p != 0 => Some(std::mem::take(p) as usize - 1),
+            _ => None,
+        };
+        let sparse = if self.sparse.is_empty() { None } else { self.sparse.remove(r) };
+        dense.or(sparse)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (Ref, usize)> + '_ {
+        let dense = self.dense.iter().enumerate().flat_map(|(k, v)| {
+            v.iter().enumerate().filter(|(_, &p)| p != 0).map(move |(n, &p)| {
+                let n = n as u64;
+                let r = match k {
+                    0 => Ref::Contact(ContactId(n)),
+                    1 => Ref::Company(CompanyId(n)),
+                    2 => Ref::Deal(DealId(n)),
+                    _ => Ref::Task(TaskId(n)),
+                };
+                (r, p as usize - 1)
+            })
+        });
+        dense.chain(self.sparse.iter().map(|(r, &p)| (r.clone(), p)))
+    }
 }
 
 /// The index. Build it once (`build`), then keep it current with `refresh` after each write.
 #[derive(Default, Clone)]
 pub struct SearchIndex {
     entries: Vec<Option<Entry>>,
-    slots: HashMap<Ref, usize>,
-    companies: HashMap<u64, String>,
+    slots: Slots,
+    companies: CompanyNames,
     live: usize,
+    arena: Arena,
 }
 
 /// Digits only: phone numbers match whatever punctuation either side uses.
@@ -149,31 +540,131 @@ impl std::fmt::Debug for SearchIndex {
 impl PartialEq for SearchIndex {
     fn eq(&self, other: &SearchIndex) -> bool {
         self.live == other.live
-            && self.slots.iter().all(|(r, &i)| {
-                other.slots.get(r).and_then(|&j| other.entries[j].as_ref()).map(|e| (&e.label, &e.detail))
-                    == self.entries[i].as_ref().map(|e| (&e.label, &e.detail))
+            && self.slots.iter().all(|(r, i)| {
+                other
+                    .slots
+                    .get(&r)
+                    .and_then(|j| other.entries[j].as_ref())
+                    .map(|e| (e.label(&other.arena), e.detail(&other.arena)))
+                    == self.entries[i].as_ref().map(|e| (e.label(&self.arena), e.detail(&self.arena)))
             })
     }
 }
+
+/// What scoring one entry needs to know about a search.
+struct Scorer<'a> {
+    query: &'a Query,
+    text: &'a str,
+    pattern: &'a Pattern,
+    /// The query's characters, as [`bit`]s.
+    needs: u64,
+    /// Whether every word of the query is ASCII and longer than a letter (so fields are
+    /// matched by their ASCII twins).
+    ascii: bool,
+    /// The most any field can score.
+    ceiling: u32,
+    min_score: u32,
+    folded: &'a str,
+    folded_chars: usize,
+}
+
+/// nucleo scores a matched character 16 plus a bonus of at most 10 (a word start after a
+/// space), and the first character of a word of the query its bonus twice: so a word of `n`
+/// characters scores at most `26 n + 10` in any field. Once a field reaches that, the fields
+/// after it need not be matched.
+const CEILING_PER_CHAR: u32 = 26;
+const CEILING_FIRST_CHAR: u32 = 10;
+
+/// The cores this process may use (read once: it reads cgroup files).
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// From this many entries to scan on, a search is split over the cores (at most `MAX_THREADS`).
+const PARALLEL_MIN: usize = 5_000;
+const MAX_THREADS: usize = 4;
 
 impl SearchIndex {
     /// Reads every live contact, company, deal and task.
     pub fn build(store: &Store) -> Result<SearchIndex, StoreError> {
         let mut idx = SearchIndex::default();
-        store.scan(EntityKind::Company, &mut |r| {
-            if let Record::Company(c) = &r {
-                idx.companies.insert(c.id.0, c.name.clone());
+        // redb knows how many records a tree holds at once: make room for them all up front
+        // (about what demo data takes a record), rather than copy the arrays as they double.
+        if store.engine_kind() == crate::store::EngineKind::Redb {
+            use crate::store::Tree;
+            let trees = [Tree::Contacts, Tree::Companies, Tree::Deals, Tree::Tasks];
+            let mut total = 0;
+            for (k, tree) in trees.into_iter().enumerate() {
+                let n = usize::try_from(store.count(tree)?).unwrap_or(0);
+                idx.slots.dense[k].reserve(n + 1);
+                total += n;
             }
-            idx.upsert(&r);
-            true
-        })?;
-        for kind in [EntityKind::Contact, EntityKind::Deal, EntityKind::Task] {
-            store.scan(kind, &mut |r| {
-                idx.upsert(&r);
-                true
-            })?;
+            idx.entries.reserve(total);
+            idx.arena.text.reserve(total * 96);
+            idx.arena.chars.reserve(total * 16);
+            idx.arena.fields.reserve(total * 6);
         }
+        let kinds = [EntityKind::Company, EntityKind::Contact, EntityKind::Deal, EntityKind::Task];
+        if cores() < 2 {
+            for kind in kinds {
+                store.scan(kind, &mut |r| {
+                    idx.add(&r);
+                    true
+                })?;
+            }
+            return Ok(idx);
+        }
+        // Reading and decoding the records (another thread) overlaps with indexing them (this
+        // one), in batches, in the same order. The batches go back to the reader to be freed:
+        // freeing another thread's allocations made it slower than one thread.
+        const BATCH: usize = 1024;
+        std::thread::scope(|s| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Record>>(4);
+            let (back_tx, back) = std::sync::mpsc::channel::<Vec<Record>>();
+            let reader = s.spawn(move || -> Result<(), StoreError> {
+                let mut batch = Vec::with_capacity(BATCH);
+                for kind in kinds {
+                    let mut open = true;
+                    store.scan(kind, &mut |r| {
+                        batch.push(r);
+                        if batch.len() == BATCH {
+                            let next = back.try_recv().map(|mut b| {
+                                b.clear();
+                                b
+                            });
+                            let next = next.unwrap_or_else(|_| Vec::with_capacity(BATCH));
+                            open = tx.send(std::mem::replace(&mut batch, next)).is_ok();
+                        }
+                        open
+                    })?;
+                    if !open {
+                        return Ok(());
+                    }
+                }
+                let _ = tx.send(batch);
+                drop(tx);
+                back.iter().for_each(drop);
+                Ok(())
+            });
+            for batch in rx {
+                batch.iter().for_each(|r| idx.add(r));
+                let _ = back_tx.send(batch);
+            }
+            drop(back_tx);
+            reader.join().expect("the search index's reader panicked")
+        })?;
         Ok(idx)
+    }
+
+    /// `upsert` while building.
+    fn add(&mut self, r: &Record) {
+        // (A trashed company's name still shows on its contacts and deals; `upsert` notes the
+        // others'.)
+        if let (Record::Company(c), Some(_)) = (r, r.deleted()) {
+            self.companies.set(c.id, &c.name);
+        }
+        self.upsert(r);
     }
 
     pub fn len(&self) -> usize {
@@ -184,10 +675,6 @@ impl SearchIndex {
         self.live == 0
     }
 
-    fn company(&self, id: Option<CompanyId>) -> &str {
-        id.and_then(|c| self.companies.get(&c.0)).map(String::as_str).unwrap_or("")
-    }
-
     /// Adds or replaces a record's entry; a trashed record leaves the index.
     pub fn upsert(&mut self, r: &Record) {
         let id = r.reference();
@@ -195,71 +682,62 @@ impl SearchIndex {
             self.remove(&id);
             return;
         }
-        let (label, detail, extra) = match r {
+        if let Record::Company(c) = r {
+            self.companies.set(c.id, &c.name);
+        }
+        // Fields beyond the label and the detail's parts: borrowed where the record has them.
+        let mut extra: Vec<Cow<'_, str>> = Vec::new();
+        let (label, detail): (&str, String) = match r {
             Record::Contact(c) => {
-                let company = self.company(c.company).to_string();
-                let email = c.emails.first().map(|e| e.value.clone()).unwrap_or_default();
-                let detail = [company.as_str(), email.as_str()]
-                    .iter()
-                    .filter(|s| !s.is_empty())
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(" · ");
-                let mut extra: Vec<String> = c.emails.iter().map(|e| e.value.clone()).collect();
+                let company = self.companies.get(c.company);
+                let email = c.emails.first().map(|e| e.value.as_str()).unwrap_or("");
+                let detail = [company, email].iter().filter(|s| !s.is_empty()).cloned().collect::<Vec<_>>().join(" · ");
+                extra.extend(c.emails.iter().map(|e| Cow::Borrowed(e.value.as_str())));
                 for p in &c.phones {
-                    extra.push(p.value.clone());
-                    extra.push(digits(&p.value));
+                    extra.push(Cow::Borrowed(p.value.as_str()));
+                    extra.push(Cow::Owned(digits(&p.value)));
                 }
-                extra.extend(c.tags.iter().map(|t| format!("#{t}")));
-                extra.push(c.address.city.clone());
-                extra.push(c.title.clone());
-                (c.name.clone(), detail, extra)
+                extra.push(Cow::Borrowed(c.address.city.as_str()));
+                extra.push(Cow::Borrowed(c.title.as_str()));
+                (c.name.as_str(), detail)
             }
             Record::Company(c) => {
-                if let Some(name) = self.companies.get_mut(&c.id.0) {
-                    name.clone_from(&c.name);
-                } else {
-                    self.companies.insert(c.id.0, c.name.clone());
-                }
                 let detail = [c.website.as_str(), c.address.city.as_str()]
                     .iter()
                     .filter(|s| !s.is_empty())
                     .cloned()
                     .collect::<Vec<_>>()
                     .join(" · ");
-                let mut extra: Vec<String> = c.tags.iter().map(|t| format!("#{t}")).collect();
-                extra.push(c.industry.clone());
-                (c.name.clone(), detail, extra)
+                extra.push(Cow::Borrowed(c.industry.as_str()));
+                (c.name.as_str(), detail)
             }
             Record::Deal(d) => {
-                let company = self.company(d.company).to_string();
+                let company = self.companies.get(d.company);
                 let detail =
                     format!("{}{}{} · {}", company, if company.is_empty() { "" } else { " · " }, d.value, d.stage);
-                (d.title.clone(), detail, vec![company])
+                extra.push(Cow::Borrowed(company));
+                (d.title.as_str(), detail)
             }
             Record::Task(t) => {
                 let due = super::format::due(t.due);
                 let detail = if t.done.is_some() { format!("done · due {due}") } else { format!("due {due}") };
-                (t.title.clone(), detail, vec![])
+                (t.title.as_str(), detail)
             }
             Record::Activity(_) | Record::User(_) => return,
         };
-        let tags = match r {
-            Record::Contact(c) => c.tags.clone(),
-            Record::Company(c) => c.tags.clone(),
-            _ => Vec::new(),
+        let tags: &[String] = match r {
+            Record::Contact(c) => &c.tags,
+            Record::Company(c) => &c.tags,
+            _ => &[],
         };
-        let mut fields = vec![Utf32String::from(label.as_str())];
-        fields.extend(
-            detail
-                .split(" · ")
-                .chain(extra.iter().map(String::as_str))
-                .filter(|s| !s.is_empty() && !s.starts_with('#'))
-                .map(Utf32String::from),
-        );
-        let entry = Entry { id: id.clone(), fields, tags, label, detail };
+        let entry = Entry::build(id.clone(), label, &detail, &extra, tags, &mut self.arena);
         match self.slots.get(&id) {
-            Some(&i) => self.entries[i] = Some(entry),
+            Some(i) => {
+                if let Some(old) = self.entries[i].replace(entry) {
+                    self.arena.dead += old.size();
+                    self.compact();
+                }
+            }
             None => {
                 self.slots.insert(id, self.entries.len());
                 self.entries.push(Some(entry));
@@ -270,8 +748,31 @@ impl SearchIndex {
 
     pub fn remove(&mut self, id: &Ref) {
         if let Some(i) = self.slots.remove(id) {
-            self.entries[i] = None;
+            if let Some(old) = self.entries[i].take() {
+                self.arena.dead += old.size();
+            }
             self.live -= 1;
+            self.compact();
+        }
+    }
+
+    /// Once most of the arena belongs to replaced or removed entries, copies the live ones'
+    /// into a fresh one.
+    fn compact(&mut self) {
+        let a = &self.arena;
+        let total =
+            a.text.len() + a.chars.len() * std::mem::size_of::<char>() + a.fields.len() * std::mem::size_of::<Field>();
+        if a.dead < 1 << 16 || a.dead * 2 < total {
+            return;
+        }
+        let old = std::mem::take(&mut self.arena);
+        let new = &mut self.arena;
+        for e in self.entries.iter_mut().flatten() {
+            let text = &old.text[e.text..e.text + e.text_len as usize];
+            (e.text, e.chars, e.fields) = (new.text.len(), new.chars.len(), new.fields.len());
+            new.text.push_str(text);
+            new.chars.extend_from_slice(&old.chars[e.chars..e.chars + e.chars_len as usize]);
+            new.fields.extend_from_slice(&old.fields[e.fields..e.fields + e.fields_len as usize]);
         }
     }
 
@@ -308,43 +809,58 @@ impl SearchIndex {
         let kind = if phone_like { AtomKind::Substring } else { AtomKind::Fuzzy };
         let pattern = Pattern::new(&text, CaseMatching::Ignore, Normalization::Smart, kind);
         let folded = super::fold(&text);
+        let folded_chars = folded.chars().count();
+        let needs = needle_bits(&pattern);
         let min_score = min_score(text.chars().filter(|c| !c.is_whitespace()).count());
-        let mut matcher = Matcher::new(Config::DEFAULT);
-        let mut scored: Vec<(u32, usize)> = Vec::new();
-        let all: Vec<usize>;
-        let positions: &[usize] = match candidates {
-            Some(c) => c,
-            None => {
-                all = (0..self.entries.len()).collect();
-                &all
-            }
+        // No field can score more than this: see `CEILING_PER_CHAR`.
+        let ceiling: u32 =
+            pattern.atoms.iter().map(|a| CEILING_PER_CHAR * a.needle_text().len() as u32 + CEILING_FIRST_CHAR).sum();
+        // (Not for one letter: nucleo 0.3 scores one letter in a haystack that is not ASCII
+        // against the class of the previous match instead of the previous char, so lower.)
+        let ascii = pattern
+            .atoms
+            .iter()
+            .all(|a| matches!(a.needle_text(), Utf32Str::Ascii(n) if n.len() > 1 && !n.contains(&(PLACEHOLDER as u8))));
+        let scorer = Scorer {
+            query,
+            text: &text,
+            pattern: &pattern,
+            needs,
+            ascii,
+            ceiling,
+            min_score,
+            folded: &folded,
+            folded_chars,
         };
-        for &i in positions {
-            let Some(e) = self.entries.get(i).and_then(Option::as_ref) else { continue };
-            if query.kind.is_some_and(|k| k != e.id.kind()) {
-                continue;
-            }
-            if query.tag.as_ref().is_some_and(|t| !e.tags.contains(t)) {
-                continue;
-            }
-            if text.is_empty() {
-                scored.push((0, i));
-                continue;
-            }
-            // The best field wins; the name counts half as much again.
-            let best = e
-                .fields
-                .iter()
-                .enumerate()
-                .filter_map(|(f, h)| pattern.score(h.slice(..), &mut matcher).map(|s| (f, s)))
-                // Letters strewn across a long field are noise: keep matches of a decent quality.
-                .filter(|(_, s)| *s >= min_score)
-                .map(|(f, s)| if f == 0 { s + s / 2 } else { s })
-                .max();
-            let Some(best) = best else { continue };
-            let exact = if !folded.is_empty() && super::fold(&e.label) == folded { 10_000 } else { 0 };
-            scored.push((best + exact, i));
-        }
+        let count = candidates.map_or(self.entries.len(), <[usize]>::len);
+        let at = |k: usize| candidates.map_or(k, |c| c[k]);
+        let threads = if count >= PARALLEL_MIN { cores().min(MAX_THREADS) } else { 1 };
+        let mut scored: Vec<(u32, usize)> = if threads == 1 {
+            let mut matcher = Matcher::new(Config::DEFAULT);
+            (0..count).filter_map(|k| self.score(at(k), &scorer, &mut matcher)).collect()
+        } else {
+            // Each thread takes a contiguous share; joined in order, the result is the same.
+            let share = count.div_ceil(threads);
+            std::thread::scope(|s| {
+                let parts: Vec<_> = (0..threads)
+                    .map(|t| {
+                        let (scorer, at) = (&scorer, &at);
+                        s.spawn(move || {
+                            let mut matcher = Matcher::new(Config::DEFAULT);
+                            (t * share..((t + 1) * share).min(count))
+                                .filter_map(|k| self.score(at(k), scorer, &mut matcher))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                let mut all = Vec::new();
+                for part in parts {
+                    all.extend(part.join().expect("search thread"));
+                }
+                all
+            })
+        };
+        let mut matcher = Matcher::new(Config::DEFAULT);
         let matched: Vec<usize> = scored.iter().map(|(_, i)| *i).collect();
         // Best first; ties by label so that results are stable.
         let take = limit.min(scored.len());
@@ -359,14 +875,14 @@ impl SearchIndex {
             .filter_map(|(score, i)| {
                 let e = self.entries[i].as_ref()?;
                 let mut highlight = Vec::new();
-                pattern.indices(Utf32Str::new(&e.label, &mut buf), &mut matcher, &mut highlight);
+                pattern.indices(Utf32Str::new(e.label(&self.arena), &mut buf), &mut matcher, &mut highlight);
                 highlight.sort_unstable();
                 highlight.dedup();
                 Some(Hit {
                     id: e.id.clone(),
                     kind: e.id.kind(),
-                    label: e.label.clone(),
-                    detail: e.detail.clone(),
+                    label: e.label(&self.arena).to_string(),
+                    detail: e.detail(&self.arena).to_string(),
                     score,
                     highlight,
                 })
@@ -375,8 +891,69 @@ impl SearchIndex {
         (hits, matched)
     }
 
+    /// The score of entry `i` for a search, if it matches.
+    fn score(&self, i: usize, sc: &Scorer<'_>, matcher: &mut Matcher) -> Option<(u32, usize)> {
+        let e = self.entries.get(i).and_then(Option::as_ref)?;
+        if sc.query.kind.is_some_and(|k| k != e.id.kind()) {
+            return None;
+        }
+        if sc.query.tag.as_ref().is_some_and(|t| !e.has_tag(&self.arena, t)) {
+            return None;
+        }
+        if sc.text.is_empty() {
+            return Some((0, i));
+        }
+        // A record (or a field) lacking a letter of the query cannot match it.
+        if e.mask & sc.needs != sc.needs {
+            return None;
+        }
+        // The best field wins; the name (field 0) counts half as much again.
+        let mut best = None;
+        let fields = e.fields(&self.arena);
+        let (mut k, mut name) = (0, true);
+        while k < fields.len() {
+            let mut h = &fields[k];
+            k += 1;
+            if h.len & TWIN != 0 {
+                if sc.ascii {
+                    h = &fields[k];
+                }
+                k += 1;
+            }
+            let is_name = std::mem::replace(&mut name, false);
+            if h.mask & sc.needs != sc.needs {
+                continue;
+            }
+            let Some(s) = sc.pattern.score(e.field(&self.arena, h), matcher) else { continue };
+            debug_assert!(s <= sc.ceiling, "score {s} over the ceiling {}", sc.ceiling);
+            // Letters strewn across a long field are noise: keep matches of a decent quality.
+            if s < sc.min_score {
+                continue;
+            }
+            let s = if is_name { s + s / 2 } else { s };
+            best = best.max(Some(s));
+            // The fields after this one (not the name) cannot score more.
+            if s >= sc.ceiling {
+                break;
+            }
+        }
+        let best = best?;
+        // `fold` never shortens a name (every char lowers to one or more), so a name with more
+        // chars than the query cannot be it: no need to fold (and allocate) every name.
+        let exact = if !sc.folded.is_empty()
+            && e.label_len as usize <= 4 * sc.folded_chars
+            && e.label(&self.arena).chars().count() <= sc.folded_chars
+            && super::fold(e.label(&self.arena)) == sc.folded
+        {
+            10_000
+        } else {
+            0
+        };
+        Some((best + exact, i))
+    }
+
     fn label(&self, i: usize) -> &str {
-        self.entries[i].as_ref().map(|e| e.label.as_str()).unwrap_or("")
+        self.entries[i].as_ref().map(|e| e.label(&self.arena)).unwrap_or("")
     }
 }
 
@@ -491,5 +1068,182 @@ mod tests {
         let idx = index(&[contact(1, "Anna Müller")]);
         let hit = &idx.search(&Query::parse("mlr"), 1)[0];
         assert_eq!(hit.highlight, vec![5, 7, 10]);
+    }
+
+    #[test]
+    fn no_field_scores_over_the_ceiling_and_masks_never_drop_a_match() {
+        let hays = [
+            "Anna Müller",
+            "anna",
+            "ANNA",
+            "a-n-n-a",
+            "Ann Anna Annabelle",
+            "McAnn_aNNa",
+            "x anna",
+            "A1n2n3a",
+            "Ärzte Ölmühle",
+            "Иван Петров",
+            "Γιώργος",
+            "محمد العلي",
+            "+49 (30) 123-4567",
+            "4930123456",
+            "anna.mueller@atlas-gmbh.de",
+            "Élodie Fabre",
+            "ßtraße",
+            "İstanbul ıi",
+        ];
+        let queries =
+            ["a", "an", "anna", "ann mul", "muller", "ölm", "иван", "ПЕТ", "γιώ", "العلي", "301234", "é", "i", "ß"];
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        for q in queries {
+            let pattern = Pattern::new(q, CaseMatching::Ignore, Normalization::Smart, AtomKind::Fuzzy);
+            let ceiling: u32 = pattern
+                .atoms
+                .iter()
+                .map(|a| CEILING_PER_CHAR * a.needle_text().len() as u32 + CEILING_FIRST_CHAR)
+                .sum();
+            let needs = needle_bits(&pattern);
+            for h in hays {
+                let mut arena = Arena::default();
+                let e = Entry::build(Ref::Contact(ContactId(1)), h, "", &[], &[], &mut arena);
+                let field = &e.fields(&arena)[0];
+                let score = pattern.score(e.field(&arena, field), &mut matcher);
+                assert!(score.unwrap_or(0) <= ceiling, "{q:?} in {h:?}: {score:?} > {ceiling}");
+                if score.is_some() {
+                    assert_eq!(field.mask & needs, needs, "{q:?} matches {h:?} but the mask says no");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn graphemes_fast_path_agrees_with_nucleo() {
+        let mut out = Vec::new();
+        for c in std::iter::once(0x20..=0x2ff).chain(SINGLE).flatten().filter_map(char::from_u32) {
+            for s in [format!("{c}"), format!("a{c}{c}b"), format!("{c} x\u{301}{c}"), format!("\r\n{c}")] {
+                graphemes(&s, &mut out);
+                assert_eq!(out, nucleo_matcher::chars::graphemes(&s).collect::<Vec<_>>(), "{s:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn replacing_entries_many_times_compacts_the_arena_and_keeps_every_entry() {
+        let mut idx = index(&[contact(1, "Anna Müller"), contact(2, "Bob Stone"), contact(3, "Cleo Brandt")]);
+        for n in 0..2_000 {
+            idx.upsert(&contact(2, &format!("Bob Stone the {n}th, of a long line of people named Bob")));
+        }
+        idx.remove(&Ref::Contact(ContactId(3)));
+        let a = &idx.arena;
+        assert!(a.text.len() < 10_000, "the arena was never compacted: {} bytes", a.text.len());
+        assert_eq!(labels(&idx, "muller"), ["Anna Müller"]);
+        assert_eq!(labels(&idx, "1999th"), ["Bob Stone the 1999th, of a long line of people named Bob"]);
+        assert_eq!(labels(&idx, "cleo"), Vec::<String>::new());
+        assert_eq!(idx.len(), 2);
+    }
+
+    #[test]
+    fn ascii_twins_score_like_the_fields_they_spell() {
+        let hays = [
+            "Anna Müller",
+            "Élodie Fabre",
+            "Agnieszka Dąbrowska",
+            "ÅBERG AB",
+            "Łukasz Żółć",
+            "Jesper Møller",
+            "Ørsted ÉCOLE",
+            "çà et là",
+            "Zoë-Ève d'Arçy",
+            "Müller_Lüdenscheidt GmbH",
+            "Nguyễn Văn An",
+            "Иван",
+            "ß",
+            "straße",
+            "æble",
+            "Œuvre",
+            "ǅemal",
+            "İstanbul",
+            "–",
+            "Ça",
+            "Ñandú",
+            "Framework agreement – Al-Noor",
+            "€249,500",
+            "ООО «Ромашка»",
+            "«Atlas» – €5 · x",
+            "a\u{a0}b c",
+            "Ŀlo ŀa",
+            "x\u{2003}y",
+            "½ ¾ x²",
+        ];
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        let (mut chars, mut twin) = (Vec::new(), String::new());
+        let mut twins = Vec::new();
+        for h in hays {
+            graphemes(h, &mut chars);
+            if !ascii_twin(&chars, &mut twin) {
+                continue;
+            }
+            twins.push(h);
+            let lower = twin.to_lowercase();
+            let letters: Vec<char> = lower.chars().filter(|c| c.is_alphanumeric()).collect();
+            // Every run of one to four letters, and every other letter up to six.
+            let mut queries: Vec<String> = Vec::new();
+            for n in 1..=4 {
+                queries.extend(letters.windows(n).map(|w| w.iter().collect()));
+            }
+            queries.extend(letters.iter().step_by(2).take(6).scan(String::new(), |q, c| {
+                q.push(*c);
+                Some(q.clone())
+            }));
+            queries.extend(
+                [
+                    "muller", "mlr", "an mu", "ab", "zz", "ss", "istan", "ecole", "ee", "t-a", "al-noor", "a-", "24",
+                    ",5", "x2",
+                ]
+                .map(String::from),
+            );
+            // (One letter is left out: see `Scorer::ascii`.)
+            for q in queries.iter().filter(|q| q.split_whitespace().all(|w| w.len() > 1)) {
+                let pattern = Pattern::new(q, CaseMatching::Ignore, Normalization::Smart, AtomKind::Fuzzy);
+                let unicode = pattern.score(Utf32Str::Unicode(&chars), &mut matcher);
+                let ascii = pattern.score(Utf32Str::Ascii(twin.as_bytes()), &mut matcher);
+                assert_eq!(unicode, ascii, "{q:?} in {h:?} and {twin:?}");
+            }
+        }
+        for h in [
+            "Anna Müller",
+            "Élodie Fabre",
+            "Agnieszka Dąbrowska",
+            "ÅBERG AB",
+            "Ça",
+            "Ñandú",
+            "€249,500",
+            "«Atlas» – €5 · x",
+        ] {
+            assert!(twins.contains(&h), "{h:?} has no twin (twins: {twins:?})");
+        }
+    }
+
+    #[test]
+    fn slots_hold_dense_and_sparse_ids() {
+        let mut slots = Slots::default();
+        let far = Ref::Contact(ContactId(1 << 40));
+        slots.insert(Ref::Contact(ContactId(1)), 0);
+        slots.insert(far.clone(), 1);
+        slots.insert(Ref::Task(TaskId(7)), 2);
+        slots.insert(Ref::User("ann".into()), 3);
+        assert_eq!(slots.get(&Ref::Contact(ContactId(1))), Some(0));
+        assert_eq!(slots.get(&far), Some(1));
+        assert_eq!(slots.get(&Ref::Task(TaskId(7))), Some(2));
+        assert_eq!(slots.get(&Ref::Task(TaskId(6))), None);
+        assert_eq!(slots.get(&Ref::Deal(DealId(7))), None);
+        assert_eq!(slots.iter().count(), 4);
+        assert_eq!(slots.remove(&far), Some(1));
+        assert_eq!(slots.remove(&far), None);
+        assert_eq!(slots.remove(&Ref::Contact(ContactId(1))), Some(0));
+        assert_eq!(slots.get(&Ref::Contact(ContactId(1))), None);
+        let mut left: Vec<_> = slots.iter().collect();
+        left.sort_by_key(|(_, p)| *p);
+        assert_eq!(left, [(Ref::Task(TaskId(7)), 2), (Ref::User("ann".into()), 3)]);
     }
 }
