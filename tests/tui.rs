@@ -956,7 +956,7 @@ fn the_overdue_reminder_opens_after_the_first_task_load_when_anna_has_overdue_ta
     update(&mut app, Msg::Loaded(fx.load(Request::Contacts)));
     assert_eq!(app.modal, None, "not before the tasks are loaded");
     update(&mut app, Msg::Loaded(fx.load(Request::Tasks)));
-    assert_eq!(app.modal, Some(Modal::Overdue { selected: 0, dismissed: false }));
+    assert_eq!(app.modal, Some(Modal::Overdue { selected: 0 }));
     let titles: Vec<&str> = app.my_overdue().iter().map(|t| t.title.as_str()).collect();
     assert_eq!(titles, vec!["Send the revised proposal", "Call back about the invoice"]);
 }
@@ -997,13 +997,13 @@ fn done_in_the_overdue_reminder_completes_the_selected_task() {
     let mut app = fx.app();
     let second = app.my_overdue()[1].id;
     press(&mut app, key(KeyCode::Down));
-    assert_eq!(app.modal, Some(Modal::Overdue { selected: 1, dismissed: false }));
+    assert_eq!(app.modal, Some(Modal::Overdue { selected: 1 }));
     let effects = press(&mut app, key(KeyCode::Char(' ')));
     assert_eq!(effects, vec![Effect::Write(Write::Complete(second))]);
     // Performed: one overdue task is left and stays selected; the reminder is still up.
     fx.perform(&mut app, effects);
     assert_eq!(app.my_overdue().len(), 1);
-    assert_eq!(app.modal, Some(Modal::Overdue { selected: 0, dismissed: false }));
+    assert_eq!(app.modal, Some(Modal::Overdue { selected: 0 }));
     // Completing the last one closes it.
     let effects = press(&mut app, ch('x'));
     fx.perform(&mut app, effects);

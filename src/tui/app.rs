@@ -117,7 +117,6 @@ pub enum Modal {
     /// The overdue reminder shown at startup.
     Overdue {
         selected: usize,
-        dismissed: bool,
     },
     Confirm {
         question: String,
@@ -144,8 +143,6 @@ pub struct App {
     pub reminders: RemindersPane,
     pub modal: Option<Modal>,
     pub message: Option<(String, MessageKind)>,
-    /// Problems with the user's keymap or theme files, shown once.
-    pub diagnostics: Vec<String>,
     /// The startup overdue modal has been decided (shown or not needed).
     pub startup_checked: bool,
     pub quit: bool,
@@ -175,7 +172,6 @@ impl App {
             reminders: RemindersPane::default(),
             modal: None,
             message: None,
-            diagnostics: Vec::new(),
             startup_checked: false,
             quit: false,
             now: Timestamp(0),
@@ -362,7 +358,7 @@ fn on_loaded(app: &mut App, data: Data) -> Vec<Effect> {
             if !app.startup_checked {
                 app.startup_checked = true;
                 if !app.my_overdue().is_empty() && app.modal.is_none() {
-                    app.modal = Some(Modal::Overdue { selected: 0, dismissed: false });
+                    app.modal = Some(Modal::Overdue { selected: 0 });
                 }
             }
             if let Some(Modal::Overdue { selected, .. }) = &mut app.modal {

@@ -60,6 +60,5 @@ pub fn run(crm: Crm, config_dir: Option<std::path::PathBuf>) -> anyhow::Result<(
         };
         app.error(format!("{first}{more}"));
     }
-    app.diagnostics = diagnostics;
     runtime::run(crm, app)
 }
