@@ -184,6 +184,26 @@ pub enum Command {
         after_help = "Examples:\n  crm export ics --out ~/calendar/crm.ics\n  crm export ics --events > tasks.ics"
     )]
     Export(ExportCmd),
+    /// Bring data in: CSV (contacts, companies, deals, tasks), vCard, or a whole JSON backup
+    #[command(subcommand)]
+    #[command(
+        after_help = "Examples:\n  crm import csv contacts.csv --dry-run\n  crm import vcard phone.vcf\n  crm --db ~/crm-new import json backup.json\n\nOne import is one change: `crm undo` takes it all back. See docs/import-export.md."
+    )]
+    Import(super::import::ImportCmd),
+    /// Write a timestamped JSON backup of the whole database into its data directory
+    #[command(after_help = "Examples:\n  crm backup\n  crm --db ~/crm-restored import json ~/.local/share/crm/db/backups/crm-20261127-090000.json")]
+    Backup,
+    /// Contacts that look like the same person: same email, same phone, same or similar name at the same company
+    #[command(after_help = "Examples:\n  crm dupes\n  crm dupes --format json\n  crm merge c12 c40   # then merge a pair")]
+    Dupes {
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// Merge two contacts: the second's emails, phones, tags, activities, tasks and deals move to the first, which takes the fields you pick; the second goes to the trash (undoable)
+    #[command(
+        after_help = "Examples:\n  crm merge c12 c40 --dry-run\n  crm merge c12 c40 --take title --take address\n  crm undo   # splits them again"
+    )]
+    Merge(super::import::MergeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -701,5 +721,36 @@ pub enum ExportCmd {
         /// Events (VEVENT) instead of to-dos (VTODO), for calendar apps that show only events
         #[arg(long)]
         events: bool,
+    },
+    /// Whole records as CSV (every email, phone, address part and custom field), filtered like the lists
+    #[command(
+        after_help = "Examples:\n  crm export csv contacts --out contacts.csv\n  crm export csv contacts tag:vip city:berlin\n  crm export csv deals stage:proposal --format csv\n  crm export csv tasks --view mine\n\n`crm import csv` reads these files back."
+    )]
+    Csv {
+        /// contacts, companies, deals or tasks
+        #[arg(value_name = "contacts|companies|deals|tasks")]
+        kind: String,
+        #[command(flatten)]
+        filter: super::import::ExportFilter,
+    },
+    /// Contacts as vCards (4.0, or 3.0 for older address books), filtered like the list
+    #[command(
+        after_help = "Examples:\n  crm export vcard --out contacts.vcf\n  crm export vcard tag:vip --vcard-version 3.0 > vip.vcf"
+    )]
+    Vcard {
+        #[command(flatten)]
+        filter: super::import::ExportFilter,
+        /// 4.0 or 3.0
+        #[arg(long, default_value = "4.0")]
+        vcard_version: String,
+    },
+    /// The whole database (records, trash, history, settings) as one versioned JSON file
+    #[command(
+        after_help = "Examples:\n  crm export json --out backup.json\n  crm --db ~/crm-copy import json backup.json"
+    )]
+    Json {
+        /// Write to FILE instead of stdout
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
 }

@@ -71,6 +71,15 @@ pub fn run(crm: &Crm, cmd: Command, out: &Out) -> Result<()> {
         Command::Export(ExportCmd::Ics { out: file, all_users, done, events }) => {
             export_ics(crm, file.as_deref(), crate::services::ics::IcsOptions { all_users, done, events }, out)
         }
+        Command::Export(ExportCmd::Csv { kind, filter }) => super::import::export_csv(crm, &kind, filter, out),
+        Command::Export(ExportCmd::Vcard { filter, vcard_version }) => {
+            super::import::export_vcard(crm, filter, &vcard_version, out)
+        }
+        Command::Export(ExportCmd::Json { out: file }) => super::import::export_json(crm, file.as_deref(), out),
+        Command::Import(c) => super::import::import(crm, c, out),
+        Command::Backup => super::import::backup(crm, out),
+        Command::Dupes { limit } => super::import::dupes(crm, limit, out),
+        Command::Merge(a) => super::import::merge(crm, a, out),
         Command::Keys { .. } => Ok(()),
         Command::Migrate { .. } | Command::Bench(_) => Ok(()),
     }

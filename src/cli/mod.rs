@@ -3,6 +3,7 @@
 pub mod args;
 mod cards;
 mod commands;
+mod import;
 pub mod output;
 
 use crate::services::{Crm, OpenOptions, ServiceError};

@@ -46,7 +46,8 @@ impl fmt::Display for Timestamp {
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         if s.is_human_readable() {
-            s.serialize_str(&self.rfc3339())
+            // Milliseconds when there are any, so that JSON (backups) keeps the exact instant.
+            s.serialize_str(&self.to_datetime().to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
         } else {
             s.serialize_i64(self.0)
         }

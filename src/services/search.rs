@@ -437,7 +437,7 @@ pub struct SearchIndex {
 }
 
 /// Digits only: phone numbers match whatever punctuation either side uses.
-fn digits(s: &str) -> String {
+pub fn digits(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
 }
 

@@ -2,6 +2,7 @@
 //! Every write goes through [`Store::apply`] (or undo/redo), never straight to a tree.
 
 pub mod apply;
+pub mod backup;
 pub mod codec;
 pub mod convert;
 pub mod doctor;

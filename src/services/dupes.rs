@@ -1,0 +1,280 @@
+//! Duplicate contacts: the same normalized email, the same normalized phone, or the same or a
+//! very similar name at the same company. Used by `crm dupes`, by the TUI's merge view and by
+//! imports (a row that matches a contact updates it instead of creating a second one).
+
+use super::{fold, Crm, Result};
+use crate::domain::*;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// Emails compare without case and surrounding space.
+pub fn norm_email(s: &str) -> String {
+    s.trim().to_lowercase()
+}
+
+/// Phones compare by their digits (as search does); the last nine digits, so that "+49 30
+/// 1234567" and "030 1234567" are the same number. Fewer than six digits is no phone to
+/// compare (extensions, typos).
+pub fn norm_phone(s: &str) -> Option<String> {
+    let d = super::search::digits(s);
+    if d.len() < 6 {
+        return None;
+    }
+    Some(d[d.len().saturating_sub(9)..].to_string())
+}
+
+/// A name folded (case, accents) with its words sorted: "Müller, Anna" = "anna muller".
+pub fn norm_name(s: &str) -> String {
+    let folded = fold(s);
+    let mut words: Vec<&str> =
+        folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    words.sort_unstable();
+    words.join(" ")
+}
+
+/// Similarity of two normalized names, 0–100 (Levenshtein over the longer length).
+pub fn name_similarity(a: &str, b: &str) -> u32 {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let longest = a.len().max(b.len());
+    if longest == 0 {
+        return 100;
+    }
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    (100 - prev[b.len()] * 100 / longest) as u32
+}
+
+/// Names this similar (same company) count as duplicates.
+pub const SIMILAR_NAME: u32 = 85;
+
+/// Why a record looks like another.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Why {
+    Email(String),
+    Phone(String),
+    Name { similarity: u32 },
+}
+
+impl std::fmt::Display for Why {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Why::Email(e) => write!(f, "same email {e}"),
+            Why::Phone(p) => write!(f, "same phone {p}"),
+            Why::Name { similarity: 100 } => f.write_str("same name and company"),
+            Why::Name { similarity } => write!(f, "similar name ({similarity}%) and same company"),
+        }
+    }
+}
+
+impl Why {
+    /// Email and exact name matches are taken as the same person; a shared phone (a
+    /// switchboard) or a similar name only as a possible duplicate.
+    pub fn is_strong(&self) -> bool {
+        matches!(self, Why::Email(_) | Why::Name { similarity: 100 })
+    }
+}
+
+/// Lookup of contacts by email, phone and name + company.
+#[derive(Debug, Default)]
+pub struct ContactIndex {
+    email: HashMap<String, ContactId>,
+    phone: HashMap<String, ContactId>,
+    name: HashMap<(String, Option<CompanyId>), ContactId>,
+}
+
+impl ContactIndex {
+    pub fn add(&mut self, c: &Contact) {
+        for e in &c.emails {
+            self.email.entry(norm_email(&e.value)).or_insert(c.id);
+        }
+        for p in &c.phones {
+            if let Some(n) = norm_phone(&p.value) {
+                self.phone.entry(n).or_insert(c.id);
+            }
+        }
+        self.name.entry((norm_name(&c.name), c.company)).or_insert(c.id);
+    }
+
+    /// The contact `c` duplicates, strongest reason first.
+    pub fn find(&self, c: &Contact) -> Option<(ContactId, Why)> {
+        for e in &c.emails {
+            if let Some(id) = self.email.get(&norm_email(&e.value)).filter(|id| **id != c.id) {
+                return Some((*id, Why::Email(e.value.clone())));
+            }
+        }
+        if let Some(id) = self.name.get(&(norm_name(&c.name), c.company)).filter(|id| **id != c.id) {
+            return Some((*id, Why::Name { similarity: 100 }));
+        }
+        for p in &c.phones {
+            if let Some(id) = norm_phone(&p.value).and_then(|n| self.phone.get(&n)).filter(|id| **id != c.id) {
+                return Some((*id, Why::Phone(p.value.clone())));
+            }
+        }
+        None
+    }
+
+    pub fn by_email(&self, email: &str) -> Option<ContactId> {
+        self.email.get(&norm_email(email)).copied()
+    }
+}
+
+/// A pair of contacts that look like the same person.
+#[derive(Debug, Clone, Serialize)]
+pub struct DupePair {
+    pub a: ContactId,
+    pub a_name: String,
+    pub b: ContactId,
+    pub b_name: String,
+    pub why: Vec<String>,
+    /// Strong (same email or exact name at the same company) or possible.
+    pub strong: bool,
+}
+
+/// Every pair of live contacts that look alike, strongest first, then by id.
+pub fn find_pairs(contacts: &[Contact]) -> Vec<DupePair> {
+    let mut reasons: BTreeMap<(ContactId, ContactId), Vec<Why>> = BTreeMap::new();
+    let mut add = |x: ContactId, y: ContactId, why: Why| {
+        if x == y {
+            return;
+        }
+        let key = if x < y { (x, y) } else { (y, x) };
+        let list = reasons.entry(key).or_default();
+        if !list.contains(&why) {
+            list.push(why);
+        }
+    };
+    let mut by_email: HashMap<String, Vec<(ContactId, &str)>> = HashMap::new();
+    let mut by_phone: HashMap<String, Vec<(ContactId, &str)>> = HashMap::new();
+    let mut by_company: HashMap<Option<CompanyId>, Vec<(ContactId, String)>> = HashMap::new();
+    for c in contacts {
+        for e in &c.emails {
+            by_email.entry(norm_email(&e.value)).or_default().push((c.id, &e.value));
+        }
+        for p in &c.phones {
+            if let Some(n) = norm_phone(&p.value) {
+                by_phone.entry(n).or_default().push((c.id, &p.value));
+            }
+        }
+        by_company.entry(c.company).or_default().push((c.id, norm_name(&c.name)));
+    }
+    for group in by_email.values().filter(|g| g.len() > 1) {
+        for (i, (x, v)) in group.iter().enumerate() {
+            for (y, _) in &group[i + 1..] {
+                add(*x, *y, Why::Email(v.to_string()));
+            }
+        }
+    }
+    // A number shared by dozens is a switchboard, not a person.
+    for group in by_phone.values().filter(|g| g.len() > 1 && g.len() <= 5) {
+        for (i, (x, v)) in group.iter().enumerate() {
+            for (y, _) in &group[i + 1..] {
+                add(*x, *y, Why::Phone(v.to_string()));
+            }
+        }
+    }
+    for (company, mut group) in by_company {
+        group.sort_by(|a, b| a.1.cmp(&b.1));
+        // Without a company only identical names count; with one, similar names within a
+        // window of the sorted names (typos rarely change the first letters).
+        for (i, (x, nx)) in group.iter().enumerate() {
+            for (y, ny) in group.iter().skip(i + 1).take(if company.is_some() { 8 } else { 1 }) {
+                if nx.is_empty() {
+                    continue;
+                }
+                let s = if nx == ny { 100 } else { name_similarity(nx, ny) };
+                if s == 100 || (company.is_some() && s >= SIMILAR_NAME) {
+                    add(*x, *y, Why::Name { similarity: s });
+                }
+            }
+        }
+    }
+    let names: HashMap<ContactId, &str> = contacts.iter().map(|c| (c.id, c.name.as_str())).collect();
+    let mut out: Vec<DupePair> = reasons
+        .into_iter()
+        .map(|((a, b), why)| {
+            let strong = why.iter().any(|w| w.is_strong()) || why.len() > 1;
+            DupePair {
+                a,
+                a_name: names.get(&a).unwrap_or(&"").to_string(),
+                b,
+                b_name: names.get(&b).unwrap_or(&"").to_string(),
+                why: why.iter().map(|w| w.to_string()).collect(),
+                strong,
+            }
+        })
+        .collect();
+    out.sort_by_key(|p| (!p.strong, p.a, p.b));
+    out
+}
+
+impl Crm {
+    /// Pairs of live contacts that look like the same person.
+    pub fn duplicate_contacts(&self) -> Result<Vec<DupePair>> {
+        let mut contacts = Vec::new();
+        self.store().scan(EntityKind::Contact, &mut |r| {
+            if let Record::Contact(c) = r {
+                if c.deleted.is_none() {
+                    contacts.push(c);
+                }
+            }
+            true
+        })?;
+        Ok(find_pairs(&contacts))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(id: u64, name: &str, company: Option<u64>, email: &str, phone: &str) -> Contact {
+        let l = |v: &str| if v.is_empty() { vec![] } else { vec![Labeled { label: "work".into(), value: v.into() }] };
+        Contact { id: ContactId(id), name: name.into(), company: company.map(CompanyId), emails: l(email), phones: l(phone), ..Contact::default() }
+    }
+
+    #[test]
+    fn normalizers() {
+        assert_eq!(norm_email(" Anna@Atlas.DE "), "anna@atlas.de");
+        assert_eq!(norm_phone("+49 (30) 123-4567"), norm_phone("030 1234567"));
+        assert_eq!(norm_phone("12"), None);
+        assert_eq!(norm_name("Müller, Anna"), norm_name("anna MULLER"));
+        assert!(name_similarity("anna muller", "anna mueller") >= SIMILAR_NAME);
+        assert!(name_similarity("anna muller", "jan koch") < 50);
+    }
+
+    #[test]
+    fn pairs_by_email_phone_and_name() {
+        let list = vec![
+            c(1, "Anna Müller", Some(1), "anna@atlas.de", ""),
+            c(2, "A. Mueller", None, "ANNA@atlas.de", ""),
+            c(3, "Jan Koch", Some(2), "", "+49 30 1234567"),
+            c(4, "Jan Koch", Some(2), "", ""),
+            c(5, "Eva Ruiz", None, "", "030 1234567"),
+            c(6, "Jonathan Smith", Some(3), "", ""),
+            c(7, "Jonathon Smith", Some(3), "", ""),
+            c(8, "Lone Wolf", None, "", ""),
+        ];
+        let pairs = find_pairs(&list);
+        let ids: Vec<(u64, u64, bool)> = pairs.iter().map(|p| (p.a.0, p.b.0, p.strong)).collect();
+        assert!(ids.contains(&(1, 2, true)), "{pairs:?}");
+        assert!(ids.contains(&(3, 4, true)), "{pairs:?}");
+        assert!(ids.contains(&(3, 5, false)), "{pairs:?}");
+        assert!(ids.contains(&(6, 7, false)), "{pairs:?}");
+        assert!(!ids.iter().any(|p| p.0 == 8 || p.1 == 8));
+        let idx = {
+            let mut i = ContactIndex::default();
+            list.iter().take(1).for_each(|x| i.add(x));
+            i
+        };
+        let found = idx.find(&c(9, "Someone", None, "anna@ATLAS.de", ""));
+        assert_eq!(found, Some((ContactId(1), Why::Email("anna@ATLAS.de".into()))));
+    }
+}
