@@ -78,3 +78,39 @@ fn doctor_finds_damaged_indexes_and_repair_rebuilds_them() {
         assert!(db.ok(&["doctor"]).contains("No problems found"), "{engine}");
     }
 }
+
+#[test]
+fn a_schema_1_database_gets_the_agenda_indexes_on_open() {
+    for engine in common::ENGINES {
+        let db = Db::new(engine);
+        db.ok(&["demo", "--contacts", "60"]);
+        let agenda = db.ok(&["agenda", "--all", "--format", "json"]);
+        let remind = db.run(&["remind", "--all"]);
+        // Make it a schema-1 database: no agenda indexes, version 1.
+        {
+            let store = Store::open(&db.path(), Some(EngineKind::parse(engine).unwrap())).unwrap();
+            store
+                .engine()
+                .write(&mut |txn| {
+                    for tree in [Tree::TaskByAssignee, Tree::ContactCadence, Tree::DealByOwner] {
+                        let mut keys = Vec::new();
+                        txn.scan(tree, crm::store::engine::full_range(), false, &mut |k, _| {
+                            keys.push(k.to_vec());
+                            true
+                        })?;
+                        assert!(!keys.is_empty(), "{tree:?} has entries on demo data");
+                        for k in keys {
+                            txn.remove(tree, &k)?;
+                        }
+                    }
+                    txn.put(Tree::Meta, b"schema_version", &1u32.to_be_bytes())
+                })
+                .unwrap();
+        }
+        // Opening upgrades it: the same agenda, the same reminder, and doctor is clean.
+        assert_eq!(db.ok(&["agenda", "--all", "--format", "json"]), agenda, "{engine}");
+        let again = db.run(&["remind", "--all"]);
+        assert_eq!((again.status.code(), again.stdout), (remind.status.code(), remind.stdout), "{engine}");
+        assert!(db.ok(&["doctor"]).contains("No problems found"), "{engine}");
+    }
+}

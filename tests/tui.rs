@@ -245,12 +245,15 @@ fn contact_id(app: &App, name: &str) -> crm::domain::ContactId {
 
 /// Anna's tasks in the order the reminders pane shows them.
 fn reminder_titles(app: &App) -> Vec<String> {
-    crm::tui::panes::reminders::visible(app, app.now).iter().map(|(_, t)| t.title.clone()).collect()
+    crm::tui::panes::reminders::visible(app, app.now).iter().map(|(_, t)| t.title().to_string()).collect()
 }
 
 fn selected_task(app: &App) -> crm::services::query::TaskRow {
     let rows = crm::tui::panes::reminders::visible(app, app.now);
-    rows[app.reminders.selected].1.clone()
+    match rows[app.reminders.selected].1 {
+        crm::tui::panes::reminders::Entry::Task(t) => t.clone(),
+        other => panic!("the selected line is not a task: {other:?}"),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -721,7 +724,12 @@ fn a_successful_write_closes_the_form_and_reloads_what_is_on_screen() {
     assert_eq!(message(&app), "created c41 Zoë Fischer");
     assert_eq!(
         effects,
-        vec![Effect::Load(Request::Tasks), Effect::Load(Request::Contacts), Effect::Load(Request::Pipeline)]
+        vec![
+            Effect::Load(Request::Tasks),
+            Effect::Load(Request::Agenda),
+            Effect::Load(Request::Contacts),
+            Effect::Load(Request::Pipeline)
+        ]
     );
 }
 
@@ -886,16 +894,19 @@ fn a_task_snoozed_past_next_week_is_listed_under_later() {
     let effects = vec![Effect::Write(Write::Changes(vec![Change::SnoozeTask { task: task.id, until }]))];
     fx.perform(&mut app, effects);
     let rows = visible(&app, app.now);
-    let (section, _) = rows.iter().find(|(_, t)| t.id == task.id).expect("still listed");
+    let (section, _) = rows.iter().find(|(_, t)| t.reference() == crm::domain::Ref::Task(task.id)).expect("still listed");
     assert_eq!(*section, Section::Later, "due in the past but snoozed for three weeks");
     // A task snoozed for an hour is due again today, shown after the overdue ones.
     let effects = press(&mut app, ch('z'));
     fx.perform(&mut app, effects);
     let rows = visible(&app, app.now);
-    let sections: Vec<(Section, &str)> = rows.iter().map(|(s, t)| (*s, t.title.as_str())).collect();
+    let sections: Vec<(Section, &str)> = rows.iter().map(|(s, t)| (*s, t.title())).collect();
     assert_eq!(sections[0], (Section::Today, "Call back about the invoice"), "{sections:?}");
 }
+    assert_eq!(selected_task(&app).id, task.id, "the selection follows the task to its new place");
 
+    press(&mut app, ch('g'));
+    assert_eq!(selected_task(&app).title, "Call back about the invoice");
 #[test]
 fn snooze_pick_opens_a_form_for_the_time() {
     let fx = Fixture::busy();
@@ -922,14 +933,14 @@ fn toggle_all_users_shows_everyones_tasks_and_back() {
     press(&mut app, ch('j'));
     press(&mut app, ch('A'));
     assert!(app.reminders.all_users);
-    assert_eq!(message(&app), "Showing everyone's tasks");
+    assert_eq!(message(&app), "Showing everyone's reminders");
     assert_eq!(app.reminders.selected, 0);
     let all = crm::tui::panes::reminders::visible(&app, app.now);
     assert!(all.len() > mine);
-    assert!(all.iter().any(|(_, t)| t.assignee == "leila"));
+    assert!(all.iter().any(|(_, t)| t.assignee() == "leila"));
     press(&mut app, ch('A'));
     assert!(!app.reminders.all_users);
-    assert_eq!(message(&app), "Showing your tasks");
+    assert_eq!(message(&app), "Showing your reminders");
     assert_eq!(reminder_titles(&app).len(), mine);
 }
 
@@ -940,6 +951,127 @@ fn enter_on_a_task_opens_its_contact_card() {
     press(&mut app, ch('3'));
     let task = selected_task(&app);
     let effects = press(&mut app, key(KeyCode::Enter));
+/// Adds Zoë Fischer, anna's, to be called every 3 days; the last call was ten days ago, so her
+/// follow-up is a week overdue.
+fn add_cadence_contact(fx: &Fixture) -> crm::domain::ContactId {
+    use crm::domain::*;
+    let now = fx.crm.now();
+    let contact = Contact {
+        id: ContactId::placeholder(0),
+        name: "Zoë Fischer".into(),
+        owner: "anna".into(),
+        cadence_days: Some(3),
+        created: now.plus_days(-40),
+        ..Contact::default()
+    };
+    let call = Activity {
+        id: ActivityId::placeholder(1),
+        kind: ActivityKind::Call,
+        at: now.plus_days(-10),
+        contact: Some(ContactId::placeholder(0)),
+        summary: "Intro call".into(),
+        ..Activity::default()
+    };
+    let r = fx
+        .crm
+        .apply(vec![Change::Create(Record::Contact(contact)), Change::Create(Record::Activity(call))])
+        .expect("add contact");
+    match r.created.first() {
+        Some(Ref::Contact(id)) => *id,
+        other => panic!("expected a contact, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_follow_up_due_by_cadence_is_a_reminder_ranked_by_urgency_and_done_logs_a_call() {
+    use crm::services::agenda::ItemKind;
+    use crm::tui::panes::reminders::{visible, Entry, Section};
+    let fx = Fixture::busy();
+    let zoe = add_cadence_contact(&fx);
+    let mut app = fx.app_dismissed();
+    press(&mut app, ch('3'));
+    let rows = visible(&app, app.now);
+    let pos = rows
+        .iter()
+        .position(|(_, e)| matches!(e, Entry::Item(i) if i.kind == ItemKind::FollowUp && i.id == Ref::Contact(zoe)))
+        .expect("the follow-up is listed");
+    assert_eq!(rows[pos].0, Section::Overdue);
+    assert!(rows[pos].1.title().starts_with("Follow up with Zoë Fischer (every 3 days"), "{}", rows[pos].1.title());
+    // Within a section, the most urgent first.
+    let overdue: Vec<f64> =
+        rows.iter().filter(|(s, _)| *s == Section::Overdue).map(|(_, e)| app.reminders.score(e)).collect();
+    assert_eq!(overdue.len(), 3, "two tasks and the follow-up");
+    assert!(overdue.windows(2).all(|w| w[0] >= w[1]), "{overdue:?}");
+    drop(rows);
+    app.reminders.selected = pos;
+    // Why it ranks there.
+    assert_eq!(press(&mut app, ch('w')), vec![]);
+    assert!(message(&app).contains("urgency") && message(&app).contains("follow-up 7 days late"), "{}", message(&app));
+    // Done on a follow-up logs the call it asks for.
+    assert_eq!(press(&mut app, key(KeyCode::Char(' '))), vec![]);
+    assert_eq!(form(&app).kind, FormKind::LogActivity { contact: zoe, kind: crm::domain::ActivityKind::Call });
+    type_text(&mut app, "Called about the order");
+    let effects = press(&mut app, key(KeyCode::Enter));
+    fx.perform(&mut app, effects);
+    assert_eq!(app.modal, None, "{:?}", app.message);
+    let rows = visible(&app, app.now);
+    let (section, _) =
+        rows.iter().find(|(_, e)| e.reference() == Ref::Contact(zoe)).expect("the next follow-up is listed");
+    assert_eq!(*section, Section::Week, "the call resets the cadence: next one in three days");
+}
+
+#[test]
+fn explain_on_a_task_gives_its_urgency_and_the_reasons() {
+    let fx = Fixture::busy();
+    let mut app = fx.app_dismissed();
+    press(&mut app, ch('3'));
+    assert_eq!(selected_task(&app).title, "Send the revised proposal");
+    press(&mut app, ch('w'));
+    let text = message(&app);
+    // Default weights (docs/reminders.md): 6 for being overdue, 2 a day for 3 days, 3 for high.
+    assert!(text.contains("urgency 15.0"), "{text}");
+    assert!(text.contains("3 days overdue") && text.contains("high priority"), "{text}");
+}
+
+#[test]
+fn the_overdue_reminder_lists_follow_ups_too_and_done_on_one_opens_the_call_log() {
+    let fx = Fixture::busy();
+    let zoe = add_cadence_contact(&fx);
+    let mut app = fx.app();
+    assert!(matches!(app.modal, Some(Modal::Overdue { .. })));
+    let refs: Vec<Ref> = app.my_overdue().iter().map(|e| e.reference()).collect();
+    assert_eq!(refs.len(), 3, "{refs:?}");
+    // Most overdue first: the follow-up was due a week ago, before both tasks.
+    assert_eq!(refs[0], Ref::Contact(zoe));
+    assert_eq!(app.counts().0, 3);
+    assert_eq!(press(&mut app, key(KeyCode::Char(' '))), vec![]);
+    assert_eq!(form(&app).kind, FormKind::LogActivity { contact: zoe, kind: crm::domain::ActivityKind::Call });
+}
+
+#[test]
+fn a_stale_deal_is_listed_and_enter_opens_it_in_the_pipeline() {
+    use crm::services::agenda::ItemKind;
+    use crm::tui::panes::reminders::{visible, Entry};
+    let fx = Fixture::busy();
+    let mut app = fx.app_dismissed();
+    press(&mut app, ch('3'));
+    press(&mut app, ch('A'));
+    let rows = visible(&app, app.now);
+    let (pos, deal) = rows
+        .iter()
+        .enumerate()
+        .find_map(|(i, (_, e))| match e {
+            Entry::Item(it) if it.kind == ItemKind::Stale => Some((i, it.id.clone())),
+            _ => None,
+        })
+        .expect("the demo has stale deals");
+    drop(rows);
+    app.reminders.selected = pos;
+    let Ref::Deal(id) = deal else { panic!("a stale item is about a deal") };
+    assert_eq!(press(&mut app, key(KeyCode::Enter)), vec![Effect::Load(Request::DealCard(id))]);
+    assert_eq!(app.tab, Tab::Pipeline);
+}
+
     assert_eq!(effects, vec![Effect::Load(Request::ContactCard(task.contact_id.unwrap()))]);
     assert_eq!(app.tab, Tab::Contacts);
 }
@@ -949,7 +1081,7 @@ fn enter_on_a_task_opens_its_contact_card() {
 // =============================================================================================
 
 #[test]
-fn the_overdue_reminder_opens_after_the_first_task_load_when_anna_has_overdue_tasks() {
+fn the_overdue_reminder_opens_after_the_first_task_and_agenda_loads_when_anna_has_overdue_tasks() {
     let fx = Fixture::busy();
     let mut app = App::new("anna".into(), DB_PATH.into(), Keymap::default_keymap(), Theme::default_theme());
     app.now = fx.crm.now();
@@ -957,12 +1089,14 @@ fn the_overdue_reminder_opens_after_the_first_task_load_when_anna_has_overdue_ta
     assert_eq!(app.modal, None, "not before the tasks are loaded");
     update(&mut app, Msg::Loaded(fx.load(Request::Tasks)));
     assert_eq!(app.modal, Some(Modal::Overdue { selected: 0 }));
-    let titles: Vec<&str> = app.my_overdue().iter().map(|t| t.title.as_str()).collect();
+    let titles: Vec<&str> = app.my_overdue().iter().map(|t| t.title()).collect();
     assert_eq!(titles, vec!["Send the revised proposal", "Call back about the invoice"]);
 }
 
 #[test]
 fn the_overdue_reminder_stays_closed_when_nothing_of_anna_is_overdue() {
+    assert_eq!(app.modal, None, "not before the follow-ups are known");
+    update(&mut app, Msg::Loaded(fx.load(Request::Agenda)));
     let fx = Fixture::demo();
     let mut app = fx.app();
     // Others have overdue tasks; anna has none.
@@ -995,7 +1129,7 @@ fn esc_dismisses_the_overdue_reminder_for_good() {
 fn done_in_the_overdue_reminder_completes_the_selected_task() {
     let fx = Fixture::busy();
     let mut app = fx.app();
-    let second = app.my_overdue()[1].id;
+    let crm::domain::Ref::Task(second) = app.my_overdue()[1].reference() else { panic!("not a task") };
     press(&mut app, key(KeyCode::Down));
     assert_eq!(app.modal, Some(Modal::Overdue { selected: 1 }));
     let effects = press(&mut app, key(KeyCode::Char(' ')));
@@ -1117,7 +1251,7 @@ fn a_failed_load_shows_an_error_and_a_tick_reloads_tasks() {
     let mut app = fx.app_dismissed();
     assert_eq!(update(&mut app, Msg::Failed("database is busy".into())), vec![]);
     assert_eq!(app.message, Some(("database is busy".into(), crm::tui::app::MessageKind::Error)));
-    assert_eq!(update(&mut app, Msg::Tick), vec![Effect::Load(Request::Tasks)]);
+    assert_eq!(update(&mut app, Msg::Tick), vec![Effect::Load(Request::Tasks), Effect::Load(Request::Agenda)]);
 }
 
 // =============================================================================================

@@ -237,6 +237,16 @@ pub struct ContactFields {
     pub emails: Vec<String>,
     /// Phone, optionally labelled: mobile:+49 170 1234567 (repeatable)
     #[arg(long = "phone", value_name = "[LABEL:]PHONE")]
+    /// Measure `crm remind` instead, next to taskwarrior's `task +OVERDUE list`, on --tasks
+    /// open tasks (half overdue) generated in --dir (kept there and reused)
+    #[arg(long)]
+    pub remind: bool,
+    /// Open tasks to generate for --remind
+    #[arg(long, default_value_t = 100_000)]
+    pub tasks: usize,
+    /// Whole-process runs per command for --remind
+    #[arg(long, default_value_t = 15)]
+    pub runs: usize,
     pub phones: Vec<String>,
     /// Tag (repeatable)
     #[arg(long = "tag")]

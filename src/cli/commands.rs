@@ -440,6 +440,11 @@ pub fn migrate(cli: &super::args::Cli, to: &str, out: &Out) -> Result<()> {
 
 pub fn bench(args: &BenchArgs, out: &Out) -> Result<()> {
     if args.search {
+    if args.remind {
+        let dir = args.dir.clone().unwrap_or_else(|| std::env::temp_dir().join(format!("crm-remind-{}", args.tasks)));
+        let report = crate::services::remind_bench::run(&dir, args.tasks, args.runs)?;
+        return out.card(&report, "", || report.to_string());
+    }
         // On an existing database: `crm --db D bench --search`.
         let dir = match &args.dir {
             Some(d) => d.clone(),
@@ -551,8 +556,11 @@ fn explain_table(items: &[AgendaItem]) -> String {
         s.push_str(&format!("{:>3}. {:>6.1}  {:<6} {}  {}\n", i + 1, it.score, it.id.to_string(), due, it.title));
         for (why, points) in &it.why {
             s.push_str(&format!("              {points:>+6.1}  {why}\n"));
+        crm.fill_details(&mut items)?;
         }
     }
+        let shown = items.len().min(8);
+        crm.fill_details(&mut items[..shown])?;
     if items.is_empty() {
         s.push_str("Nothing on the agenda.\n");
     }
@@ -563,7 +571,8 @@ fn explain_table(items: &[AgendaItem]) -> String {
 fn remind(crm: &Crm, count: bool, all: bool, out: &Out) -> Result<()> {
     use crate::domain::agenda::TaskState;
     let q = AgendaQuery { assignee: (!all).then(|| crm.user().to_string()), due_only: true, horizon_days: Some(0) };
-    let items = crm.agenda(&q)?;
+    // Ranked from the indexes; only what is printed gets its names read (a shell rc runs this).
+    let mut items = crm.agenda_ranked(&q)?;
     let overdue = items.iter().filter(|i| i.state == TaskState::Overdue).count();
     if count {
         println!("{}", items.len());

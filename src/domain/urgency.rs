@@ -66,49 +66,87 @@ pub struct Factors {
     pub cadence_late_days: i64,
 }
 
-/// The score and why: each contributing factor with its points, largest first.
-pub fn score(f: &Factors, w: &Weights) -> (f64, Vec<(String, f64)>) {
-    let mut parts: Vec<(String, f64)> = Vec::new();
+/// One contributing factor, for explaining a score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Reason {
+    Overdue,
+    DaysOverdue(i64),
+    DueToday,
+    DueIn(i64),
+    LowPriority,
+    HighPriority,
+    Urgent,
+    ValueAtRisk(i64),
+    Stale(i64),
+    CadenceLate(i64),
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = |n: i64| if n == 1 { "" } else { "s" };
+        match *self {
+            Reason::Overdue => write!(f, "overdue"),
+            Reason::DaysOverdue(d) => write!(f, "{d} day{} overdue", s(d)),
+            Reason::DueToday => write!(f, "due today"),
+            Reason::DueIn(d) => write!(f, "due in {d} day{}", s(d)),
+            Reason::LowPriority => write!(f, "low priority"),
+            Reason::HighPriority => write!(f, "high priority"),
+            Reason::Urgent => write!(f, "urgent"),
+            Reason::ValueAtRisk(v) => write!(f, "{v} weighted value at risk"),
+            Reason::Stale(d) => write!(f, "deal stale for {d} days"),
+            Reason::CadenceLate(d) => write!(f, "follow-up {d} days late"),
+        }
+    }
+}
+
+/// Calls `part` with each factor that contributes and its points (the score is their sum).
+fn parts(f: &Factors, w: &Weights, part: &mut dyn FnMut(Reason, f64)) {
+    let mut add = |r: Reason, p: f64| {
+        if p != 0.0 {
+            part(r, p)
+        }
+    };
     if f.days_overdue > 0 {
-        let days = (f.days_overdue as f64).min(w.overdue_cap_days);
-        parts.push(("overdue".into(), w.overdue));
-        parts.push((
-            format!("{} day{} overdue", f.days_overdue, if f.days_overdue == 1 { "" } else { "s" }),
-            days * w.overdue_per_day,
-        ));
+        add(Reason::Overdue, w.overdue);
+        add(Reason::DaysOverdue(f.days_overdue), (f.days_overdue as f64).min(w.overdue_cap_days) * w.overdue_per_day);
     } else {
         match f.due_in_days {
-            Some(0) => parts.push(("due today".into(), w.due_today)),
-            Some(d) if (1..=3).contains(&d) => {
-                parts.push((format!("due in {d} day{}", if d == 1 { "" } else { "s" }), w.due_soon))
-            }
+            Some(0) => add(Reason::DueToday, w.due_today),
+            Some(d) if (1..=3).contains(&d) => add(Reason::DueIn(d), w.due_soon),
             _ => {}
         }
     }
     match f.priority {
-        Priority::Low => parts.push(("low priority".into(), w.priority_low)),
+        Priority::Low => add(Reason::LowPriority, w.priority_low),
         Priority::Normal => {}
-        Priority::High => parts.push(("high priority".into(), w.priority_high)),
-        Priority::Urgent => parts.push(("urgent".into(), w.priority_urgent)),
+        Priority::High => add(Reason::HighPriority, w.priority_high),
+        Priority::Urgent => add(Reason::Urgent, w.priority_urgent),
     }
     if f.value_at_risk > 0 {
-        let tens = (f.value_at_risk as f64 / 10_000.0).min(10.0);
-        parts.push((format!("{} weighted value at risk", f.value_at_risk), tens * w.value_per_10k));
+        add(Reason::ValueAtRisk(f.value_at_risk), (f.value_at_risk as f64 / 10_000.0).min(10.0) * w.value_per_10k);
     }
     if f.stale_days > 0 {
-        parts
-            .push((format!("deal stale for {} days", f.stale_days), (f.stale_days as f64).min(30.0) * w.stale_per_day));
+        add(Reason::Stale(f.stale_days), (f.stale_days as f64).min(30.0) * w.stale_per_day);
     }
     if f.cadence_late_days > 0 {
-        parts.push((
-            format!("follow-up {} days late", f.cadence_late_days),
-            (f.cadence_late_days as f64).min(30.0) * w.cadence_per_day,
-        ));
+        add(Reason::CadenceLate(f.cadence_late_days), (f.cadence_late_days as f64).min(30.0) * w.cadence_per_day);
     }
-    parts.retain(|(_, p)| *p != 0.0);
-    parts.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
-    let total = parts.iter().map(|(_, p)| p).sum();
-    (total, parts)
+}
+
+/// The score alone: what ranking needs, without building the explanation.
+pub fn total(f: &Factors, w: &Weights) -> f64 {
+    let mut total = 0.0;
+    parts(f, w, &mut |_, p| total += p);
+    total
+}
+
+/// The score and why: each contributing factor with its points, largest first.
+pub fn score(f: &Factors, w: &Weights) -> (f64, Vec<(String, f64)>) {
+    let mut why: Vec<(String, f64)> = Vec::new();
+    parts(f, w, &mut |r, p| why.push((r.to_string(), p)));
+    let total = why.iter().map(|(_, p)| p).sum();
+    why.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+    (total, why)
 }
 
 #[cfg(test)]
@@ -148,5 +186,21 @@ mod tests {
         assert_eq!(total, 6.0 + 4.0 + 3.0);
         let names: Vec<&str> = why.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["overdue", "2 days overdue", "high priority"]);
+    }
+
+    #[test]
+    fn the_total_alone_is_the_explained_score() {
+        let examples = [
+            Factors { days_overdue: 3, priority: Priority::Low, value_at_risk: 25_000, ..Factors::default() },
+            Factors { due_in_days: Some(2), priority: Priority::Urgent, ..Factors::default() },
+            Factors { stale_days: 40, value_at_risk: 7_000, ..Factors::default() },
+            Factors { cadence_late_days: 5, due_in_days: Some(0), ..Factors::default() },
+            Factors::default(),
+        ];
+        for f in examples {
+            let (explained, why) = score(&f, &Weights::default());
+            assert_eq!(total(&f, &Weights::default()), explained, "{f:?}");
+            assert_eq!(why.iter().map(|(_, p)| p).sum::<f64>(), explained, "{f:?}");
+        }
     }
 }

@@ -6,7 +6,8 @@ use super::{Crm, Result};
 use crate::domain::agenda::TaskState;
 use crate::domain::urgency::{self, Factors};
 use crate::domain::*;
-use crate::services::query::{DealQuery, TaskQuery, TaskScope};
+use crate::domain::agenda;
+use crate::store::engine::{full_range, prefix_range};
 use crate::store::{keys, Tree};
 use serde::{Deserialize, Serialize};
 
@@ -34,8 +35,11 @@ pub struct AgendaItem {
     pub about: String,
     pub priority: Priority,
     pub score: f64,
-    /// Why it ranks where it does: factor and points.
+    /// Why it ranks where it does: factor and points (filled by [`Crm::fill_details`]).
     pub why: Vec<(String, f64)>,
+    /// What the score was computed from.
+    #[serde(skip)]
+    pub factors: Factors,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -56,74 +60,100 @@ fn day_of(t: Timestamp) -> chrono::NaiveDate {
 }
 
 impl Crm {
+    /// The agenda, most urgent first, every item named.
     pub fn agenda(&self, q: &AgendaQuery) -> Result<Vec<AgendaItem>> {
+        let mut items = self.agenda_ranked(q)?;
+        self.fill_details(&mut items)?;
+        Ok(items)
+    }
+
+    /// The agenda, most urgent first, read from the agenda indexes without decoding a task:
+    /// task titles, `about` and `why` stay empty until [`Crm::fill_details`] fills them, so
+    /// `crm remind` reads only what it prints.
+    pub fn agenda_ranked(&self, q: &AgendaQuery) -> Result<Vec<AgendaItem>> {
         let weights = *self.urgency_weights();
         let now = self.now_local();
         let today = now.date_naive();
         let horizon = q.horizon_days.unwrap_or(7);
-        let mine = |who: &str| q.assignee.as_deref().is_none_or(|a| a == who);
         let keep_state = |s: TaskState| match s {
             TaskState::Overdue | TaskState::Today => true,
             TaskState::Upcoming => !q.due_only,
             TaskState::Hidden | TaskState::Done => false,
         };
         let mut out = Vec::new();
+        let mut deal_values = DealValues::default();
+        let by_owner = || match &q.assignee {
+            Some(a) => prefix_range(&keys::owner_prefix(a)),
+            None => full_range(),
+        };
 
-        // Tasks, from the due index.
-        let scope = if q.due_only { TaskScope::Today } else { TaskScope::Open };
-        let mut tasks = self.tasks(&TaskQuery { scope, assignee: q.assignee.clone(), ..TaskQuery::default() })?;
-        if q.due_only {
-            tasks.extend(self.tasks(&TaskQuery {
-                scope: TaskScope::Overdue,
-                assignee: q.assignee.clone(),
-                ..TaskQuery::default()
-            })?);
-        }
-        let deal_values = self.deal_values()?;
-        for t in tasks {
-            let day = crate::domain::agenda::due_day(t.due, &chrono::Local);
+        // Open tasks by assignee, in the order they need attention. Nothing due after the
+        // horizon can be kept; the extra days cover whole-day dues (kept as UTC midnight).
+        let ahead = if q.due_only { 0 } else { horizon.max(0) };
+        let bound = self.now().0 + (ahead + 2) * 86_400_000;
+        let mut tasks = Vec::new();
+        let mut assignees: Vec<String> = Vec::new();
+        self.store().visit_keys(Tree::TaskByAssignee, by_owner(), false, &mut |k| {
+            let Some((who, t)) = keys::TaskSummary::parse(k) else { return true };
+            let sort_ms = k.get(who.len() + 1..who.len() + 9).and_then(keys::time_from).unwrap_or(i64::MIN);
+            if sort_ms > bound {
+                // One person's entries are in order: the rest is later still.
+                return q.assignee.is_none();
+            }
+            if assignees.last().is_none_or(|a| a != who) {
+                assignees.push(who.to_string());
+            }
+            tasks.push((assignees.len() - 1, t));
+            true
+        })?;
+        for (who, summary) in tasks {
+            let t = summary.skeleton("");
+            let state = agenda::task_state(&t, &now);
+            // A snooze that has not ended says when the task is due again.
+            let day = match t.snoozed_until.filter(|s| *s > self.now()) {
+                Some(s) => day_of(s),
+                None => agenda::due_day(t.due, &chrono::Local),
+            };
             let in_days = (day - today).num_days();
-            if !keep_state(t.state) || (t.state == TaskState::Upcoming && in_days > horizon) {
+            if !keep_state(state) || (state == TaskState::Upcoming && in_days > horizon) {
                 continue;
             }
             let f = Factors {
-                days_overdue: if t.state == TaskState::Overdue { (today - day).num_days().max(1) } else { 0 },
-                due_in_days: (t.state != TaskState::Overdue).then_some(in_days),
+                days_overdue: if state == TaskState::Overdue { (today - day).num_days().max(1) } else { 0 },
+                due_in_days: (state != TaskState::Overdue).then_some(in_days),
                 priority: t.priority,
-                value_at_risk: t.deal_id.and_then(|d| deal_values.get(&d.0).copied()).unwrap_or(0),
+                value_at_risk: match t.deal {
+                    Some(d) => deal_values.get(self, d)?,
+                    None => 0,
+                },
                 ..Factors::default()
             };
-            let (score, why) = urgency::score(&f, &weights);
-            let about = if t.contact.is_empty() { t.deal.clone() } else { t.contact.clone() };
+            let score = urgency::total(&f, &weights);
             out.push(AgendaItem {
                 kind: ItemKind::Task,
                 id: Ref::Task(t.id),
-                title: t.title,
+                title: String::new(),
                 due: Some(t.due),
-                state: t.state,
-                assignee: t.assignee,
-                about,
+                state,
+                assignee: assignees[who].clone(),
+                about: String::new(),
                 priority: t.priority,
                 score,
-                why,
+                why: Vec::new(),
+                factors: f,
             });
         }
 
         // Follow-ups by cadence: due N days after the last call or meeting.
-        let mut err = None;
-        self.store().scan(EntityKind::Contact, &mut |r| {
-            let Record::Contact(c) = r else { return true };
-            let (Some(n), None) = (c.cadence_days, c.deleted) else { return true };
-            if !mine(&c.owner) {
-                return true;
-            }
-            let last = match self.last_touch(c.id) {
-                Ok(l) => l,
-                Err(e) => {
-                    err = Some(e);
-                    return false;
-                }
-            };
+        let mut cadence = Vec::new();
+        self.store().visit_keys(Tree::ContactCadence, by_owner(), false, &mut |k| {
+            cadence.extend(keys::trailing_id(k).map(ContactId));
+            true
+        })?;
+        for id in cadence {
+            let Some(Record::Contact(c)) = self.store().get(&Ref::Contact(id))? else { continue };
+            let (Some(n), None) = (c.cadence_days, c.deleted) else { continue };
+            let last = self.last_touch(c.id)?;
             let due_day = day_of(last.unwrap_or(c.created)) + chrono::Days::new(n as u64);
             let in_days = (due_day - today).num_days();
             let state = match in_days {
@@ -132,14 +162,14 @@ impl Crm {
                 _ => TaskState::Upcoming,
             };
             if !keep_state(state) || in_days > horizon {
-                return true;
+                continue;
             }
             let f = Factors {
                 cadence_late_days: (-in_days).max(0),
                 due_in_days: (in_days >= 0).then_some(in_days),
                 ..Factors::default()
             };
-            let (score, why) = urgency::score(&f, &weights);
+            let score = urgency::total(&f, &weights);
             let since = last
                 .map(|l| format!("last call or meeting {}", super::format::relative_days(l, &now)))
                 .unwrap_or_else(|| "never called or met".into());
@@ -153,31 +183,44 @@ impl Crm {
                 about: c.name.clone(),
                 priority: Priority::Normal,
                 score,
-                why,
+                why: Vec::new(),
+                factors: f,
             });
-            true
-        })?;
-        if let Some(e) = err {
-            return Err(e);
         }
 
         // Stale deals: past their stage's limit, or quiet for QUIET_DEAL_DAYS.
         let pipeline = self.store().pipeline().clone();
-        for d in self.deals(&DealQuery { open_only: true, owner: q.assignee.clone(), ..DealQuery::default() })? {
-            let limit = pipeline.get(&d.stage).and_then(|s| s.stale_days).map(|l| l as i64);
-            let over_limit = limit.map(|l| d.days_in_stage - l).filter(|o| *o > 0);
+        let mut deals = Vec::new();
+        self.store().visit_keys(Tree::DealByOwner, by_owner(), false, &mut |k| {
+            // owner ‖ 0 ‖ stage ‖ 0 ‖ deal: open stages only (a stage no longer in the pipeline
+            // counts as open, as everywhere else).
+            let body = &k[..k.len().saturating_sub(9)];
+            let stage = body.iter().position(|b| *b == 0).map(|i| &body[i + 1..]).unwrap_or(&[]);
+            let open =
+                std::str::from_utf8(stage).ok().and_then(|s| pipeline.get(s)).is_none_or(|s| s.kind == StageKind::Open);
+            if open {
+                deals.extend(keys::trailing_id(k).map(DealId));
+            }
+            true
+        })?;
+        for id in deals {
+            let Some(Record::Deal(d)) = self.store().get(&Ref::Deal(id))? else { continue };
+            let stage = pipeline.get(&d.stage);
+            let days_in_stage = d.stage_since().days_until(self.now()).max(0);
+            let limit = stage.and_then(|s| s.stale_days).map(|l| l as i64);
+            let over_limit = limit.map(|l| days_in_stage - l).filter(|o| *o > 0);
             let quiet =
                 self.last_deal_activity(d.id)?.map(|t| day_of(self.now()).signed_duration_since(day_of(t)).num_days());
             let quiet_over = match quiet {
                 Some(q) if q > QUIET_DEAL_DAYS => Some(q - QUIET_DEAL_DAYS),
-                None if d.days_in_stage > QUIET_DEAL_DAYS => Some(d.days_in_stage - QUIET_DEAL_DAYS),
+                None if days_in_stage > QUIET_DEAL_DAYS => Some(days_in_stage - QUIET_DEAL_DAYS),
                 _ => None,
             };
-            let stale_days = over_limit.into_iter().chain(quiet_over).max();
-            let Some(stale_days) = stale_days else { continue };
+            let Some(stale_days) = over_limit.into_iter().chain(quiet_over).max() else { continue };
+            let stage_name = stage.map(|s| s.name.clone()).unwrap_or_else(|| d.stage.clone());
             let mut reasons = Vec::new();
             if let (Some(o), Some(l)) = (over_limit, limit) {
-                reasons.push(format!("{} days in {}, limit {l}: {o} over", d.days_in_stage, d.stage_name));
+                reasons.push(format!("{days_in_stage} days in {stage_name}, limit {l}: {o} over"));
             }
             if quiet_over.is_some() {
                 match quiet {
@@ -185,28 +228,65 @@ impl Crm {
                     None => reasons.push("no activity ever".into()),
                 }
             }
-            let reason = reasons.join("; ");
-            let f = Factors {
-                stale_days,
-                value_at_risk: d.weighted.minor / 10i64.pow(d.weighted.currency.decimals()),
-                ..Factors::default()
-            };
-            let (score, why) = urgency::score(&f, &weights);
+            let f = Factors { stale_days, value_at_risk: weighted_major(&d, &pipeline), ..Factors::default() };
+            let score = urgency::total(&f, &weights);
             out.push(AgendaItem {
                 kind: ItemKind::Stale,
                 id: Ref::Deal(d.id),
-                title: format!("Stale deal: {} ({reason})", d.title),
+                title: format!("Stale deal: {} ({})", d.title, reasons.join("; ")),
                 due: None,
                 state: TaskState::Overdue,
                 assignee: d.owner.clone(),
-                about: if d.company.is_empty() { d.contact.clone() } else { d.company.clone() },
+                about: String::new(),
                 priority: Priority::Normal,
                 score,
-                why,
+                why: Vec::new(),
+                factors: f,
             });
         }
-        out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+        // Highest score first, then by id; keys computed once (items are large to move around).
+        out.sort_by_cached_key(|it| (std::cmp::Reverse(score_key(it.score)), it.id.clone()));
         Ok(out)
+    }
+
+    /// Fills what [`Crm::agenda_ranked`] leaves empty: task titles, the "about" (contact, deal
+    /// or company) and why each item scores what it does.
+    pub fn fill_details(&self, items: &mut [AgendaItem]) -> Result<()> {
+        let weights = *self.urgency_weights();
+        for it in items.iter_mut() {
+            it.why = urgency::score(&it.factors, &weights).1;
+        }
+        let label = |r: Ref| -> Result<String> {
+            Ok(self
+                .store()
+                .get(&r)?
+                .filter(|x| x.deleted().is_none())
+                .map(|x| x.label().to_string())
+                .unwrap_or_default())
+        };
+        for it in items.iter_mut().filter(|it| it.about.is_empty()) {
+            match &it.id {
+                Ref::Task(id) => {
+                    let Some(Record::Task(t)) = self.store().get(&Ref::Task(*id))? else { continue };
+                    it.title = t.title;
+                    it.about = match (t.contact, t.deal) {
+                        (Some(c), _) => label(Ref::Contact(c))?,
+                        (None, Some(d)) => label(Ref::Deal(d))?,
+                        (None, None) => String::new(),
+                    };
+                }
+                Ref::Deal(id) => {
+                    let Some(Record::Deal(d)) = self.store().get(&Ref::Deal(*id))? else { continue };
+                    it.about = match (d.company, d.contact) {
+                        (Some(co), _) => label(Ref::Company(co))?,
+                        (None, Some(c)) => label(Ref::Contact(c))?,
+                        (None, None) => String::new(),
+                    };
+                }
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     /// The last call or meeting with a contact (what resets a follow-up cadence).
@@ -237,13 +317,40 @@ impl Crm {
         )?;
         Ok(k.first().and_then(|k| k.get(8..16)).and_then(keys::time_from).map(Timestamp))
     }
+}
 
-    /// Weighted value (major units) of every open deal, for "value at risk".
-    fn deal_values(&self) -> Result<std::collections::HashMap<u64, i64>> {
-        Ok(self
-            .deals(&DealQuery { open_only: true, ..DealQuery::default() })?
-            .into_iter()
-            .map(|d| (d.id.0, d.weighted.minor / 10i64.pow(d.weighted.currency.decimals())))
-            .collect())
+/// An integer that orders like `f64::total_cmp`.
+fn score_key(score: f64) -> i64 {
+    let bits = score.to_bits() as i64;
+    bits ^ (((bits >> 63) as u64) >> 1) as i64
+}
+
+/// Weighted value of a deal in major units (the urgency's "value at risk").
+fn weighted_major(d: &Deal, pipeline: &Pipeline) -> i64 {
+    let probability = d.probability.or(pipeline.get(&d.stage).map(|s| s.probability)).unwrap_or(0);
+    let w = d.value.percent(probability);
+    w.minor / 10i64.pow(w.currency.decimals())
+}
+
+/// Weighted values of the open deals tasks link to, read once each.
+#[derive(Default)]
+struct DealValues(std::collections::HashMap<u64, i64>);
+
+impl DealValues {
+    fn get(&mut self, crm: &Crm, id: DealId) -> Result<i64> {
+        if let Some(v) = self.0.get(&id.0) {
+            return Ok(*v);
+        }
+        let pipeline = crm.store().pipeline();
+        let v = match crm.store().get(&Ref::Deal(id))? {
+            Some(Record::Deal(d))
+                if d.deleted.is_none() && pipeline.get(&d.stage).is_none_or(|s| s.kind == StageKind::Open) =>
+            {
+                weighted_major(&d, pipeline)
+            }
+            _ => 0,
+        };
+        self.0.insert(id.0, v);
+        Ok(v)
     }
 }

@@ -14,6 +14,7 @@ pub mod import;
 pub mod input;
 pub mod merge;
 pub mod query;
+pub mod remind_bench;
 pub mod search;
 pub mod views;
 

@@ -3,6 +3,7 @@
 
 use super::trees::Tree;
 use crate::domain::*;
+use chrono::Datelike;
 
 pub fn id(n: u64) -> [u8; 8] {
     n.to_be_bytes()
@@ -76,6 +77,104 @@ pub fn task_due_ms(t: &Task) -> i64 {
     t.snoozed_until.map(|s| s.0.max(due)).unwrap_or(due)
 }
 
+/// An open task as the `task_by_assignee` index keeps it: enough to place it in the agenda
+/// (state, urgency) without decoding the record. Fixed width, after `assignee ‖ 0`:
+/// next-attention ms ‖ due kind ‖ due ‖ snoozed ‖ hidden ‖ priority ‖ deal ‖ contact ‖ task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskSummary {
+    pub id: TaskId,
+    pub due: Due,
+    pub snoozed_until: Option<Timestamp>,
+    pub hidden_until: Option<Timestamp>,
+    pub priority: Priority,
+    pub deal: Option<DealId>,
+    pub contact: Option<ContactId>,
+}
+
+impl TaskSummary {
+    const LEN: usize = 8 + 1 + 8 + 8 + 8 + 1 + 8 + 8 + 8;
+
+    pub fn of(t: &Task) -> TaskSummary {
+        TaskSummary {
+            id: t.id,
+            due: t.due,
+            snoozed_until: t.snoozed_until,
+            hidden_until: t.hidden_until,
+            priority: t.priority,
+            deal: t.deal,
+            contact: t.contact,
+        }
+    }
+
+    /// A task with these fields (and no title): what `domain::agenda` needs to judge it.
+    pub fn skeleton(&self, assignee: &str) -> Task {
+        Task {
+            id: self.id,
+            due: self.due,
+            snoozed_until: self.snoozed_until,
+            hidden_until: self.hidden_until,
+            priority: self.priority,
+            deal: self.deal,
+            contact: self.contact,
+            assignee: assignee.to_string(),
+            ..Task::default()
+        }
+    }
+
+    fn key(&self, assignee: &str, sort_ms: i64) -> Vec<u8> {
+        let (kind, due) = match self.due {
+            Due::Day(d) => (0u8, d.0.num_days_from_ce() as i64),
+            Due::At(t) => (1u8, t.0),
+        };
+        let opt = |t: Option<Timestamp>| time(t.map(|t| t.0).unwrap_or(i64::MIN));
+        let priority = Priority::ALL.iter().position(|p| *p == self.priority).unwrap_or(0) as u8;
+        cat(&[
+            assignee.as_bytes(),
+            &[0],
+            &time(sort_ms),
+            &[kind],
+            &time(due),
+            &opt(self.snoozed_until),
+            &opt(self.hidden_until),
+            &[priority],
+            &id(self.deal.map(|d| d.0).unwrap_or(0)),
+            &id(self.contact.map(|c| c.0).unwrap_or(0)),
+            &id(self.id.0),
+        ])
+    }
+
+    /// Reads a `task_by_assignee` key back: the assignee and the summary.
+    pub fn parse(key: &[u8]) -> Option<(&str, TaskSummary)> {
+        let split = key.len().checked_sub(Self::LEN + 1)?;
+        let assignee = std::str::from_utf8(&key[..split]).ok()?;
+        let rest = &key[split + 1..];
+        let at = |i: usize| time_from(&rest[i..i + 8]);
+        let opt = |i: usize| at(i).filter(|v| *v != i64::MIN).map(Timestamp);
+        let due = match rest[8] {
+            0 => Due::Day(Day(chrono::NaiveDate::from_num_days_from_ce_opt(i32::try_from(at(9)?).ok()?)?)),
+            _ => Due::At(Timestamp(at(9)?)),
+        };
+        let nonzero = |i: usize| read_u64(&rest[i..i + 8]).filter(|n| *n != 0);
+        Some((
+            assignee,
+            TaskSummary {
+                due,
+                snoozed_until: opt(17),
+                hidden_until: opt(25),
+                priority: *Priority::ALL.get(rest[33] as usize)?,
+                deal: nonzero(34).map(DealId),
+                contact: nonzero(42).map(ContactId),
+                id: TaskId(read_u64(&rest[50..58])?),
+            },
+        ))
+    }
+}
+
+/// `owner ‖ 0`: the prefix of one person's entries in the by-owner and by-assignee indexes.
+pub fn owner_prefix(login: &str) -> Vec<u8> {
+    cat(&[login.as_bytes(), &[0]])
+}
+
 /// The index entries a record should have. A record in the trash has only its trash entry.
 pub fn index_entries(r: &Record) -> Vec<(Tree, Vec<u8>)> {
     let mut out = Vec::new();
@@ -90,9 +189,13 @@ pub fn index_entries(r: &Record) -> Vec<(Tree, Vec<u8>)> {
             if let Some(co) = c.company {
                 out.push((Tree::ContactByCompany, cat(&[&id(co.0), &id(c.id.0)])));
             }
+            if c.cadence_days.is_some() {
+                out.push((Tree::ContactCadence, cat(&[&owner_prefix(&c.owner), &id(c.id.0)])));
+            }
         }
         Record::Deal(d) => {
             out.push((Tree::DealStage, cat(&[d.stage.as_bytes(), &[0], &id(d.id.0)])));
+            out.push((Tree::DealByOwner, cat(&[&owner_prefix(&d.owner), d.stage.as_bytes(), &[0], &id(d.id.0)])));
             if let Some(c) = d.contact {
                 out.push((Tree::DealByContact, cat(&[&id(c.0), &id(d.id.0)])));
             }
@@ -111,6 +214,7 @@ pub fn index_entries(r: &Record) -> Vec<(Tree, Vec<u8>)> {
         Record::Task(t) => {
             if t.done.is_none() {
                 out.push((Tree::TaskDue, cat(&[&time(task_due_ms(t)), &id(t.id.0)])));
+                out.push((Tree::TaskByAssignee, TaskSummary::of(t).key(&t.assignee, task_due_ms(t))));
             }
             if let Some(c) = t.contact {
                 out.push((Tree::TaskByContact, cat(&[&id(c.0), &id(t.id.0)])));
@@ -156,6 +260,32 @@ mod tests {
         v.sort();
         let back: Vec<i64> = keys.iter().map(|k| time_from(k).unwrap()).collect();
         assert_eq!(back, v);
+    }
+
+    #[test]
+    fn task_summaries_read_back_from_their_keys() {
+        let day = Day(chrono::NaiveDate::from_ymd_opt(2024, 2, 29).unwrap());
+        for (due, snoozed, hidden, deal) in [
+            (Due::Day(day), None, None, None),
+            (Due::At(Timestamp(-5)), Some(Timestamp(1_700_000_000_000)), Some(Timestamp(0)), Some(DealId(9))),
+        ] {
+            let t = Task {
+                id: TaskId(u64::MAX >> 3),
+                due,
+                snoozed_until: snoozed,
+                hidden_until: hidden,
+                priority: Priority::Urgent,
+                deal,
+                contact: Some(ContactId(4)),
+                assignee: "ł\u{0}x".into(),
+                ..Task::default()
+            };
+            let entries = index_entries(&Record::Task(t.clone()));
+            let key = &entries.iter().find(|(tree, _)| *tree == Tree::TaskByAssignee).unwrap().1;
+            let (who, back) = TaskSummary::parse(key).unwrap();
+            assert_eq!(who, t.assignee);
+            assert_eq!(back, TaskSummary::of(&t));
+        }
     }
 
     #[test]

@@ -3,18 +3,49 @@
 use super::codec;
 use super::engine::{Engine, Txn};
 use super::error::StoreError;
-use super::keys::meta;
+use super::engine::full_range;
+use super::keys::{self, meta};
 use super::trees::Tree;
-use crate::domain::Pipeline;
+use crate::domain::{EntityKind, Pipeline};
 use std::path::Path;
 
 /// The schema this crm writes. Bump it with a new step in `STEPS`.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Upgrade steps: `STEPS[i]` takes a database from version i+1 to i+2, inside one
 /// transaction (re-encoding records of an old version, building a new index, …).
 type Step = fn(&mut dyn Txn) -> Result<(), StoreError>;
-const STEPS: &[Step] = &[];
+const STEPS: &[Step] = &[to_2];
+
+/// Schema 2: the agenda indexes (open tasks by assignee, cadence contacts, deals by owner).
+fn to_2(txn: &mut dyn Txn) -> Result<(), StoreError> {
+    build_indexes(txn, &[Tree::TaskByAssignee, Tree::ContactCadence, Tree::DealByOwner])
+}
+
+/// Fills new index trees from the records, as `apply` would have written them.
+fn build_indexes(txn: &mut dyn Txn, trees: &[Tree]) -> Result<(), StoreError> {
+    for kind in EntityKind::ALL {
+        let mut entries = Vec::new();
+        let mut failed = None;
+        txn.scan(keys::entity_tree(kind), full_range(), false, &mut |_, v| match codec::decode_record(kind, v) {
+            Ok(r) => {
+                entries.extend(keys::index_entries(&r).into_iter().filter(|(t, _)| trees.contains(t)));
+                true
+            }
+            Err(e) => {
+                failed = Some(e);
+                false
+            }
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        for (tree, key) in entries {
+            txn.put(tree, &key, &[])?;
+        }
+    }
+    Ok(())
+}
 
 fn read_version(txn: &dyn Txn) -> Result<Option<u32>, StoreError> {
     Ok(txn.get(Tree::Meta, meta::SCHEMA_VERSION)?.map(|b| {

@@ -220,6 +220,18 @@ impl Store {
         &self,
         limit: usize,
         keep: &mut dyn FnMut(&JournalEntry) -> bool,
+    /// Visits the keys of an index tree in `range`, in order (reverse when `rev`), until
+    /// `visit` returns false: for indexes whose keys carry what the caller needs.
+    pub fn visit_keys(
+        &self,
+        tree: Tree,
+        range: KeyRange,
+        rev: bool,
+        visit: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> Result<(), StoreError> {
+        self.engine.scan(tree, range, rev, &mut |k, _| visit(k))
+    }
+
     ) -> Result<Vec<JournalEntry>, StoreError> {
         let mut out = Vec::new();
         let mut err = None;

@@ -37,10 +37,17 @@ pub enum Tree {
     Trash,
     /// kind ‖ id ‖ seq → (): journal entries that touched a record.
     RecordHistory,
+    /// assignee ‖ 0 ‖ `keys::TaskSummary` → (): open tasks by assignee and when they next need
+    /// attention, with what the agenda ranks them by, so `crm remind` decodes no task (schema 2).
+    TaskByAssignee,
+    /// owner ‖ 0 ‖ contact → (): contacts with a follow-up cadence (schema 2).
+    ContactCadence,
+    /// owner ‖ 0 ‖ stage ‖ 0 ‖ deal → (): deals by owner and stage (schema 2).
+    DealByOwner,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 21] = [
+    pub const ALL: [Tree; 24] = [
         Tree::Meta,
         Tree::Journal,
         Tree::Undo,
@@ -62,10 +69,13 @@ impl Tree {
         Tree::TaskByDeal,
         Tree::Trash,
         Tree::RecordHistory,
+        Tree::TaskByAssignee,
+        Tree::ContactCadence,
+        Tree::DealByOwner,
     ];
 
     /// Index trees: derived from the entity trees, rebuildable by `crm doctor --repair`.
-    pub const INDEXES: [Tree; 11] = [
+    pub const INDEXES: [Tree; 14] = [
         Tree::TaskDue,
         Tree::DealStage,
         Tree::ActivityByContact,
@@ -77,6 +87,9 @@ impl Tree {
         Tree::TaskByDeal,
         Tree::Trash,
         Tree::RecordHistory,
+        Tree::TaskByAssignee,
+        Tree::ContactCadence,
+        Tree::DealByOwner,
     ];
 
     pub fn name(self) -> &'static str {
@@ -102,6 +115,9 @@ impl Tree {
             Tree::TaskByDeal => "task_by_deal",
             Tree::Trash => "trash",
             Tree::RecordHistory => "record_history",
+            Tree::TaskByAssignee => "task_by_assignee",
+            Tree::ContactCadence => "contact_cadence",
+            Tree::DealByOwner => "deal_by_owner",
         }
     }
 

@@ -77,12 +77,13 @@ actions! {
     StagePrev => "stage_prev", "Move the deal to the previous stage";
     MarkWon => "mark_won", "Mark the deal won (asks for a reason)";
     MarkLost => "mark_lost", "Mark the deal lost (asks for a reason)";
-    Done => "done", "Mark the task done";
+    Done => "done", "Mark the task done (a follow-up: log the call)";
     SnoozeHour => "snooze_hour", "Snooze the task for an hour";
     SnoozeTomorrow => "snooze_tomorrow", "Snooze the task to tomorrow morning";
     SnoozeMonday => "snooze_monday", "Snooze the task to next Monday morning";
     SnoozePick => "snooze_pick", "Snooze the task to a time you type";
-    ToggleAllUsers => "toggle_all_users", "Show everyone's tasks or only yours";
+    ToggleAllUsers => "toggle_all_users", "Show everyone's reminders or only yours";
+    Explain => "explain", "Say why the reminder ranks where it does (its urgency)";
     NextField => "next_field", "Go to the next field";
     PrevField => "prev_field", "Go to the previous field";
     Submit => "submit", "Save";

@@ -40,6 +40,8 @@ pub enum Request {
     Tasks,
     Users,
     /// Build the search index (once, at startup).
+    /// Follow-ups, stale deals and the urgency of tasks, for the reminders pane.
+    Agenda,
     SearchIndex,
     /// Resolve a filter typed into the contacts filter line (dates, `me`, stages…).
     ContactFilter(String),
@@ -86,6 +88,7 @@ pub enum Data {
     Users(Vec<String>),
     SearchIndex(Box<crate::services::search::SearchIndex>),
     /// A filter line resolved by the worker: the text it was for, and the filter or the error.
+    Agenda(Box<super::panes::reminders::AgendaData>),
     ContactFilter(String, Result<Box<crate::services::filter::Compiled>, String>),
     Views(Vec<(String, String)>),
     /// Records a write touched, as they are now (None: gone), to keep the search index current.
@@ -203,6 +206,7 @@ impl App {
             Some(Modal::Confirm { .. }) => return vec![Mode::Confirm],
             Some(Modal::Form(_)) => return vec![Mode::Form],
             Some(Modal::Search(_)) => return vec![Mode::Search],
+            Effect::Load(Request::Agenda),
             None => {}
         }
         match self.tab {
@@ -222,20 +226,19 @@ impl App {
         self.message = Some((text.into(), MessageKind::Error));
     }
 
-    /// The current user's overdue tasks, most overdue first.
-    pub fn my_overdue(&self) -> Vec<&TaskRow> {
-        self.reminders
-            .rows
-            .iter()
-            .filter(|t| t.assignee == self.user && t.state == agenda::TaskState::Overdue)
-            .collect()
+    /// The current user's overdue tasks and follow-ups, most overdue first.
+    pub fn my_overdue(&self) -> Vec<super::panes::reminders::Entry<'_>> {
+        super::panes::reminders::my_overdue(self)
     }
 
     pub fn counts(&self) -> (usize, usize) {
-        let mine = self.reminders.rows.iter().filter(|t| t.assignee == self.user);
+        use super::panes::reminders::Entry;
+        let follow_ups = self.reminders.agenda.iter().flat_map(|a| a.extras.iter());
+        let follow_ups = follow_ups.filter(|i| i.kind == crate::services::agenda::ItemKind::FollowUp);
+        let all = self.reminders.rows.iter().map(Entry::Task).chain(follow_ups.map(Entry::Item));
         let (mut overdue, mut today) = (0, 0);
-        for t in mine {
-            match t.state {
+        for e in all.filter(|e| e.assignee() == self.user) {
+            match e.state() {
                 agenda::TaskState::Overdue => overdue += 1,
                 agenda::TaskState::Today => today += 1,
                 _ => {}
@@ -246,8 +249,12 @@ impl App {
 
     /// Loads for what is on screen after a write.
     fn reload(&self) -> Vec<Effect> {
-        let mut out =
-            vec![Effect::Load(Request::Tasks), Effect::Load(Request::Contacts), Effect::Load(Request::Pipeline)];
+        let mut out = vec![
+            Effect::Load(Request::Tasks),
+            Effect::Load(Request::Agenda),
+            Effect::Load(Request::Contacts),
+            Effect::Load(Request::Pipeline),
+        ];
         if let Some(card) = &self.contacts.card {
             out.push(Effect::Load(Request::ContactCard(card.contact.id)));
         }
@@ -267,6 +274,7 @@ impl App {
 pub fn log_form(contact: ContactId, name: &str, kind: ActivityKind) -> Form {
     let mut fields = vec![
         Field::new("summary", "Summary", "", "what it was about"),
+    /// The current user's overdue and due-today tasks and follow-ups, for the status line.
         Field::new("body", "Details", "", "optional"),
         Field::new("time", "When", "now", "now, \"today 9:30\", \"yesterday 15:00\""),
     ];
@@ -314,7 +322,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Written(result) => on_written(app, result),
-        Msg::Tick => vec![Effect::Load(Request::Tasks)],
+        Msg::Tick => vec![Effect::Load(Request::Tasks), Effect::Load(Request::Agenda)],
     }
 }
 
@@ -339,7 +347,7 @@ fn on_loaded(app: &mut App, data: Data) -> Vec<Effect> {
             }
         }
         Data::Tasks(rows) => {
-            app.reminders.set_rows(rows);
+            app.reminders.set_rows(rows, &app.user, app.now);
             // Announce tasks that were waiting at the last load and are overdue now (not the
             // ones crm started with, nor ones just added already late).
             let mine = app.reminders.rows.iter().filter(|t| t.assignee == app.user && t.done.is_none());
@@ -355,25 +363,7 @@ fn on_loaded(app: &mut App, data: Data) -> Vec<Effect> {
                 effects.push(Effect::Notify(text));
             }
             app.due_seen = waiting;
-            if !app.startup_checked {
-                app.startup_checked = true;
-                if !app.my_overdue().is_empty() && app.modal.is_none() {
-                    app.modal = Some(Modal::Overdue { selected: 0 });
-                }
-            }
-            if let Some(Modal::Overdue { selected, .. }) = &mut app.modal {
-                let n = app
-                    .reminders
-                    .rows
-                    .iter()
-                    .filter(|t| t.assignee == app.user && t.state == agenda::TaskState::Overdue)
-                    .count();
-                if n == 0 {
-                    app.modal = None;
-                } else if *selected >= n {
-                    *selected = n - 1;
-                }
-            }
+            check_overdue_modal(app);
             return effects;
         }
     }
@@ -384,6 +374,10 @@ fn on_written(app: &mut App, result: Result<Receipt, WriteError>) -> Vec<Effect>
     match result {
         Ok(r) => {
             if matches!(app.modal, Some(Modal::Form(_))) {
+        Data::Agenda(agenda) => {
+            app.reminders.set_agenda(*agenda, &app.user, app.now);
+            check_overdue_modal(app);
+        }
                 app.modal = None;
             }
             app.info(r.summary.clone());
@@ -426,6 +420,28 @@ fn on_key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
         return super::panes::search::key(app, key, action);
     }
     if app.modal.is_none() && app.tab == Tab::Contacts && app.contacts.filtering {
+/// Opens the startup reminder once tasks and agenda are both in (if anything of the user's is
+/// overdue), and keeps an open one consistent with what is still overdue.
+fn check_overdue_modal(app: &mut App) {
+    if !app.reminders.loaded || app.reminders.agenda.is_none() {
+        return;
+    }
+    let n = app.my_overdue().len();
+    if !app.startup_checked {
+        app.startup_checked = true;
+        if n > 0 && app.modal.is_none() {
+            app.modal = Some(Modal::Overdue { selected: 0 });
+        }
+    }
+    if let Some(Modal::Overdue { selected, .. }) = &mut app.modal {
+        if n == 0 {
+            app.modal = None;
+        } else if *selected >= n {
+            *selected = n - 1;
+        }
+    }
+}
+
         if let Some(effects) = app.contacts.filter_key(key, action) {
             return effects;
         }

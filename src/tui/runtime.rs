@@ -134,6 +134,7 @@ impl FrameLog {
             Msg::Loaded(_) => "loaded".into(),
             Msg::Written(_) => "written".into(),
             Msg::Failed(_) => "failed".into(),
+            Msg::Loaded(Data::Agenda(a)) => format!("agenda n={}", a.extras.len() + a.urgency.len()),
             _ => "other".into(),
         }
     }

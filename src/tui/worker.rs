@@ -91,6 +91,26 @@ pub fn load(crm: &Crm, r: &Request) -> Result<Data, ServiceError> {
     })
 }
 
+        Request::Agenda => {
+            use crate::services::agenda::{AgendaQuery, ItemKind};
+            let ranked = crm.agenda_ranked(&AgendaQuery { assignee: None, due_only: false, horizon_days: None })?;
+            let mut extras = Vec::new();
+            let mut urgency = std::collections::HashMap::new();
+            for it in ranked {
+                match (&it.id, it.kind) {
+                    (Ref::Task(id), ItemKind::Task) => {
+                        urgency.insert(*id, (it.score, it.factors));
+                    }
+                    _ => extras.push(it),
+                }
+            }
+            crm.fill_details(&mut extras)?;
+            Data::Agenda(Box::new(crate::tui::panes::reminders::AgendaData {
+                extras,
+                urgency,
+                weights: *crm.urgency_weights(),
+            }))
+        }
 fn get(values: &[(&'static str, String)], name: &str) -> Option<String> {
     values.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone())
 }

@@ -2,11 +2,69 @@
 //! reminder shown at startup.
 
 use crate::domain::agenda::TaskState;
-use crate::domain::{Due, Timestamp};
+use crate::domain::urgency::{self, Factors, Weights};
+use crate::domain::{ActivityKind, Due, Ref, TaskId, Timestamp};
+use crate::services::agenda::{AgendaItem, ItemKind};
 use crate::services::query::TaskRow;
 use crate::tui::action::Action;
-use crate::tui::app::{step, task_form, App, Effect, Modal, Request, Tab, Write};
+use crate::tui::app::{log_form, step, task_form, App, Effect, Modal, Request, Tab, Write};
 use crate::tui::form::{Field, Form, FormKind};
+use std::collections::HashMap;
+
+/// What the agenda adds to the tasks: follow-ups due by cadence, stale deals, and the urgency
+/// of each task (the pane orders by it).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AgendaData {
+    /// Follow-ups and stale deals of everyone, named and explained.
+    pub extras: Vec<AgendaItem>,
+    /// Score and what it was computed from, per open task due within the agenda's horizon.
+    pub urgency: HashMap<TaskId, (f64, Factors)>,
+    pub weights: Weights,
+}
+
+/// One line of the pane: a task, or a follow-up / stale deal from the agenda.
+#[derive(Debug, Clone, Copy)]
+pub enum Entry<'a> {
+    Task(&'a TaskRow),
+    Item(&'a AgendaItem),
+}
+
+impl<'a> Entry<'a> {
+    pub fn reference(&self) -> Ref {
+        match self {
+            Entry::Task(t) => Ref::Task(t.id),
+            Entry::Item(i) => i.id.clone(),
+        }
+    }
+
+    pub fn title(&self) -> &'a str {
+        match self {
+            Entry::Task(t) => &t.title,
+            Entry::Item(i) => &i.title,
+        }
+    }
+
+    pub fn assignee(&self) -> &'a str {
+        match self {
+            Entry::Task(t) => &t.assignee,
+            Entry::Item(i) => &i.assignee,
+        }
+    }
+
+    pub fn state(&self) -> TaskState {
+        match self {
+            Entry::Task(t) => t.state,
+            Entry::Item(i) => i.state,
+        }
+    }
+}
+
+/// Where a pane line comes from: an index into the tasks or into the agenda's extras.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Task(usize),
+    Item(usize),
+}
 
 #[derive(Debug, Default)]
 pub struct RemindersPane {
@@ -18,9 +76,11 @@ pub struct RemindersPane {
     pub all_users: bool,
     /// Bumped whenever `rows` change, to invalidate `order`.
     pub generation: u64,
+    /// Follow-ups, stale deals and task urgency; None until the first agenda load.
+    pub agenda: Option<AgendaData>,
     /// The sorted sections of the last `visible` call, with what they were computed for.
     #[allow(clippy::type_complexity)]
-    pub order: std::cell::RefCell<Option<((u64, bool, Timestamp), Vec<(Section, usize)>)>>,
+    pub order: std::cell::RefCell<Option<((u64, bool, Timestamp), Vec<(Section, Source)>)>>,
 }
 
 /// The sections of the pane, in order.
@@ -70,54 +130,219 @@ pub fn section(t: &TaskRow, now: Timestamp) -> Section {
     }
 }
 
-impl RemindersPane {
-    pub fn set_rows(&mut self, rows: Vec<TaskRow>) {
-        let keep = self.visible_ids(&self.rows).get(self.selected).copied();
-        self.rows = rows;
-        self.generation += 1;
-        self.loaded = true;
-        if let Some(id) = keep {
-            if let Some(pos) = self.visible_ids(&self.rows).iter().position(|x| *x == id) {
-                self.selected = pos;
+/// Which section an agenda item belongs in.
+fn item_section(i: &AgendaItem, now: Timestamp) -> Section {
+    match i.state {
+        TaskState::Overdue => Section::Overdue,
+        TaskState::Today => Section::Today,
+        TaskState::Done => Section::Done,
+        TaskState::Upcoming | TaskState::Hidden => {
+            let soon = i.due.is_none_or(|d| match d {
+                Due::At(t) => t.0 < now.plus_days(7).0,
+                Due::Day(d) => d.0 < now.plus_days(7).to_datetime().date_naive(),
+            });
+            if soon {
+                Section::Week
+            } else {
+                Section::Later
             }
         }
-        self.selected = self.selected.min(self.len_for_selection().saturating_sub(1));
-    }
-
-    fn visible_ids(&self, rows: &[TaskRow]) -> Vec<crate::domain::TaskId> {
-        rows.iter().map(|r| r.id).collect()
-    }
-
-    fn len_for_selection(&self) -> usize {
-        self.rows.len()
     }
 }
 
-/// The rows shown for `user`, grouped by section in order. The order is computed once per
-/// change of the rows, the "everyone" switch or the time, not on every frame and key.
-pub fn visible(app: &App, now: Timestamp) -> Vec<(Section, &TaskRow)> {
+impl RemindersPane {
+    pub fn set_rows(&mut self, rows: Vec<TaskRow>, user: &str, now: Timestamp) {
+        self.update(|pane| pane.rows = rows, user, now);
+        self.loaded = true;
+    }
+
+    pub fn set_agenda(&mut self, agenda: AgendaData, user: &str, now: Timestamp) {
+        self.update(|pane| pane.agenda = Some(agenda), user, now);
+    }
+
+    /// Changes the data, keeping the selection on the same line (task, follow-up or deal) when
+    /// it is still listed.
+    fn update(&mut self, change: impl FnOnce(&mut Self), user: &str, now: Timestamp) {
+        let keep = self
+            .order
+            .borrow()
+            .as_ref()
+            .and_then(|(_, order)| order.get(self.selected).and_then(|(_, src)| self.reference(*src)));
+        change(self);
+        self.generation += 1;
+        let order = order(self, user, now);
+        if let Some(pos) = keep.and_then(|k| order.iter().position(|(_, src)| self.reference(*src) == Some(k.clone()))) {
+            self.selected = pos;
+        }
+        self.selected = self.selected.min(order.len().saturating_sub(1));
+        *self.order.borrow_mut() = Some(((self.generation, self.all_users, now), order));
+    }
+
+    fn reference(&self, src: Source) -> Option<Ref> {
+        match src {
+            Source::Task(i) => self.rows.get(i).map(|t| Ref::Task(t.id)),
+            Source::Item(i) => self.agenda.as_ref().and_then(|a| a.extras.get(i)).map(|x| x.id.clone()),
+        }
+    }
+
+    fn entry(&self, src: Source) -> Option<Entry<'_>> {
+        match src {
+            Source::Task(i) => self.rows.get(i).map(Entry::Task),
+            Source::Item(i) => self.agenda.as_ref().and_then(|a| a.extras.get(i)).map(Entry::Item),
+        }
+    }
+
+    /// The urgency score of a line (0 for what the agenda did not rank).
+    pub fn score(&self, e: &Entry<'_>) -> f64 {
+        match e {
+            Entry::Task(t) => self.agenda.as_ref().and_then(|a| a.urgency.get(&t.id)).map_or(0.0, |(s, _)| *s),
+            Entry::Item(i) => i.score,
+        }
+    }
+
+    /// Why a line ranks where it does: its score and each factor's points.
+    pub fn explain(&self, e: &Entry<'_>) -> (f64, Vec<(String, f64)>) {
+        match e {
+            Entry::Task(t) => match self.agenda.as_ref().and_then(|a| a.urgency.get(&t.id).map(|u| (a, u))) {
+                Some((a, (_, f))) => urgency::score(f, &a.weights),
+                None => (0.0, Vec::new()),
+            },
+            Entry::Item(i) => (i.score, i.why.clone()),
+        }
+    }
+}
+
+fn entry_due_ms(e: &Entry<'_>, section: Section) -> i64 {
+    match e {
+        Entry::Task(t) if section == Section::Done => -(t.done.map(|d| d.0).unwrap_or(0)),
+        Entry::Task(t) => due_ms(t),
+        Entry::Item(i) => i.due.map_or(0, |d| match d {
+            Due::At(t) => t.0,
+            Due::Day(d) => d.0.and_hms_opt(0, 0, 0).map(|x| x.and_utc().timestamp_millis()).unwrap_or(0),
+        }),
+    }
+}
+
+/// The lines for `user` (or everyone), grouped by section in order; within a section the most
+/// urgent first, then by due time ("Done recently": latest first).
+fn order(pane: &RemindersPane, user: &str, now: Timestamp) -> Vec<(Section, Source)> {
+    let mine = |who: &str| pane.all_users || who == user;
+    let mut out: Vec<(Section, Source)> = pane
+        .rows
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| mine(&t.assignee))
+        .map(|(i, t)| (section(t, now), Source::Task(i)))
+        .collect();
+    if let Some(a) = &pane.agenda {
+        out.extend(
+            a.extras
+                .iter()
+                .enumerate()
+                .filter(|(_, x)| mine(&x.assignee))
+                .map(|(i, x)| (item_section(x, now), Source::Item(i))),
+        );
+    }
+    out.sort_by_cached_key(|(s, src)| {
+        let Some(e) = pane.entry(*src) else { return (*s as u8, 0, i64::MAX, None) };
+        // Scores are sums of a few weights: hundredths are enough to order them.
+        let score = if *s == Section::Done { 0 } else { -(pane.score(&e) * 100.0).round() as i64 };
+        (*s as u8, score, entry_due_ms(&e, *s), Some(e.reference()))
+    });
+    out
+}
+
+/// The lines shown, grouped by section in order (see [`order`]). Computed once per change of
+/// the data, the "everyone" switch or the time, not on every frame and key.
+pub fn visible(app: &App, now: Timestamp) -> Vec<(Section, Entry<'_>)> {
     let pane = &app.reminders;
     let key = (pane.generation, pane.all_users, now);
     let mut cache = pane.order.borrow_mut();
     if cache.as_ref().is_none_or(|(k, _)| *k != key) {
-        let mut out: Vec<(Section, usize)> = pane
-            .rows
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| pane.all_users || t.assignee == app.user)
-            .map(|(i, t)| (section(t, now), i))
-            .collect();
-        out.sort_by_key(|(s, i)| {
-            let t = &pane.rows[*i];
-            (*s as u8, if *s == Section::Done { -(t.done.map(|d| d.0).unwrap_or(0)) } else { due_ms(t) }, t.id)
-        });
-        *cache = Some((key, out));
+        *cache = Some((key, order(pane, &app.user, now)));
     }
-    cache.as_ref().map(|(_, order)| order.iter().map(|(s, i)| (*s, &pane.rows[*i])).collect()).unwrap_or_default()
+    cache
+        .as_ref()
+        .map(|(_, order)| order.iter().filter_map(|(s, src)| pane.entry(*src).map(|e| (*s, e))).collect())
+        .unwrap_or_default()
 }
 
-fn selected_task(app: &App, now: Timestamp) -> Option<TaskRow> {
-    visible(app, now).get(app.reminders.selected).map(|(_, t)| (*t).clone())
+/// A line of the pane, owned (so that actions can change the app while holding it).
+#[derive(Debug, Clone)]
+pub enum Owned {
+    Task(TaskRow),
+    Item(AgendaItem),
+}
+
+impl From<Entry<'_>> for Owned {
+    fn from(e: Entry<'_>) -> Owned {
+        match e {
+            Entry::Task(t) => Owned::Task(t.clone()),
+            Entry::Item(i) => Owned::Item(i.clone()),
+        }
+    }
+}
+
+fn selected(app: &App, now: Timestamp) -> Option<Owned> {
+    visible(app, now).get(app.reminders.selected).map(|(_, e)| Owned::from(*e))
+}
+
+/// The current user's overdue tasks and follow-ups (what the startup reminder lists), most
+/// overdue first.
+pub fn my_overdue(app: &App) -> Vec<Entry<'_>> {
+    let pane = &app.reminders;
+    let tasks = pane.rows.iter().map(Entry::Task);
+    let follow_ups =
+        pane.agenda.iter().flat_map(|a| a.extras.iter()).filter(|i| i.kind == ItemKind::FollowUp).map(Entry::Item);
+    let mut out: Vec<Entry<'_>> = tasks
+        .chain(follow_ups)
+        .filter(|e| e.assignee() == app.user && e.state() == TaskState::Overdue)
+        .collect();
+    out.sort_by_cached_key(|e| (entry_due_ms(e, Section::Overdue), e.reference()));
+    out
+}
+
+/// Says in the status line why a line ranks where it does.
+fn explain(app: &mut App, e: &Owned) {
+    let entry = match e {
+        Owned::Task(t) => Entry::Task(t),
+        Owned::Item(i) => Entry::Item(i),
+    };
+    let (score, why) = app.reminders.explain(&entry);
+    let reasons: Vec<String> = why.iter().map(|(r, p)| format!("{r} {p:+.1}")).collect();
+    let text = if reasons.is_empty() {
+        format!("{}: urgency 0 (not due within the next days, normal priority)", entry.reference())
+    } else {
+        format!("{}: urgency {score:.1} = {}", entry.reference(), reasons.join(", "))
+    };
+    app.info(text);
+}
+
+/// Actions on a follow-up or a stale deal (they are not tasks: done means getting in touch).
+fn item_action(app: &mut App, item: &AgendaItem, action: Action) -> Option<Vec<Effect>> {
+    Some(match (item.kind, &item.id, action) {
+        (ItemKind::FollowUp, Ref::Contact(c), Action::Done) => {
+            app.open_form(log_form(*c, &item.about, ActivityKind::Call));
+            vec![]
+        }
+        (_, Ref::Contact(c), Action::Open) => {
+            app.tab = Tab::Contacts;
+            vec![Effect::Load(Request::ContactCard(*c))]
+        }
+        (_, Ref::Deal(d), Action::Open) => {
+            app.tab = Tab::Pipeline;
+            vec![Effect::Load(Request::DealCard(*d))]
+        }
+        (ItemKind::FollowUp, _, Action::SnoozeHour | Action::SnoozeTomorrow | Action::SnoozeMonday | Action::SnoozePick) => {
+            app.info("A follow-up moves on when you log a call or meeting with the contact: press done to log one.");
+            vec![]
+        }
+        (ItemKind::Stale, _, Action::Done | Action::SnoozeHour | Action::SnoozeTomorrow | Action::SnoozeMonday | Action::SnoozePick) => {
+            app.info("A stale deal clears when it moves on or gets an activity: open it to move it or log one.");
+            vec![]
+        }
+        _ => return None,
+    })
 }
 
 pub fn snooze_form(task: &TaskRow) -> Form {
@@ -166,7 +391,7 @@ pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::ToggleAllUsers => {
             app.reminders.all_users = !app.reminders.all_users;
             app.reminders.selected = 0;
-            let text = if app.reminders.all_users { "Showing everyone's tasks" } else { "Showing your tasks" };
+            let text = if app.reminders.all_users { "Showing everyone's reminders" } else { "Showing your reminders" };
             app.info(text);
             return vec![];
         }
@@ -180,8 +405,16 @@ pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
         }
         _ => {}
     }
-    let Some(task) = selected_task(app, now) else { return vec![] };
-    if let Some(effects) = task_action(app, &task, action) {
+    let Some(line) = selected(app, now) else { return vec![] };
+    if action == Action::Explain {
+        explain(app, &line);
+        return vec![];
+    }
+    let task = match &line {
+        Owned::Task(t) => t,
+        Owned::Item(i) => return item_action(app, i, action).unwrap_or_default(),
+    };
+    if let Some(effects) = task_action(app, task, action) {
         return effects;
     }
     match action {
@@ -212,7 +445,7 @@ pub fn select(app: &mut App, id: crate::domain::TaskId) -> bool {
             app.reminders.all_users = true;
         }
     }
-    match visible(app, app.now).iter().position(|(_, t)| t.id == id) {
+    match visible(app, app.now).iter().position(|(_, e)| e.reference() == Ref::Task(id)) {
         Some(pos) => {
             app.reminders.selected = pos;
             true
@@ -223,7 +456,7 @@ pub fn select(app: &mut App, id: crate::domain::TaskId) -> bool {
 
 /// Keys in the startup overdue modal.
 pub fn overdue_action(app: &mut App, action: Action) -> Vec<Effect> {
-    let overdue: Vec<TaskRow> = app.my_overdue().into_iter().cloned().collect();
+    let overdue: Vec<Owned> = my_overdue(app).into_iter().map(Owned::from).collect();
     let Some(Modal::Overdue { selected, .. }) = &mut app.modal else { return vec![] };
     match action {
         Action::Up | Action::Down => {
@@ -239,14 +472,19 @@ pub fn overdue_action(app: &mut App, action: Action) -> Vec<Effect> {
             vec![]
         }
         other => {
-            let Some(task) = overdue.get(*selected).cloned() else {
+            let Some(line) = overdue.get(*selected).cloned() else {
                 app.modal = None;
                 return vec![];
             };
-            if other == Action::Open {
+            // Opening a record, or logging the call a follow-up asks for, leaves the reminder.
+            let leaves = other == Action::Open || (other == Action::Done && matches!(line, Owned::Item(_)));
+            if leaves {
                 app.modal = None;
             }
-            task_action(app, &task, other).unwrap_or_default()
+            match &line {
+                Owned::Task(t) => task_action(app, t, other).unwrap_or_default(),
+                Owned::Item(i) => item_action(app, i, other).unwrap_or_default(),
+            }
         }
     }
 }

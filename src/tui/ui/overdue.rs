@@ -5,6 +5,7 @@ use crate::services::format;
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::keymap::Mode;
+use crate::tui::panes::reminders::Entry;
 use crate::tui::theme::Role;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -19,18 +20,25 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect, selected: usize) {
     let r = centered(area, 76, shown as u16 + 7);
     f.render_widget(Clear, r);
     let mut lines = vec![Line::styled(
-        format!("You have {} overdue task{}.", overdue.len(), if overdue.len() == 1 { "" } else { "s" }),
+        format!("You have {} overdue reminder{}.", overdue.len(), if overdue.len() == 1 { "" } else { "s" }),
         t.style(Role::Overdue),
     )];
     lines.push(Line::raw(""));
     let offset = selected.saturating_sub(shown - 1);
-    for (i, task) in overdue.iter().enumerate().skip(offset).take(shown) {
+    for (i, entry) in overdue.iter().enumerate().skip(offset).take(shown) {
         let style = if i == selected { t.style(Role::ListSelected) } else { t.style(Role::Text) };
-        let link = if task.contact.is_empty() { task.deal.clone() } else { task.contact.clone() };
+        let (due, title, link) = match entry {
+            Entry::Task(task) => {
+                let link = if task.contact.is_empty() { task.deal.clone() } else { task.contact.clone() };
+                (format::due(task.due), task.title.as_str(), link)
+            }
+            // A follow-up's title names the contact already.
+            Entry::Item(it) => (it.due.map(format::due).unwrap_or_default(), it.title.as_str(), String::new()),
+        };
         lines.push(Line::from(vec![
-            Span::styled(format!(" {:<17}", format::due(task.due)), t.style(Role::Overdue)),
+            Span::styled(format!(" {due:<17}"), t.style(Role::Overdue)),
             Span::styled(
-                format!("{}{}", task.title, if link.is_empty() { String::new() } else { format!(" · {link}") }),
+                format!("{title}{}", if link.is_empty() { String::new() } else { format!(" · {link}") }),
                 style,
             ),
         ]));

@@ -1,9 +1,11 @@
-//! The reminders pane: tasks grouped Overdue / Today / Next 7 days / Later / Done recently.
+//! The reminders pane: tasks, follow-ups and stale deals grouped Overdue / Today / Next 7 days /
+//! Later / Done recently, most urgent first within each group.
 
 use crate::domain::agenda::TaskState;
 use crate::services::format;
 use crate::tui::app::App;
-use crate::tui::panes::reminders::{visible, Section};
+use crate::services::agenda::ItemKind;
+use crate::tui::panes::reminders::{visible, Entry, Section};
 use crate::tui::theme::Role;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -59,7 +61,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let scroll = selected_line.saturating_sub(inner_h.saturating_sub(2));
     let mut lines: Vec<Line> = Vec::with_capacity(inner_h);
     for item in items.iter().skip(scroll).take(inner_h) {
-        let (i, task) = match item {
+        let (i, entry) = match item {
             Item::Blank => {
                 lines.push(Line::raw(""));
                 continue;
@@ -71,6 +73,35 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             Item::Task(i) => (*i, rows[*i].1),
         };
         let base = if i == app.reminders.selected { t.style(Role::ListSelected) } else { Style::default() };
+        let task = match entry {
+            Entry::Task(task) => task,
+            Entry::Item(it) => {
+                // A follow-up or a stale deal: not a task, so no checkbox.
+                let (mark, when) = match (it.kind, it.due) {
+                    (ItemKind::Stale, _) => ("  ⚠ ", "stale".to_string()),
+                    (_, Some(due)) => ("  ↺ ", format::due(due)),
+                    (_, None) => ("  ↺ ", String::new()),
+                };
+                let mut spans = vec![
+                    Span::styled(mark, state_style(app, it.state)),
+                    Span::styled(format!("{when:<17}"), state_style(app, it.state)),
+                ];
+                if app.reminders.all_users {
+                    spans.push(Span::styled(format!("@{} ", it.assignee), t.style(Role::Tag)));
+                }
+                // "Follow up with X (every 30 days; …)": the why in parentheses, dimmed.
+                let (head, why) = it.title.split_once(" (").unwrap_or((it.title.as_str(), ""));
+                spans.push(Span::styled(head.to_string(), t.style(Role::Text)));
+                if it.kind == ItemKind::Stale && !it.about.is_empty() && !head.contains(&it.about) {
+                    spans.push(Span::styled(format!(" · {}", it.about), t.style(Role::Dim)));
+                }
+                if !why.is_empty() {
+                    spans.push(Span::styled(format!(" ({why}"), t.style(Role::Dim)));
+                }
+                lines.push(Line::from(spans).style(base));
+                continue;
+            }
+        };
         let link = match (&task.contact_id, &task.deal_id) {
             (Some(_), _) => task.contact.clone(),
             (None, Some(_)) => task.deal.clone(),
@@ -79,8 +110,11 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         let mut spans = vec![
             Span::styled(if task.done.is_some() { "  ✓ " } else { "  ☐ " }, state_style(app, task.state)),
             Span::styled(format!("{:<17}", format::due(task.due)), state_style(app, task.state)),
-            Span::styled(task.title.clone(), t.style(Role::Text)),
         ];
+        if app.reminders.all_users {
+            spans.push(Span::styled(format!("@{} ", task.assignee), t.style(Role::Tag)));
+        }
+        spans.push(Span::styled(task.title.clone(), t.style(Role::Text)));
         if !link.is_empty() {
             spans.push(Span::styled(format!(" · {link}"), t.style(Role::Dim)));
         }
@@ -93,9 +127,6 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         }
         if !task.repeat.is_empty() {
             spans.push(Span::styled(format!(" ↻ {}", task.repeat), t.style(Role::Dim)));
-        }
-        if app.reminders.all_users {
-            spans.push(Span::styled(format!(" @{}", task.assignee), t.style(Role::Tag)));
         }
         lines.push(Line::from(spans).style(base));
     }
