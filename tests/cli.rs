@@ -332,18 +332,6 @@ fn owners_must_be_users_and_companies_can_be_shown_and_edited() {
 }
 
 #[test]
-fn docs_keymaps_md_is_in_sync_with_the_default_keymap() {
-    let db = Db::new("redb");
-    let generated = db.ok(&["keys", "--markdown"]);
-    let committed =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/keymaps.md")).expect("docs/keymaps.md");
-    assert!(
-        generated == committed,
-        "docs/keymaps.md is out of date: run `cargo run -- keys --markdown > docs/keymaps.md`"
-    );
-}
-
-#[test]
 fn search_finds_across_types_and_exits_1_on_nothing() {
     let db = Db::new("redb");
     db.ok(&[

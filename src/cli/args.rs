@@ -161,16 +161,27 @@ pub enum Command {
     /// Measure the storage engines on generated data (see docs/performance.md)
     #[command(after_help = "Examples:\n  crm bench --contacts 100000\n  crm bench --contacts 10000 --engines redb")]
     Bench(BenchArgs),
-    /// Key bindings of the TUI and every action they can name
-    #[command(after_help = "Examples:\n  crm keys\n  crm keys --actions")]
+    /// Key bindings of the TUI (those in force: your preset and keymap.toml) and every action
+    #[command(
+        after_help = "Examples:\n  crm keys                          # the bindings in force\n  crm keys --preset vim --format md # a shipped preset, as Markdown\n  crm keys --actions\n  crm keys --markdown > docs/keymaps.md"
+    )]
     Keys {
         /// List every action with its description instead of the bindings
         #[arg(long)]
         actions: bool,
-        /// Print the bindings as the Markdown of docs/keymaps.md
-        #[arg(long, conflicts_with = "actions")]
+        /// Print every shipped preset as the Markdown of docs/keymaps.md
+        #[arg(long, conflicts_with_all = ["actions", "preset"])]
         markdown: bool,
+        /// A shipped preset (default, vim, emacs) instead of the bindings in force
+        #[arg(long, value_name = "PRESET")]
+        preset: Option<String>,
     },
+    /// The configuration: check it, find it, show what is in force, edit it
+    #[command(subcommand)]
+    #[command(
+        after_help = "Examples:\n  crm config check    # every problem in config.toml, keymap.toml, theme.toml; exit 4 if any\n  crm config path\n  crm config show\n  crm config edit     # in $VISUAL / $EDITOR, checked when you close it\n\nSettings: docs/configuration.md."
+    )]
+    Config(ConfigCmd),
     /// Write-heavy workload for crash tests: applies changes one by one and prints
     /// "ack N" after each is durable
     #[command(hide = true)]
@@ -184,6 +195,11 @@ pub enum Command {
         after_help = "Examples:\n  crm export ics --out ~/calendar/crm.ics\n  crm export ics --events > tasks.ics"
     )]
     Export(ExportCmd),
+    /// Reports: the pipeline, the forecast, activity KPIs and the team (docs/reports.md)
+    #[command(
+        after_help = "Examples:\n  crm report pipeline\n  crm report forecast --owner me\n  crm report activity --period week\n  crm report team --from 2026-10-01 --to 2026-12-31 --format csv"
+    )]
+    Report(super::report::ReportArgs),
     /// Bring data in: CSV (contacts, companies, deals, tasks), vCard, or a whole JSON backup
     #[command(subcommand)]
     #[command(
@@ -221,6 +237,16 @@ pub struct BenchArgs {
     /// build time and memory)
     #[arg(long)]
     pub search: bool,
+    /// Measure `crm remind` instead, next to taskwarrior's `task +OVERDUE list`, on --tasks
+    /// open tasks (half overdue) generated in --dir (kept there and reused)
+    #[arg(long)]
+    pub remind: bool,
+    /// Open tasks to generate for --remind
+    #[arg(long, default_value_t = 100_000)]
+    pub tasks: usize,
+    /// Whole-process runs per command for --remind
+    #[arg(long, default_value_t = 15)]
+    pub runs: usize,
 }
 
 /// Fields shared by `contact add` and `contact edit`.
@@ -237,16 +263,6 @@ pub struct ContactFields {
     pub emails: Vec<String>,
     /// Phone, optionally labelled: mobile:+49 170 1234567 (repeatable)
     #[arg(long = "phone", value_name = "[LABEL:]PHONE")]
-    /// Measure `crm remind` instead, next to taskwarrior's `task +OVERDUE list`, on --tasks
-    /// open tasks (half overdue) generated in --dir (kept there and reused)
-    #[arg(long)]
-    pub remind: bool,
-    /// Open tasks to generate for --remind
-    #[arg(long, default_value_t = 100_000)]
-    pub tasks: usize,
-    /// Whole-process runs per command for --remind
-    #[arg(long, default_value_t = 15)]
-    pub runs: usize,
     pub phones: Vec<String>,
     /// Tag (repeatable)
     #[arg(long = "tag")]
@@ -763,4 +779,17 @@ pub enum ExportCmd {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// Report every problem in config.toml, keymap.toml and theme.toml with file, line and
+    /// column; exit status 4 when there is any
+    Check,
+    /// Where the config file and its companions are, and which exist
+    Path,
+    /// The settings in force (defaults filled in), as TOML
+    Show,
+    /// Open config.toml in $VISUAL / $EDITOR (created with every setting commented out), then check it
+    Edit,
 }

@@ -71,6 +71,7 @@ pub fn run(crm: &Crm, cmd: Command, out: &Out) -> Result<()> {
         Command::Export(ExportCmd::Ics { out: file, all_users, done, events }) => {
             export_ics(crm, file.as_deref(), crate::services::ics::IcsOptions { all_users, done, events }, out)
         }
+        Command::Report(a) => super::report::run(crm, a, out),
         Command::Export(ExportCmd::Csv { kind, filter }) => super::import::export_csv(crm, &kind, filter, out),
         Command::Export(ExportCmd::Vcard { filter, vcard_version }) => {
             super::import::export_vcard(crm, filter, &vcard_version, out)
@@ -80,7 +81,7 @@ pub fn run(crm: &Crm, cmd: Command, out: &Out) -> Result<()> {
         Command::Backup => super::import::backup(crm, out),
         Command::Dupes { limit } => super::import::dupes(crm, limit, out),
         Command::Merge(a) => super::import::merge(crm, a, out),
-        Command::Keys { .. } => Ok(()),
+        Command::Keys { .. } | Command::Config(_) => Ok(()),
         Command::Migrate { .. } | Command::Bench(_) => Ok(()),
     }
 }
@@ -439,12 +440,12 @@ pub fn migrate(cli: &super::args::Cli, to: &str, out: &Out) -> Result<()> {
 }
 
 pub fn bench(args: &BenchArgs, out: &Out) -> Result<()> {
-    if args.search {
     if args.remind {
         let dir = args.dir.clone().unwrap_or_else(|| std::env::temp_dir().join(format!("crm-remind-{}", args.tasks)));
         let report = crate::services::remind_bench::run(&dir, args.tasks, args.runs)?;
         return out.card(&report, "", || report.to_string());
     }
+    if args.search {
         // On an existing database: `crm --db D bench --search`.
         let dir = match &args.dir {
             Some(d) => d.clone(),
@@ -504,25 +505,6 @@ fn stress(crm: &Crm, changes: u64) -> Result<()> {
     Ok(())
 }
 
-/// `crm keys`: the bindings of the keymap, or the actions they can name.
-pub fn keys(actions: bool, out: &Out) -> Result<()> {
-    use crate::tui::action::Action;
-    use crate::tui::keymap::{Keymap, Mode};
-    if actions {
-        let rows: Vec<Vec<String>> =
-            Action::ALL.iter().map(|a| vec![a.name().to_string(), a.description().to_string()]).collect();
-        return out.rows(&["action", "description"], &rows);
-    }
-    let km = Keymap::default_keymap();
-    let mut rows = Vec::new();
-    for mode in Mode::ALL {
-        for b in km.bindings(mode) {
-            rows.push(vec![mode.name().to_string(), b.key.to_string(), b.action.name().to_string(), b.desc.clone()]);
-        }
-    }
-    out.rows(&["mode", "key", "action", "description"], &rows)
-}
-
 fn search(crm: &Crm, query: &str, kind: Option<&str>, limit: usize, out: &Out) -> Result<()> {
     use crate::services::search::{Query, SearchIndex};
     let mut q = Query::parse(query);
@@ -539,8 +521,8 @@ fn search(crm: &Crm, query: &str, kind: Option<&str>, limit: usize, out: &Out) -
             }
         });
     }
-    let index = SearchIndex::build(crm.store())?;
-    let hits = index.search(&q, limit);
+    // One query: matched while reading, without keeping an index.
+    let hits = SearchIndex::search_store(crm.store(), &q, limit)?;
     out.list(&hits)?;
     if hits.is_empty() {
         // Like grep: nothing found is exit status 1.
@@ -556,11 +538,8 @@ fn explain_table(items: &[AgendaItem]) -> String {
         s.push_str(&format!("{:>3}. {:>6.1}  {:<6} {}  {}\n", i + 1, it.score, it.id.to_string(), due, it.title));
         for (why, points) in &it.why {
             s.push_str(&format!("              {points:>+6.1}  {why}\n"));
-        crm.fill_details(&mut items)?;
         }
     }
-        let shown = items.len().min(8);
-        crm.fill_details(&mut items[..shown])?;
     if items.is_empty() {
         s.push_str("Nothing on the agenda.\n");
     }
@@ -577,8 +556,11 @@ fn remind(crm: &Crm, count: bool, all: bool, out: &Out) -> Result<()> {
     if count {
         println!("{}", items.len());
     } else if out.format != super::output::Format::Table || out.quiet {
+        crm.fill_details(&mut items)?;
         out.list(&items)?;
     } else if !items.is_empty() {
+        let shown = items.len().min(8);
+        crm.fill_details(&mut items[..shown])?;
         let today = items.len() - overdue;
         let mut s = format!("crm: {overdue} overdue, {today} due today");
         for it in items.iter().take(8) {

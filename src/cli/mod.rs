@@ -3,8 +3,10 @@
 pub mod args;
 mod cards;
 mod commands;
+mod config;
 mod import;
 pub mod output;
+pub mod report;
 
 use crate::services::{Crm, OpenOptions, ServiceError};
 use crate::store::{EngineKind, StoreError};
@@ -99,25 +101,26 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
     if let Some(args::Command::Bench(b)) = &cli.command {
         return commands::bench(b, &out);
     }
-    if let Some(args::Command::Keys { actions, markdown }) = &cli.command {
-        if *markdown {
-            print!("{}", crate::tui::keymap::markdown(&crate::tui::keymap::Keymap::default_keymap()));
-            return Ok(());
-        }
-        return commands::keys(*actions, &out);
+    if let Some(args::Command::Keys { actions, markdown, preset }) = &cli.command {
+        return config::keys(&cli, *actions, *markdown, preset.as_deref(), &out);
+    }
+    if let Some(args::Command::Config(cmd)) = &cli.command {
+        return config::run(&cli, cmd, &out);
     }
     if let Some(args::Command::Migrate { to }) = &cli.command {
         return commands::migrate(&cli, to, &out);
     }
     let crm = open(&cli)?;
+    let tui = cli.command.is_none() && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    if !tui {
+        // The TUI shows these itself; elsewhere they go to stderr, away from the output.
+        for d in crm.config_diagnostics() {
+            eprintln!("crm: warning: {d}");
+        }
+    }
     match cli.command {
         // The TUI needs a terminal; piped or scripted, `crm` prints the overview instead.
-        None if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() => {
-            let config_dir = cli.config.as_ref().and_then(|p| p.parent().map(|d| d.to_path_buf())).or_else(|| {
-                crate::services::config::default_config_path().and_then(|p| p.parent().map(|d| d.to_path_buf()))
-            });
-            crate::tui::run(crm, config_dir)
-        }
+        None if tui => crate::tui::run(crm),
         None => commands::overview(&crm, &out),
         Some(cmd) => commands::run(&crm, cmd, &out),
     }

@@ -13,6 +13,9 @@ pub enum Format {
     Table,
     Json,
     Csv,
+    /// A Markdown table (`--format md`), for docs and issue comments.
+    #[value(name = "md", alias = "markdown")]
+    Md,
 }
 
 /// A row that can be printed as a table or CSV line.
@@ -99,6 +102,10 @@ impl Out {
                 }
                 self.write(&String::from_utf8(w.into_inner()?)?)
             }
+            Format::Md => {
+                let cells: Vec<Vec<String>> = rows.iter().map(Tabular::cells).collect();
+                self.write(&markdown_table(T::headers(), &cells))
+            }
             Format::Table if rows.is_empty() => self.write("(none)\n"),
             Format::Table => {
                 let cells: Vec<Vec<String>> = rows.iter().map(Tabular::cells).collect();
@@ -132,6 +139,7 @@ impl Out {
                 self.write(&String::from_utf8(w.into_inner()?)?)
             }
             Format::Table => self.write(&table(headers, rows)),
+            Format::Md => self.write(&markdown_table(headers, rows)),
         }
     }
 
@@ -141,7 +149,7 @@ impl Out {
             return self.write(&format!("{id}\n"));
         }
         match self.format {
-            Format::Table => self.write(&human()),
+            Format::Table | Format::Md => self.write(&human()),
             Format::Json | Format::Csv => self.write(&(serde_json::to_string_pretty(value)? + "\n")),
         }
     }
@@ -154,7 +162,7 @@ impl Out {
         }
         match self.format {
             Format::Json | Format::Csv => self.write(&(serde_json::to_string_pretty(r)? + "\n")),
-            Format::Table => self.write(&format!("#{} {}\n", r.seq, r.summary)),
+            Format::Table | Format::Md => self.write(&format!("#{} {}\n", r.seq, r.summary)),
         }
     }
 
@@ -164,6 +172,16 @@ impl Out {
         }
         self.write(&format!("{text}\n"))
     }
+}
+
+/// A Markdown table; `|` in a cell is escaped.
+pub fn markdown_table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    let mut out = format!("| {} |\n|{}\n", headers.join(" | "), "---|".repeat(headers.len()));
+    for r in rows {
+        out.push_str(&format!("| {} |\n", r.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | ")));
+    }
+    out
 }
 
 fn tags(t: &[String]) -> String {

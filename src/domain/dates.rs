@@ -18,7 +18,7 @@
 //! - relative: `+3d`, `+2w`, `+1mo`, `+1y`, `-30d`, `in 3 days`, `in a week`, `in 1 month`,
 //!   `3 days ago`, `2 weeks from now`, compounds such as `+1w2d`; months are calendar
 //!   months clamped to the month's end (Jan 31 + 1 month = Feb 28 or 29)
-//! - `next week` (the coming Monday), `next month` (its first day), `end of month` / `eom`
+//! - `next week` (the coming first day of the week, Monday unless [`DateOptions::week_start`] says), `next month` (its first day), `end of month` / `eom`
 //!   (last day of this month), `end of week` / `eow` (the coming Friday, today on a Friday)
 //!
 //! A day or day/month without a year means this year, or next year when that day is
@@ -86,11 +86,13 @@ pub struct DateOptions {
     pub evening: NaiveTime,
     /// Default true: "03/04" is 3 April; false: US month first, 4 March.
     pub day_first: bool,
+    /// The first day of the week: "next week" is the coming one; default Monday.
+    pub week_start: Weekday,
 }
 
 impl Default for DateOptions {
     fn default() -> Self {
-        DateOptions { morning: hm(9, 0), afternoon: hm(14, 0), evening: hm(18, 0), day_first: true }
+        DateOptions { morning: hm(9, 0), afternoon: hm(14, 0), evening: hm(18, 0), day_first: true, week_start: Weekday::Mon }
     }
 }
 
@@ -433,7 +435,7 @@ fn parse_day_part(tokens: &[&str], ctx: &Ctx<'_>, m_is_minutes: bool) -> Parsed<
         ["yesterday"] => {
             return today.checked_sub_days(Days::new(1)).map_or_else(|| Parsed::Bad(too_far(true)), Parsed::Yes)
         }
-        ["next", "week"] => return add_days(today, next_weekday(today, Weekday::Mon)),
+        ["next", "week"] => return add_days(today, next_weekday(today, ctx.opts.week_start)),
         ["next", "month"] => {
             let (y, m) = if today.month() == 12 { (today.year() + 1, 1) } else { (today.year(), today.month() + 1) };
             return date_from_parts(Some(y), m, 1, today);
@@ -1239,6 +1241,7 @@ mod tests {
             afternoon: NaiveTime::from_hms_opt(13, 0, 0).unwrap(),
             evening: NaiveTime::from_hms_opt(19, 45, 0).unwrap(),
             day_first: true,
+            week_start: Weekday::Mon,
         };
         let parse = |s: &str| parse_when(s, fri_now(), &opts).unwrap();
         assert_eq!(parse("morning"), When::At(utc(2026, 11, 27, 7, 30)));
@@ -1253,6 +1256,15 @@ mod tests {
         assert_eq!(opts.afternoon, NaiveTime::from_hms_opt(14, 0, 0).unwrap());
         assert_eq!(opts.evening, NaiveTime::from_hms_opt(18, 0, 0).unwrap());
         assert!(opts.day_first);
+        assert_eq!(opts.week_start, Weekday::Mon);
+    }
+
+    #[test]
+    fn next_week_starts_on_the_configured_day() {
+        let sunday = DateOptions { week_start: Weekday::Sun, ..DateOptions::default() };
+        // Friday 2026-11-27: the coming Sunday is the 29th (Monday would be the 30th).
+        assert_eq!(parse_day("next week", fri_now(), &sunday).unwrap(), date(2026, 11, 29));
+        assert_eq!(parse_day("next week", fri_now(), &DateOptions::default()).unwrap(), date(2026, 11, 30));
     }
 
     #[test]

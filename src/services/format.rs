@@ -1,11 +1,36 @@
 //! How values look to people, shared by the CLI and the TUI: local times, dues, ages.
 
 use crate::domain::{Due, Timestamp};
-use chrono::{DateTime, Local};
+use chrono::{DateTime, Local, NaiveDate};
+use std::sync::RwLock;
 
-/// An instant in local time: `2026-11-27 14:30`.
+/// How dates are shown (`date_format` in config.toml); ISO unless set. One per process: the
+/// CLI and the TUI show dates the way the user configured, wherever they are formatted.
+static DATE_FORMAT: RwLock<Option<String>> = RwLock::new(None);
+
+const ISO_DATE: &str = "%Y-%m-%d";
+
+/// Sets the date format (a strftime pattern checked by the config loader); None: ISO.
+pub fn set_date_format(f: Option<&str>) {
+    if let Ok(mut g) = DATE_FORMAT.write() {
+        *g = f.map(str::to_string);
+    }
+}
+
+/// A day in the configured format: `2026-11-27`, or `27.11.2026` with `date_format = "%d.%m.%Y"`.
+pub fn date(d: NaiveDate) -> String {
+    date_in(d, DATE_FORMAT.read().ok().and_then(|g| g.clone()).as_deref())
+}
+
+/// A day in `format` (ISO when None).
+pub fn date_in(d: NaiveDate, format: Option<&str>) -> String {
+    d.format(format.unwrap_or(ISO_DATE)).to_string()
+}
+
+/// An instant in local time: `2026-11-27 14:30` (the date part in the configured format).
 pub fn time(t: Timestamp) -> String {
-    t.to_datetime().with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string()
+    let local = t.to_datetime().with_timezone(&Local);
+    format!("{} {}", date(local.date_naive()), local.format("%H:%M"))
 }
 
 pub fn opt_time(t: Option<Timestamp>) -> String {
@@ -15,7 +40,7 @@ pub fn opt_time(t: Option<Timestamp>) -> String {
 /// A due: `2026-11-27` for a whole day, `2026-11-27 14:30` for an instant.
 pub fn due(d: Due) -> String {
     match d {
-        Due::Day(day) => day.to_string(),
+        Due::Day(day) => date(day.0),
         Due::At(t) => time(t),
     }
 }
@@ -40,4 +65,17 @@ pub fn activity_extra(a: &crate::services::query::ActivityRow) -> String {
         .filter(|x| !x.is_empty())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_follow_the_configured_format() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        assert_eq!(date_in(d, Some("%d.%m.%Y")), "27.11.2026");
+        assert_eq!(date_in(d, Some("%a %e %b %Y")), "Fri 27 Nov 2026");
+        assert_eq!(date_in(d, None), "2026-11-27");
+    }
 }

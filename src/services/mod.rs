@@ -14,6 +14,7 @@ pub mod import;
 pub mod input;
 pub mod merge;
 pub mod query;
+pub mod report;
 pub mod remind_bench;
 pub mod search;
 pub mod views;
@@ -75,6 +76,12 @@ pub struct Crm {
     /// Where the config file lives (views.toml, keymap.toml, theme.toml sit beside it).
     config_dir: Option<PathBuf>,
     urgency: crate::domain::urgency::Weights,
+    /// The config as read (keymap and theme choice for the TUI) and what was wrong with it.
+    config: Config,
+    config_path: Option<PathBuf>,
+    config_diagnostics: Vec<config::Diagnostic>,
+    /// Activity targets by rep login (config `[targets.<login>]`).
+    targets: std::collections::BTreeMap<String, Vec<crate::domain::report::Target>>,
 }
 
 /// The login of the current user when nothing names one.
@@ -91,9 +98,10 @@ fn login_from_env() -> String {
 impl Crm {
     pub fn open(opts: OpenOptions) -> Result<Crm> {
         let config_path = opts.config.clone().or_else(config::default_config_path);
-        let cfg = match &config_path {
-            Some(p) => Config::load(p).map_err(ServiceError::Invalid)?,
-            None => Config::default(),
+        // A broken setting is a diagnostic, not an error: it keeps its default (`crm config check`).
+        let (cfg, mut config_diagnostics) = match &config_path {
+            Some(p) => Config::load(p),
+            None => (Config::default(), Vec::new()),
         };
         let db = opts.db.clone().or_else(|| cfg.db.clone()).or_else(config::default_db_dir).ok_or_else(|| {
             ServiceError::Invalid("cannot find a home directory for the database; pass --db PATH".into())
@@ -111,16 +119,42 @@ impl Crm {
             ),
             Err(_) => None,
         };
-        let currency = match &cfg.currency {
-            Some(c) => Currency::parse(c).map_err(ServiceError::Invalid)?,
-            None => Currency::EUR,
-        };
-        let date_options = DateOptions { day_first: cfg.day_first.unwrap_or(true), ..DateOptions::default() };
+        let currency = cfg.currency.unwrap_or(Currency::EUR);
+        let date_options: DateOptions = cfg.date_options();
+        format::set_date_format(cfg.date_format.as_deref());
         let user = opts.user.clone().or(cfg.user.clone()).unwrap_or_else(login_from_env);
-        let store = Store::open(&db, engine)?;
+        let mut store = Store::open(&db, engine)?;
+        // Stages from the config win over the stored pipeline and are written to the database,
+        // so that every process and report agrees; a list that would orphan deals is refused.
+        if let Some(p) = cfg.stages.clone() {
+            match store.set_pipeline(p) {
+                Ok(_) => {}
+                Err(StoreError::Validation(v)) => {
+                    let place = cfg.stages_place.clone().unwrap_or_default();
+                    config_diagnostics.push(place.diagnostic(format!("stages not used: {}", v.message)));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
         let config_dir = config_path.as_ref().and_then(|p| p.parent().map(|d| d.to_path_buf()));
         let urgency = cfg.urgency.unwrap_or_default();
-        let crm = Crm { store, user, fixed_now, currency, date_options, config_dir, urgency };
+        let targets = crate::domain::report::parse_targets(&cfg.targets.clone().unwrap_or_default()).map_err(|e| {
+            let file = config_path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+            ServiceError::Invalid(format!("{file}: {e}"))
+        })?;
+        let crm = Crm {
+            store,
+            user,
+            fixed_now,
+            currency,
+            date_options,
+            config_dir,
+            urgency,
+            targets,
+            config: cfg.clone(),
+            config_path: config_path.clone(),
+            config_diagnostics,
+        };
         crm.ensure_user(cfg.name.as_deref())?;
         Ok(crm)
     }
@@ -146,6 +180,11 @@ impl Crm {
         &self.store
     }
 
+    /// Activity targets by rep (config `[targets.<login>]`).
+    pub fn targets(&self) -> &std::collections::BTreeMap<String, Vec<crate::domain::report::Target>> {
+        &self.targets
+    }
+
     /// The urgency weights in force (config `[urgency]` over the defaults).
     pub fn urgency_weights(&self) -> &crate::domain::urgency::Weights {
         &self.urgency
@@ -153,6 +192,19 @@ impl Crm {
 
     pub fn config_dir(&self) -> Option<&std::path::Path> {
         self.config_dir.as_deref()
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn config_path(&self) -> Option<&std::path::Path> {
+        self.config_path.as_deref()
+    }
+
+    /// Problems in config.toml found on open (each setting in question kept its default).
+    pub fn config_diagnostics(&self) -> &[config::Diagnostic] {
+        &self.config_diagnostics
     }
 
     pub fn user(&self) -> &str {

@@ -98,6 +98,45 @@ impl Store {
         &self.pipeline
     }
 
+    /// Replaces the stored pipeline (the stage list from the config). Refused, with nothing
+    /// written, when the list is invalid or leaves out a stage that live deals are in: a deal
+    /// never points at a stage that does not exist. Returns whether anything changed.
+    pub fn set_pipeline(&mut self, pipeline: Pipeline) -> Result<bool, StoreError> {
+        if pipeline == self.pipeline {
+            return Ok(false);
+        }
+        pipeline.validate().map_err(|m| StoreError::validation("stages", m))?;
+        let removed: Vec<String> =
+            self.pipeline.stages.iter().filter(|s| pipeline.get(&s.key).is_none()).map(|s| s.key.clone()).collect();
+        let bytes = codec::encode(&pipeline)?;
+        self.engine.write(&mut |txn| {
+            let mut orphaned = Vec::new();
+            for key in &removed {
+                let mut n = 0usize;
+                let range = engine::prefix_range(&keys::cat(&[key.as_bytes(), &[0]]));
+                txn.scan(Tree::DealStage, range, false, &mut |_, _| {
+                    n += 1;
+                    true
+                })?;
+                if n > 0 {
+                    orphaned.push(format!("{n} deal{} in \"{key}\"", if n == 1 { "" } else { "s" }));
+                }
+            }
+            if !orphaned.is_empty() {
+                return Err(StoreError::validation(
+                    "stages",
+                    format!(
+                        "the stage list leaves out stages that deals are in ({}); keep those stages or move the deals first",
+                        orphaned.join(", ")
+                    ),
+                ));
+            }
+            txn.put(Tree::Meta, keys::meta::PIPELINE, &bytes)
+        })?;
+        self.pipeline = pipeline;
+        Ok(true)
+    }
+
     /// Validates and applies a batch of changes in one durable transaction with one journal
     /// entry. On error nothing is written.
     pub fn apply(&self, author: &str, at: Timestamp, changes: &[Change]) -> Result<Receipt, StoreError> {
@@ -181,6 +220,18 @@ impl Store {
         Ok(out)
     }
 
+    /// Visits the keys of an index tree in `range`, in order (reverse when `rev`), until
+    /// `visit` returns false: for indexes whose keys carry what the caller needs.
+    pub fn visit_keys(
+        &self,
+        tree: Tree,
+        range: KeyRange,
+        rev: bool,
+        visit: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> Result<(), StoreError> {
+        self.engine.scan(tree, range, rev, &mut |k, _| visit(k))
+    }
+
     /// Ids (the trailing 8 bytes) of the index entries under `prefix`.
     pub fn index_ids(&self, tree: Tree, prefix: &[u8], rev: bool, limit: usize) -> Result<Vec<u64>, StoreError> {
         Ok(self
@@ -220,18 +271,6 @@ impl Store {
         &self,
         limit: usize,
         keep: &mut dyn FnMut(&JournalEntry) -> bool,
-    /// Visits the keys of an index tree in `range`, in order (reverse when `rev`), until
-    /// `visit` returns false: for indexes whose keys carry what the caller needs.
-    pub fn visit_keys(
-        &self,
-        tree: Tree,
-        range: KeyRange,
-        rev: bool,
-        visit: &mut dyn FnMut(&[u8]) -> bool,
-    ) -> Result<(), StoreError> {
-        self.engine.scan(tree, range, rev, &mut |k, _| visit(k))
-    }
-
     ) -> Result<Vec<JournalEntry>, StoreError> {
         let mut out = Vec::new();
         let mut err = None;

@@ -48,6 +48,7 @@ actions! {
     ShowContacts => "show_contacts", "Go to the contacts pane";
     ShowPipeline => "show_pipeline", "Go to the pipeline pane";
     ShowReminders => "show_reminders", "Go to the reminders pane";
+    ShowReports => "show_reports", "Go to the reports pane";
     Undo => "undo", "Undo your last change";
     Redo => "redo", "Redo what you last undid";
     Up => "up", "Move up";
@@ -61,6 +62,7 @@ actions! {
     Open => "open", "Open the selected item";
     Back => "back", "Close, go back or cancel";
     Search => "search", "Search every contact, company, deal and task";
+    CommandPalette => "command_palette", "Run any action by name (fuzzy), with its key";
     Filter => "filter", "Filter the list by typing";
     PickView => "pick_view", "Filter the list with a saved view";
     Sort => "sort", "Change the sort order";
@@ -90,6 +92,12 @@ actions! {
     PickNext => "pick_next", "Fill in the next matching choice";
     PickPrev => "pick_prev", "Fill in the previous matching choice";
     Confirm => "confirm", "Yes, do it";
+    ReportWeek => "report_week", "Reports for this week";
+    ReportMonth => "report_month", "Reports for this month";
+    ReportQuarter => "report_quarter", "Reports for this quarter";
+    ReportCustom => "report_custom", "Reports for days you type (from, to)";
+    NextOwner => "next_owner", "Reports of the next rep (everyone, then each user)";
+    PrevOwner => "prev_owner", "Reports of the previous rep";
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use super::action::Action;
 use super::form::{Field, Form, FormKind};
-use super::keymap::{Key, Keymap, Mode};
+use super::keymap::{Chord, Key, Keymap, Lookup, Mode};
 use super::panes::{contacts::ContactsPane, pipeline::PipelinePane, reminders::RemindersPane};
 use super::theme::Theme;
 use crate::domain::*;
@@ -16,16 +16,18 @@ pub enum Tab {
     Contacts,
     Pipeline,
     Reminders,
+    Reports,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 3] = [Tab::Contacts, Tab::Pipeline, Tab::Reminders];
+    pub const ALL: [Tab; 4] = [Tab::Contacts, Tab::Pipeline, Tab::Reminders, Tab::Reports];
 
     pub fn title(self) -> &'static str {
         match self {
             Tab::Contacts => "Contacts",
             Tab::Pipeline => "Pipeline",
             Tab::Reminders => "Reminders",
+            Tab::Reports => "Reports",
         }
     }
 }
@@ -38,15 +40,17 @@ pub enum Request {
     Pipeline,
     DealCard(DealId),
     Tasks,
-    Users,
-    /// Build the search index (once, at startup).
     /// Follow-ups, stale deals and the urgency of tasks, for the reminders pane.
     Agenda,
+    Users,
+    /// Build the search index (once, at startup).
     SearchIndex,
     /// Resolve a filter typed into the contacts filter line (dates, `me`, stages…).
     ContactFilter(String),
     /// The saved views (names and filters).
     Views,
+    /// Every report for a period and an owner (the Reports pane).
+    Reports(crate::services::report::ReportQuery),
 }
 
 /// What the runtime should write.
@@ -84,13 +88,15 @@ pub enum Data {
     Pipeline(super::panes::pipeline::PipelineData),
     DealCard(Box<DealCard>),
     Tasks(Vec<TaskRow>),
+    Agenda(Box<super::panes::reminders::AgendaData>),
     /// Logins of the active users, for the assignee picker.
     Users(Vec<String>),
     SearchIndex(Box<crate::services::search::SearchIndex>),
     /// A filter line resolved by the worker: the text it was for, and the filter or the error.
-    Agenda(Box<super::panes::reminders::AgendaData>),
     ContactFilter(String, Result<Box<crate::services::filter::Compiled>, String>),
     Views(Vec<(String, String)>),
+    /// The reports for a query, or why they could not be made (a bad date in the period form).
+    Reports(crate::services::report::ReportQuery, Result<Box<crate::services::report::ReportBundle>, String>),
     /// Records a write touched, as they are now (None: gone), to keep the search index current.
     Touched(Vec<(Ref, Option<Record>)>),
 }
@@ -127,6 +133,8 @@ pub enum Modal {
     },
     Form(Form),
     Search(super::panes::search::Palette),
+    /// The command palette: run any action by name.
+    Palette(super::panes::palette::CommandPalette),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,6 +152,7 @@ pub struct App {
     pub contacts: ContactsPane,
     pub pipeline: PipelinePane,
     pub reminders: RemindersPane,
+    pub reports: super::panes::reports::ReportsPane,
     pub modal: Option<Modal>,
     pub message: Option<(String, MessageKind)>,
     /// The startup overdue modal has been decided (shown or not needed).
@@ -160,6 +169,10 @@ pub struct App {
     /// The current user's open tasks that were not yet overdue at the last load: one of them
     /// falling due while crm is open is announced once.
     pub due_seen: std::collections::HashSet<TaskId>,
+    /// The keys of a chord typed so far (`g` of `g g`), shown in the status line.
+    pub pending: Vec<Key>,
+    /// A count typed before a movement (`5` of `5 j`).
+    pub count: Option<u32>,
 }
 
 impl App {
@@ -173,6 +186,7 @@ impl App {
             contacts: ContactsPane::default(),
             pipeline: PipelinePane::default(),
             reminders: RemindersPane::default(),
+            reports: super::panes::reports::ReportsPane::default(),
             modal: None,
             message: None,
             startup_checked: false,
@@ -182,6 +196,8 @@ impl App {
             search_index: None,
             views: Vec::new(),
             due_seen: std::collections::HashSet::new(),
+            pending: Vec::new(),
+            count: None,
         }
     }
 
@@ -190,6 +206,7 @@ impl App {
         vec![
             // Tasks first: the overdue reminder should not wait for 100k contacts.
             Effect::Load(Request::Tasks),
+            Effect::Load(Request::Agenda),
             Effect::Load(Request::Contacts),
             Effect::Load(Request::Pipeline),
             Effect::Load(Request::Users),
@@ -206,7 +223,7 @@ impl App {
             Some(Modal::Confirm { .. }) => return vec![Mode::Confirm],
             Some(Modal::Form(_)) => return vec![Mode::Form],
             Some(Modal::Search(_)) => return vec![Mode::Search],
-            Effect::Load(Request::Agenda),
+            Some(Modal::Palette(_)) => return vec![Mode::Palette],
             None => {}
         }
         match self.tab {
@@ -215,7 +232,33 @@ impl App {
             Tab::Pipeline if self.pipeline.card.is_some() => vec![Mode::Deal, Mode::List, Mode::Global],
             Tab::Pipeline => vec![Mode::Pipeline, Mode::List, Mode::Global],
             Tab::Reminders => vec![Mode::Reminders, Mode::List, Mode::Global],
+            Tab::Reports => vec![Mode::Reports, Mode::Global],
         }
+    }
+
+    /// Whether keys are text now (a form, the search, the palette, the filter line): a plain
+    /// character is typed, not looked up, unless it finishes a chord.
+    pub fn typing(&self) -> bool {
+        match &self.modal {
+            Some(Modal::Form(_) | Modal::Search(_) | Modal::Palette(_)) => true,
+            Some(_) => false,
+            None => self.tab == Tab::Contacts && self.contacts.filtering,
+        }
+    }
+
+    /// The count and chord typed so far, for the status line (`5 g…`); None when there is none.
+    pub fn pending_text(&self) -> Option<String> {
+        if self.pending.is_empty() && self.count.is_none() {
+            return None;
+        }
+        let mut parts = Vec::new();
+        if let Some(n) = self.count {
+            parts.push(n.to_string());
+        }
+        if !self.pending.is_empty() {
+            parts.push(format!("{}…", Chord(self.pending.clone())));
+        }
+        Some(parts.join(" "))
     }
 
     pub fn info(&mut self, text: impl Into<String>) {
@@ -231,6 +274,7 @@ impl App {
         super::panes::reminders::my_overdue(self)
     }
 
+    /// The current user's overdue and due-today tasks and follow-ups, for the status line.
     pub fn counts(&self) -> (usize, usize) {
         use super::panes::reminders::Entry;
         let follow_ups = self.reminders.agenda.iter().flat_map(|a| a.extras.iter());
@@ -261,6 +305,7 @@ impl App {
         if let Some(card) = &self.pipeline.card {
             out.push(Effect::Load(Request::DealCard(card.deal.id)));
         }
+        out.extend(super::panes::reports::reload(self));
         out
     }
 
@@ -274,7 +319,6 @@ impl App {
 pub fn log_form(contact: ContactId, name: &str, kind: ActivityKind) -> Form {
     let mut fields = vec![
         Field::new("summary", "Summary", "", "what it was about"),
-    /// The current user's overdue and due-today tasks and follow-ups, for the status line.
         Field::new("body", "Details", "", "optional"),
         Field::new("time", "When", "now", "now, \"today 9:30\", \"yesterday 15:00\""),
     ];
@@ -336,6 +380,7 @@ fn on_loaded(app: &mut App, data: Data) -> Vec<Effect> {
         Data::SearchIndex(index) => app.search_index = Some(*index),
         Data::ContactFilter(text, result) => app.contacts.set_compiled(&text, result),
         Data::Views(views) => app.views = views,
+        Data::Reports(q, result) => return super::panes::reports::loaded(app, q, result),
         Data::Touched(records) => {
             if let Some(index) = &mut app.search_index {
                 for (r, rec) in records {
@@ -345,6 +390,10 @@ fn on_loaded(app: &mut App, data: Data) -> Vec<Effect> {
                     }
                 }
             }
+        }
+        Data::Agenda(agenda) => {
+            app.reminders.set_agenda(*agenda, &app.user, app.now);
+            check_overdue_modal(app);
         }
         Data::Tasks(rows) => {
             app.reminders.set_rows(rows, &app.user, app.now);
@@ -370,14 +419,32 @@ fn on_loaded(app: &mut App, data: Data) -> Vec<Effect> {
     vec![]
 }
 
+/// Opens the startup reminder once tasks and agenda are both in (if anything of the user's is
+/// overdue), and keeps an open one consistent with what is still overdue.
+fn check_overdue_modal(app: &mut App) {
+    if !app.reminders.loaded || app.reminders.agenda.is_none() {
+        return;
+    }
+    let n = app.my_overdue().len();
+    if !app.startup_checked {
+        app.startup_checked = true;
+        if n > 0 && app.modal.is_none() {
+            app.modal = Some(Modal::Overdue { selected: 0 });
+        }
+    }
+    if let Some(Modal::Overdue { selected, .. }) = &mut app.modal {
+        if n == 0 {
+            app.modal = None;
+        } else if *selected >= n {
+            *selected = n - 1;
+        }
+    }
+}
+
 fn on_written(app: &mut App, result: Result<Receipt, WriteError>) -> Vec<Effect> {
     match result {
         Ok(r) => {
             if matches!(app.modal, Some(Modal::Form(_))) {
-        Data::Agenda(agenda) => {
-            app.reminders.set_agenda(*agenda, &app.user, app.now);
-            check_overdue_modal(app);
-        }
                 app.modal = None;
             }
             app.info(r.summary.clone());
@@ -404,6 +471,55 @@ fn on_written(app: &mut App, result: Result<Receipt, WriteError>) -> Vec<Effect>
     }
 }
 
+/// The largest count a movement takes (`9999 j`); more would only burn time.
+const MAX_COUNT: u32 = 9999;
+
+/// Resolves a key through the keymap's chords: Ok(action or None for an unbound key), or
+/// Err(()) when the key was taken (a chord goes on, a count grows, a chord was cancelled).
+fn resolve(app: &mut App, key: Key) -> Result<Option<Action>, ()> {
+    let modes = app.modes();
+    let plain_char = matches!(key.code, KeyCode::Char(_)) && !key.mods.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    if app.pending.is_empty() {
+        if app.typing() && plain_char {
+            return Ok(None);
+        }
+        // Digits that nothing binds make a count (vim's `5 j`); a leading 0 is not one.
+        if let KeyCode::Char(d @ '0'..='9') = key.code {
+            if !app.typing()
+                && key.mods.is_empty()
+                && (d != '0' || app.count.is_some())
+                && app.keymap.lookup(&modes, &[key]) == Lookup::Unbound
+            {
+                let n = app.count.unwrap_or(0).saturating_mul(10).saturating_add(d as u32 - '0' as u32);
+                app.count = Some(n.min(MAX_COUNT));
+                return Err(());
+            }
+        }
+        if app.count.is_some() && key.code == KeyCode::Esc {
+            app.count = None;
+            return Err(());
+        }
+    }
+    let mut seq = std::mem::take(&mut app.pending);
+    seq.push(key);
+    match app.keymap.lookup(&modes, &seq) {
+        Lookup::Action(a) => Ok(Some(a)),
+        Lookup::Pending => {
+            app.pending = seq;
+            Err(())
+        }
+        Lookup::Unbound if seq.len() > 1 => {
+            app.count = None;
+            // esc (or ctrl-g) just forgets the chord; anything else says it leads nowhere.
+            if key.code != KeyCode::Esc && key != Key::new(KeyCode::Char('g'), KeyModifiers::CONTROL) {
+                app.info(format!("{} is not bound here", Chord(seq)));
+            }
+            Err(())
+        }
+        Lookup::Unbound => Ok(None),
+    }
+}
+
 fn on_key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
     let key = Key::from_event(&event);
     // ctrl-c always quits, whatever is open.
@@ -411,8 +527,11 @@ fn on_key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
         app.quit = true;
         return vec![Effect::Quit];
     }
-    let modes = app.modes();
-    let action = app.keymap.action(&modes, key);
+    let Ok(action) = resolve(app, key) else { return vec![] };
+    let count = app.count.take();
+    if let Some(Modal::Palette(_)) = app.modal {
+        return super::panes::palette::key(app, key, action);
+    }
     if let Some(Modal::Form(_)) = app.modal {
         return form_key(app, action, key);
     }
@@ -420,36 +539,42 @@ fn on_key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
         return super::panes::search::key(app, key, action);
     }
     if app.modal.is_none() && app.tab == Tab::Contacts && app.contacts.filtering {
-/// Opens the startup reminder once tasks and agenda are both in (if anything of the user's is
-/// overdue), and keeps an open one consistent with what is still overdue.
-fn check_overdue_modal(app: &mut App) {
-    if !app.reminders.loaded || app.reminders.agenda.is_none() {
-        return;
-    }
-    let n = app.my_overdue().len();
-    if !app.startup_checked {
-        app.startup_checked = true;
-        if n > 0 && app.modal.is_none() {
-            app.modal = Some(Modal::Overdue { selected: 0 });
-        }
-    }
-    if let Some(Modal::Overdue { selected, .. }) = &mut app.modal {
-        if n == 0 {
-            app.modal = None;
-        } else if *selected >= n {
-            *selected = n - 1;
-        }
-    }
-}
-
         if let Some(effects) = app.contacts.filter_key(key, action) {
             return effects;
         }
     }
     match action {
-        Some(a) => on_action(app, a),
+        Some(a) => counted(app, a, count),
         None => vec![],
     }
+}
+
+/// Runs `action` `count` times where repeating makes sense (movements); `5 G` goes to row 5.
+fn counted(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
+    let n = count.unwrap_or(1).max(1);
+    match action {
+        Action::Up
+        | Action::Down
+        | Action::Left
+        | Action::Right
+        | Action::PageUp
+        | Action::PageDown
+        | Action::NextTab
+        | Action::PrevTab => (0..n).flat_map(|_| on_action(app, action)).collect(),
+        Action::Top | Action::Bottom if count.is_some() => {
+            let mut out = on_action(app, Action::Top);
+            for _ in 1..n {
+                out.extend(on_action(app, Action::Down));
+            }
+            out
+        }
+        _ => on_action(app, action),
+    }
+}
+
+/// Runs an action as if its key had been pressed (the command palette).
+pub fn run_action(app: &mut App, action: Action) -> Vec<Effect> {
+    on_action(app, action)
 }
 
 fn form_key(app: &mut App, action: Option<Action>, key: Key) -> Vec<Effect> {
@@ -468,6 +593,13 @@ fn form_key(app: &mut App, action: Option<Action>, key: Key) -> Vec<Effect> {
         Some(Action::Back) => {
             app.modal = None;
             app.info("Cancelled; nothing was saved.");
+        }
+        Some(Action::Submit) if form.kind == FormKind::ReportPeriod => {
+            // Nothing is written: the worker makes the reports, or says what is wrong.
+            form.pending = true;
+            let values: Vec<(&'static str, String)> =
+                form.fields.iter().map(|f| (f.name, f.value.trim().to_string())).collect();
+            return vec![Effect::Load(Request::Reports(super::panes::reports::custom_query(app, &values)))];
         }
         Some(Action::Submit) if form.kind == FormKind::PickView => {
             let name = form.value("view").unwrap_or_default();
@@ -514,6 +646,10 @@ fn form_key(app: &mut App, action: Option<Action>, key: Key) -> Vec<Effect> {
 }
 
 fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
+    // The palette opens over whatever is showing (help, the overdue reminder).
+    if action == Action::CommandPalette && !app.typing() {
+        return super::panes::palette::open(app);
+    }
     // Modals first.
     match &mut app.modal {
         Some(Modal::Help { scroll }) => {
@@ -543,7 +679,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
             };
         }
         Some(Modal::Overdue { .. }) => return super::panes::reminders::overdue_action(app, action),
-        Some(Modal::Form(_)) | Some(Modal::Search(_)) => return vec![],
+        Some(Modal::Form(_)) | Some(Modal::Search(_)) | Some(Modal::Palette(_)) => return vec![],
         None => {}
     }
     match action {
@@ -560,6 +696,9 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
             let i = Tab::ALL.iter().position(|t| *t == app.tab).unwrap_or(0);
             let n = Tab::ALL.len();
             app.tab = Tab::ALL[if action == Action::NextTab { (i + 1) % n } else { (i + n - 1) % n }];
+            if app.tab == Tab::Reports {
+                return super::panes::reports::enter(app);
+            }
             vec![]
         }
         Action::ShowContacts => {
@@ -574,12 +713,17 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
             app.tab = Tab::Reminders;
             vec![]
         }
+        Action::ShowReports => {
+            app.tab = Tab::Reports;
+            super::panes::reports::enter(app)
+        }
         Action::Undo => vec![Effect::Write(Write::Undo)],
         Action::Redo => vec![Effect::Write(Write::Redo)],
         other => match app.tab {
             Tab::Contacts => super::panes::contacts::action(app, other),
             Tab::Pipeline => super::panes::pipeline::action(app, other),
             Tab::Reminders => super::panes::reminders::action(app, other),
+            Tab::Reports => super::panes::reports::action(app, other),
         },
     }
 }

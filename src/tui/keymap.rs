@@ -1,14 +1,29 @@
-//! Keymaps: TOML files in `keymaps/` (the default one embedded in the binary). One section per
-//! mode; each binding is `{ keys, action, desc }`. Loading never fails: problems come back as
-//! diagnostics with file, line and column, and the binding is skipped.
+//! Keymaps: TOML files in `keymaps/` (the presets default, vim and emacs, embedded in the
+//! binary). One section per mode; each binding is `{ keys, action, desc }`, where `keys` is
+//! one key (`q`, `ctrl-s`) or a chord of keys separated by spaces (`g g`, `ctrl-x ctrl-c`).
+//! Chords live in a key trie per mode (keymap/trie.rs). Loading never fails: problems come
+//! back as diagnostics with file, line and column, and the binding is skipped.
+
+mod key;
+mod trie;
+
+pub use crate::services::config::Diagnostic;
+pub use key::{Chord, Key};
 
 use super::action::Action;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
+use toml::de::{DeTable, ValueDeserializer};
+use trie::{Step, Trie};
 
 pub const DEFAULT_KEYMAP: &str = include_str!("../../keymaps/default.toml");
+
+/// The keymaps shipped in the binary, by name (`keymap = "vim"` in config.toml).
+pub const PRESETS: &[(&str, &str)] = &[
+    ("default", DEFAULT_KEYMAP),
+    ("vim", include_str!("../../keymaps/vim.toml")),
+    ("emacs", include_str!("../../keymaps/emacs.toml")),
+];
 
 /// Where a set of bindings applies. The active modes are searched in order (most specific
 /// first, `global` last).
@@ -21,15 +36,17 @@ pub enum Mode {
     Pipeline,
     Deal,
     Reminders,
+    Reports,
     Overdue,
     Form,
     Confirm,
     Search,
     Help,
+    Palette,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 12] = [
+    pub const ALL: [Mode; 14] = [
         Mode::Global,
         Mode::List,
         Mode::Contacts,
@@ -37,11 +54,13 @@ impl Mode {
         Mode::Pipeline,
         Mode::Deal,
         Mode::Reminders,
+        Mode::Reports,
         Mode::Overdue,
         Mode::Form,
         Mode::Confirm,
         Mode::Search,
         Mode::Help,
+        Mode::Palette,
     ];
 
     pub fn name(self) -> &'static str {
@@ -53,11 +72,13 @@ impl Mode {
             Mode::Pipeline => "pipeline",
             Mode::Deal => "deal",
             Mode::Reminders => "reminders",
+            Mode::Reports => "reports",
             Mode::Overdue => "overdue",
             Mode::Form => "form",
             Mode::Confirm => "confirm",
             Mode::Search => "search",
             Mode::Help => "help",
+            Mode::Palette => "palette",
         }
     }
 
@@ -70,227 +91,122 @@ impl Mode {
             Mode::Pipeline => "Pipeline",
             Mode::Deal => "Deal card",
             Mode::Reminders => "Reminders",
+            Mode::Reports => "Reports",
             Mode::Overdue => "Overdue reminder at startup",
             Mode::Form => "Forms",
             Mode::Confirm => "Confirmation",
             Mode::Search => "Search palette",
             Mode::Help => "Help",
+            Mode::Palette => "Command palette",
         }
     }
 
-    fn from_name(name: &str) -> Option<Mode> {
+    pub fn from_name(name: &str) -> Option<Mode> {
         Mode::ALL.into_iter().find(|m| m.name() == name)
-    }
-}
-
-/// One key press: a key and its modifiers (shift is folded into the character).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Key {
-    pub code: KeyCode,
-    pub mods: KeyModifiers,
-}
-
-impl Key {
-    pub fn new(code: KeyCode, mods: KeyModifiers) -> Key {
-        let mut mods = mods & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
-        let code = match code {
-            // Shift is already in the character; BackTab is shift-tab.
-            KeyCode::Char(c) => {
-                mods.remove(KeyModifiers::SHIFT);
-                KeyCode::Char(if mods.contains(KeyModifiers::CONTROL) { c.to_ascii_lowercase() } else { c })
-            }
-            KeyCode::BackTab => {
-                mods.insert(KeyModifiers::SHIFT);
-                KeyCode::Tab
-            }
-            other => other,
-        };
-        Key { code, mods }
-    }
-
-    pub fn from_event(e: &KeyEvent) -> Key {
-        Key::new(e.code, e.modifiers)
-    }
-
-    /// Parses `q`, `Q`, `ctrl-c`, `alt-x`, `shift-tab`, `enter`, `esc`, `space`, `f1`, `pgdn`, `?`.
-    pub fn parse(text: &str) -> Result<Key, String> {
-        let mut mods = KeyModifiers::NONE;
-        let mut rest = text;
-        loop {
-            let lower = rest.to_ascii_lowercase();
-            let (m, len) = if lower.starts_with("ctrl-") || lower.starts_with("ctrl+") {
-                (KeyModifiers::CONTROL, 5)
-            } else if lower.starts_with("c-") && rest.len() > 2 {
-                (KeyModifiers::CONTROL, 2)
-            } else if lower.starts_with("alt-") || lower.starts_with("alt+") {
-                (KeyModifiers::ALT, 4)
-            } else if lower.starts_with("m-") && rest.len() > 2 {
-                (KeyModifiers::ALT, 2)
-            } else if lower.starts_with("shift-") || lower.starts_with("shift+") {
-                (KeyModifiers::SHIFT, 6)
-            } else {
-                break;
-            };
-            mods |= m;
-            rest = &rest[len..];
-        }
-        let code = match rest.to_ascii_lowercase().as_str() {
-            "enter" | "return" | "ret" => KeyCode::Enter,
-            "esc" | "escape" => KeyCode::Esc,
-            "tab" => KeyCode::Tab,
-            "backtab" => {
-                mods |= KeyModifiers::SHIFT;
-                KeyCode::Tab
-            }
-            "space" | "spc" => KeyCode::Char(' '),
-            "backspace" | "bs" => KeyCode::Backspace,
-            "delete" | "del" => KeyCode::Delete,
-            "insert" | "ins" => KeyCode::Insert,
-            "up" => KeyCode::Up,
-            "down" => KeyCode::Down,
-            "left" => KeyCode::Left,
-            "right" => KeyCode::Right,
-            "home" => KeyCode::Home,
-            "end" => KeyCode::End,
-            "pageup" | "pgup" => KeyCode::PageUp,
-            "pagedown" | "pgdn" | "pgdown" => KeyCode::PageDown,
-            f if f.len() >= 2 && f.starts_with('f') && f[1..].chars().all(|c| c.is_ascii_digit()) => {
-                let n: u8 = f[1..].parse().map_err(|_| format!("unknown key \"{text}\""))?;
-                if !(1..=24).contains(&n) {
-                    return Err(format!("unknown key \"{text}\" (function keys are f1 … f24)"));
-                }
-                KeyCode::F(n)
-            }
-            _ => {
-                let mut chars = rest.chars();
-                match (chars.next(), chars.next()) {
-                    (Some(c), None) => KeyCode::Char(c),
-                    _ => {
-                        return Err(format!(
-                            "unknown key \"{text}\"; use a character, ctrl-x, alt-x, shift-tab, enter, esc, space, tab, backspace, up, down, left, right, home, end, pgup, pgdn or f1 … f24"
-                        ))
-                    }
-                }
-            }
-        };
-        Ok(Key::new(code, mods))
-    }
-}
-
-impl fmt::Display for Key {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.mods.contains(KeyModifiers::CONTROL) {
-            f.write_str("ctrl-")?;
-        }
-        if self.mods.contains(KeyModifiers::ALT) {
-            f.write_str("alt-")?;
-        }
-        if self.mods.contains(KeyModifiers::SHIFT) {
-            f.write_str("shift-")?;
-        }
-        match self.code {
-            KeyCode::Char(' ') => f.write_str("space"),
-            KeyCode::Char(c) => write!(f, "{c}"),
-            KeyCode::Enter => f.write_str("enter"),
-            KeyCode::Esc => f.write_str("esc"),
-            KeyCode::Tab => f.write_str("tab"),
-            KeyCode::Backspace => f.write_str("backspace"),
-            KeyCode::Delete => f.write_str("del"),
-            KeyCode::Up => f.write_str("↑"),
-            KeyCode::Down => f.write_str("↓"),
-            KeyCode::Left => f.write_str("←"),
-            KeyCode::Right => f.write_str("→"),
-            KeyCode::Home => f.write_str("home"),
-            KeyCode::End => f.write_str("end"),
-            KeyCode::PageUp => f.write_str("pgup"),
-            KeyCode::PageDown => f.write_str("pgdn"),
-            KeyCode::F(n) => write!(f, "f{n}"),
-            other => write!(f, "{other:?}"),
-        }
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Binding {
-    pub key: Key,
+    pub keys: Chord,
     pub action: Action,
     pub desc: String,
 }
 
-/// A problem in a keymap file, with where it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
-    pub file: String,
-    pub line: usize,
-    pub column: usize,
-    pub message: String,
-}
-
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
-    }
+/// Where the keys pressed so far lead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup {
+    Action(Action),
+    /// The start of a chord: wait for the next key.
+    Pending,
+    Unbound,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct Keymap {
+    /// The preset this keymap started from (`default`, `vim`, `emacs`).
+    pub preset: String,
     modes: BTreeMap<Mode, Vec<Binding>>,
-    lookup: HashMap<(Mode, Key), Action>,
+    tries: HashMap<Mode, Trie>,
+    /// Chords a user file frees (`action = "none"`); `merge` removes them from the preset.
+    unbound: Vec<(Mode, Chord)>,
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawBinding {
     keys: toml::Spanned<String>,
     action: toml::Spanned<String>,
     desc: Option<String>,
 }
 
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
+/// Whether two chords cannot both be bound in one mode: one is the start of the other.
+fn overlap(a: &Chord, b: &Chord) -> bool {
+    a.starts_with(b) || b.starts_with(a)
 }
 
 impl Keymap {
     /// The embedded default keymap.
     pub fn default_keymap() -> Keymap {
-        Keymap::parse(DEFAULT_KEYMAP, "keymaps/default.toml").0
+        Keymap::preset("default").unwrap_or_default()
+    }
+
+    /// A shipped preset by name.
+    pub fn preset(name: &str) -> Option<Keymap> {
+        let (n, text) = PRESETS.iter().find(|(n, _)| *n == name)?;
+        let mut km = Keymap::parse(text, &format!("keymaps/{n}.toml")).0;
+        km.preset = n.to_string();
+        Some(km)
     }
 
     /// Parses a keymap file; bad bindings are skipped and reported.
     pub fn parse(text: &str, file: &str) -> (Keymap, Vec<Diagnostic>) {
         let mut diags = Vec::new();
         let mut km = Keymap::default();
-        let diag = |offset: usize, message: String| {
-            let (line, column) = line_col(text, offset);
-            Diagnostic { file: file.to_string(), line, column, message }
+        let diag = |offset: usize, message: String| Diagnostic::at(text, file, offset, message);
+        let table = match DeTable::parse(text) {
+            Ok(t) => t,
+            Err(e) => return (km, vec![Diagnostic::toml(text, file, &e, 0)]),
         };
-        let raw: BTreeMap<toml::Spanned<String>, Vec<RawBinding>> = match toml::from_str(text) {
-            Ok(r) => r,
-            Err(e) => {
-                let offset = e.span().map(|s| s.start).unwrap_or(0);
-                diags.push(diag(offset, e.message().to_string()));
-                return (km, diags);
-            }
-        };
-        for (mode_name, bindings) in raw {
-            let Some(mode) = Mode::from_name(mode_name.get_ref()) else {
+        for (name, value) in table.get_ref().iter() {
+            let Some(mode) = Mode::from_name(name.get_ref()) else {
                 let names: Vec<&str> = Mode::ALL.iter().map(|m| m.name()).collect();
                 diags.push(diag(
-                    mode_name.span().start,
-                    format!("unknown section \"{}\"; sections are {}", mode_name.get_ref(), names.join(", ")),
+                    name.span().start,
+                    format!("unknown section \"{}\"; sections are {}", name.get_ref(), names.join(", ")),
                 ));
                 continue;
             };
-            for b in bindings {
-                let key = match Key::parse(b.keys.get_ref()) {
+            let Some(items) = value.get_ref().as_array() else {
+                diags.push(diag(
+                    value.span().start,
+                    format!(
+                        "{} must be a list of bindings: {} = [{{ keys = \"q\", action = \"quit\" }}]",
+                        mode.name(),
+                        mode.name()
+                    ),
+                ));
+                continue;
+            };
+            for item in items.iter() {
+                let b = match RawBinding::deserialize(ValueDeserializer::from(item.clone())) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        diags.push(Diagnostic::toml(text, file, &e, item.span().start));
+                        continue;
+                    }
+                };
+                let keys = match Chord::parse(b.keys.get_ref()) {
                     Ok(k) => k,
                     Err(m) => {
                         diags.push(diag(b.keys.span().start, m));
                         continue;
                     }
                 };
+                if b.action.get_ref() == "none" {
+                    km.unbound.push((mode, keys));
+                    continue;
+                }
                 let Some(action) = Action::from_name(b.action.get_ref()) else {
                     diags.push(diag(
                         b.action.span().start,
@@ -298,72 +214,170 @@ impl Keymap {
                     ));
                     continue;
                 };
-                if let Some(prev) = km.lookup.get(&(mode, key)) {
+                let list = km.modes.entry(mode).or_default();
+                if let Some(prev) = list.iter().find(|x| x.keys == keys) {
                     diags.push(diag(
                         b.keys.span().start,
-                        format!("{key} is bound twice in [{}] ({} and {})", mode.name(), prev.name(), action.name()),
+                        format!(
+                            "{keys} is bound twice in [{}] ({} and {})",
+                            mode.name(),
+                            prev.action.name(),
+                            action.name()
+                        ),
                     ));
                     continue;
                 }
-                km.lookup.insert((mode, key), action);
-                km.modes.entry(mode).or_default().push(Binding {
-                    key,
-                    action,
-                    desc: b.desc.unwrap_or_else(|| action.description().to_string()),
-                });
+                if let Some(prev) = list.iter().find(|x| overlap(&x.keys, &keys)) {
+                    let (short, long) = if prev.keys.keys().len() < keys.keys().len() {
+                        (&prev.keys, &keys)
+                    } else {
+                        (&keys, &prev.keys)
+                    };
+                    diags.push(diag(
+                        b.keys.span().start,
+                        format!(
+                            "{keys} clashes with {} ({}) in [{}]: \"{short}\" is the start of \"{long}\", so one of them could never run",
+                            prev.keys,
+                            prev.action.name(),
+                            mode.name()
+                        ),
+                    ));
+                    continue;
+                }
+                list.push(Binding { keys, action, desc: b.desc.unwrap_or_else(|| action.description().to_string()) });
             }
         }
+        km.rebuild();
+        diags.sort_by_key(|d| (d.line, d.column));
         (km, diags)
     }
 
-    /// Lays `user` over this keymap: a user binding replaces the default for the same mode and
-    /// key; everything else stays.
-    pub fn merge(&mut self, user: Keymap) {
-        for (mode, bindings) in user.modes {
+    fn rebuild(&mut self) {
+        self.tries.clear();
+        for (mode, bindings) in &self.modes {
+            let t = self.tries.entry(*mode).or_default();
             for b in bindings {
-                let list = self.modes.entry(mode).or_default();
-                match list.iter_mut().find(|x| x.key == b.key) {
-                    Some(existing) => *existing = b.clone(),
-                    None => list.push(b.clone()),
-                }
-                self.lookup.insert((mode, b.key), b.action);
+                t.insert(b.keys.keys(), b.action);
             }
         }
     }
 
-    /// The action bound to `key` in the first of `modes` that binds it.
+    /// Lays `user` over this keymap, per mode and chord: a user binding replaces the one with
+    /// the same chord, and drops those it would clash with (`g` over `g g`); `action = "none"`
+    /// frees a chord; everything else stays.
+    pub fn merge(&mut self, user: Keymap) {
+        for (mode, chord) in &user.unbound {
+            if let Some(list) = self.modes.get_mut(mode) {
+                list.retain(|b| !b.keys.starts_with(chord));
+            }
+        }
+        for (mode, bindings) in user.modes {
+            let list = self.modes.entry(mode).or_default();
+            for b in bindings {
+                if let Some(existing) = list.iter_mut().find(|x| x.keys == b.keys) {
+                    *existing = b;
+                } else {
+                    list.retain(|x| !overlap(&x.keys, &b.keys));
+                    list.push(b);
+                }
+            }
+        }
+        self.rebuild();
+    }
+
+    /// Where `keys` lead in the first of `modes` (most specific first) that knows them.
+    pub fn lookup(&self, modes: &[Mode], keys: &[Key]) -> Lookup {
+        for m in modes {
+            match self.tries.get(m).map(|t| t.step(keys)) {
+                Some(Step::Action(a)) => return Lookup::Action(a),
+                Some(Step::Prefix) => return Lookup::Pending,
+                _ => {}
+            }
+        }
+        Lookup::Unbound
+    }
+
+    /// The action a single key runs in the first of `modes` that binds it.
     pub fn action(&self, modes: &[Mode], key: Key) -> Option<Action> {
-        modes.iter().find_map(|m| self.lookup.get(&(*m, key)).copied())
+        match self.lookup(modes, &[key]) {
+            Lookup::Action(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// The keys that may follow `prefix` in `modes`, with the action each completes (None: the
+    /// chord goes on), sorted; a more specific mode hides the same key of a less specific one.
+    pub fn continuations(&self, modes: &[Mode], prefix: &[Key]) -> Vec<(Key, Option<Action>)> {
+        let mut out: Vec<(Key, Option<Action>)> = Vec::new();
+        for m in modes {
+            for (k, a) in self.tries.get(m).map(|t| t.continuations(prefix)).unwrap_or_default() {
+                if !out.iter().any(|(x, _)| *x == k) {
+                    out.push((k, a));
+                }
+            }
+        }
+        out.sort_by_key(|(k, _)| k.to_string());
+        out
     }
 
     pub fn bindings(&self, mode: Mode) -> &[Binding] {
         self.modes.get(&mode).map(Vec::as_slice).unwrap_or(&[])
     }
 
-    /// The first key bound to `action` among `modes`, for hints ("a add").
-    pub fn key_for(&self, modes: &[Mode], action: Action) -> Option<Key> {
-        modes.iter().find_map(|m| self.bindings(*m).iter().find(|b| b.action == action).map(|b| b.key))
+    /// The shortest chord that runs `action` in `modes`, for hints: from the most specific mode
+    /// that has one, leaving out chords a more specific mode takes for something else.
+    pub fn key_for(&self, modes: &[Mode], action: Action) -> Option<&Chord> {
+        modes.iter().find_map(|m| {
+            self.bindings(*m)
+                .iter()
+                .filter(|b| b.action == action && self.lookup(modes, b.keys.keys()) == Lookup::Action(action))
+                .map(|b| &b.keys)
+                .min_by_key(|c| c.keys().len())
+        })
+    }
+
+    /// Every action bound somewhere in this keymap.
+    pub fn reaches(&self, action: Action) -> bool {
+        self.modes.values().any(|l| l.iter().any(|b| b.action == action))
     }
 }
 
-/// The bindings of a keymap as Markdown, grouped by mode (docs/keymaps.md is this output).
-pub fn markdown(km: &Keymap) -> String {
-    let mut out = String::from(
-        "# Keys\n\nGenerated by `crm keys --markdown` from `keymaps/default.toml`; a test keeps this file in sync.\nEvery action and its description: `crm keys --actions`.\n",
-    );
+/// The bindings of a keymap as Markdown tables, one per mode, headed at `level` (`##`).
+pub fn markdown_tables(km: &Keymap, level: &str) -> String {
+    let mut out = String::new();
     for mode in Mode::ALL {
         let bindings = km.bindings(mode);
         if bindings.is_empty() {
             continue;
         }
         out.push_str(&format!(
-            "\n## {} (`{}`)\n\n| key | action | what it does |\n|---|---|---|\n",
+            "\n{level} {} (`{}`)\n\n| keys | action | what it does |\n|---|---|---|\n",
             mode.title(),
             mode.name()
         ));
         for b in bindings {
-            let key = b.key.to_string().replace('|', "\\|");
-            out.push_str(&format!("| `{key}` | `{}` | {} |\n", b.action.name(), b.desc));
+            let keys = b.keys.to_string().replace('|', "\\|");
+            out.push_str(&format!("| `{keys}` | `{}` | {} |\n", b.action.name(), b.desc.replace('|', "\\|")));
+        }
+    }
+    out
+}
+
+/// docs/keymaps.md: every shipped preset (`crm keys --markdown`).
+pub fn markdown() -> String {
+    let mut out = String::from(
+        "# Keys\n\nGenerated by `crm keys --markdown` from the presets in `keymaps/`; a test keeps this file in sync.\n\
+         Choose a preset with `keymap = \"vim\"` in config.toml (see docs/configuration.md); your own\n\
+         `keymap.toml` beside it is laid over the preset per mode and chord. `crm keys` prints the bindings in\n\
+         force, `crm keys --actions` every action with its description.\n\n\
+         A chord of several keys (`g g`) is typed one key after the other; the status line shows the keys\n\
+         pressed so far and the hint line what may follow. A number typed before a movement repeats it\n\
+         (`5 j` moves down five rows, `5 G` goes to the fifth row) wherever the number is not bound itself.\n",
+    );
+    for (name, _) in PRESETS {
+        if let Some(km) = Keymap::preset(name) {
+            out.push_str(&format!("\n## Preset `{name}` (`keymaps/{name}.toml`)\n"));
+            out.push_str(&markdown_tables(&km, "###"));
         }
     }
     out
@@ -373,61 +387,120 @@ pub fn markdown(km: &Keymap) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn keys_parse_and_print() {
-        assert_eq!(Key::parse("ctrl-c").unwrap(), Key::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
-        assert_eq!(Key::parse("Q").unwrap(), Key::new(KeyCode::Char('Q'), KeyModifiers::SHIFT));
-        assert_eq!(Key::parse("shift-tab").unwrap(), Key::new(KeyCode::BackTab, KeyModifiers::SHIFT));
-        assert_eq!(Key::parse("f5").unwrap().to_string(), "f5");
-        assert_eq!(Key::parse("space").unwrap().to_string(), "space");
-        assert!(Key::parse("ctrl-").is_err());
-        assert!(Key::parse("hyper-x").unwrap_err().contains("unknown key"));
-        assert!(Key::parse("f99").is_err());
+    fn k(s: &str) -> Vec<Key> {
+        Chord::parse(s).unwrap().0
     }
 
     #[test]
-    fn the_default_keymap_loads_cleanly_and_binds_no_key_twice() {
-        let (km, diags) = Keymap::parse(DEFAULT_KEYMAP, "keymaps/default.toml");
-        assert_eq!(diags, vec![]);
-        assert_eq!(km.action(&[Mode::Global], Key::parse("q").unwrap()), Some(Action::Quit));
-        // Every action is reachable somewhere.
-        for a in Action::ALL {
-            assert!(
-                Mode::ALL.iter().any(|m| km.bindings(*m).iter().any(|b| b.action == *a)),
-                "{} is not bound",
-                a.name()
-            );
+    fn every_preset_loads_cleanly_and_reaches_every_action() {
+        for (name, text) in PRESETS {
+            let (km, diags) = Keymap::parse(text, &format!("keymaps/{name}.toml"));
+            assert_eq!(diags, vec![], "keymaps/{name}.toml");
+            for a in Action::ALL {
+                assert!(km.reaches(*a), "{} is not bound in keymaps/{name}.toml", a.name());
+            }
+            // Help and quit work from every pane; the palette is one key (or chord) away.
+            for mode in [Mode::Contacts, Mode::Pipeline, Mode::Reminders] {
+                let modes = [mode, Mode::List, Mode::Global];
+                for a in [Action::Help, Action::Quit, Action::CommandPalette, Action::Search] {
+                    assert!(km.key_for(&modes, a).is_some(), "{name}: no key for {} in {}", a.name(), mode.name());
+                }
+            }
         }
     }
 
     #[test]
-    fn user_bindings_override_per_mode_and_key() {
+    fn presets_bind_what_their_users_expect() {
+        let vim = Keymap::preset("vim").unwrap();
+        let list = [Mode::Contacts, Mode::List, Mode::Global];
+        assert_eq!(vim.lookup(&list, &k("g")), Lookup::Pending);
+        assert_eq!(vim.lookup(&list, &k("g g")), Lookup::Action(Action::Top));
+        assert_eq!(vim.lookup(&list, &k("G")), Lookup::Action(Action::Bottom));
+        assert_eq!(vim.lookup(&list, &k("j")), Lookup::Action(Action::Down));
+        assert_eq!(vim.lookup(&list, &k(":")), Lookup::Action(Action::CommandPalette));
+        assert_eq!(vim.lookup(&list, &k("5")), Lookup::Unbound, "digits are counts in vim");
+        let emacs = Keymap::preset("emacs").unwrap();
+        assert_eq!(emacs.lookup(&list, &k("ctrl-n")), Lookup::Action(Action::Down));
+        assert_eq!(emacs.lookup(&list, &k("ctrl-p")), Lookup::Action(Action::Up));
+        assert_eq!(emacs.lookup(&list, &k("ctrl-s")), Lookup::Action(Action::Search));
+        assert_eq!(emacs.lookup(&list, &k("alt-x")), Lookup::Action(Action::CommandPalette));
+        assert_eq!(emacs.lookup(&list, &k("ctrl-x")), Lookup::Pending);
+        assert_eq!(emacs.lookup(&list, &k("ctrl-x ctrl-c")), Lookup::Action(Action::Quit));
+        let default = Keymap::default_keymap();
+        assert_eq!(default.lookup(&list, &k(":")), Lookup::Action(Action::CommandPalette));
+        assert_eq!(default.lookup(&list, &k("down")), Lookup::Action(Action::Down));
+    }
+
+    #[test]
+    fn chords_fall_through_to_less_specific_modes() {
+        let (km, d) = Keymap::parse(
+            "global = [{ keys = \"g t\", action = \"next_tab\" }]\nlist = [{ keys = \"g g\", action = \"top\" }]\n",
+            "k.toml",
+        );
+        assert_eq!(d, vec![]);
+        let modes = [Mode::List, Mode::Global];
+        assert_eq!(km.lookup(&modes, &k("g")), Lookup::Pending);
+        assert_eq!(km.lookup(&modes, &k("g g")), Lookup::Action(Action::Top));
+        assert_eq!(km.lookup(&modes, &k("g t")), Lookup::Action(Action::NextTab));
+        assert_eq!(km.lookup(&modes, &k("g x")), Lookup::Unbound);
+        let next: Vec<String> = km.continuations(&modes, &k("g")).iter().map(|(k, _)| k.to_string()).collect();
+        assert_eq!(next, ["g", "t"]);
+        assert_eq!(km.key_for(&modes, Action::Top).map(|c| c.to_string()).as_deref(), Some("g g"));
+        // A key another mode takes first is not offered as the key of an action.
+        let (km, _) = Keymap::parse(
+            "global = [{ keys = \"q\", action = \"quit\" }, { keys = \"ctrl-q\", action = \"quit\" }]\nhelp = [{ keys = \"q\", action = \"back\" }]\n",
+            "k.toml",
+        );
+        let chord = km.key_for(&[Mode::Help, Mode::Global], Action::Quit).map(|c| c.to_string());
+        assert_eq!(chord.as_deref(), Some("ctrl-q"));
+    }
+
+    #[test]
+    fn user_bindings_override_per_mode_and_chord() {
         let mut km = Keymap::default_keymap();
         let (user, d) = Keymap::parse(
-            "global = [{ keys = \"q\", action = \"help\" }, { keys = \"F\", action = \"quit\" }]\n",
+            "global = [{ keys = \"q\", action = \"help\" }, { keys = \"F\", action = \"quit\" }, { keys = \"u\", action = \"none\" }]\nlist = [{ keys = \"g\", action = \"page_down\" }, { keys = \"z z\", action = \"top\" }]\n",
             "user.toml",
         );
         assert_eq!(d, vec![]);
         km.merge(user);
-        assert_eq!(km.action(&[Mode::Global], Key::parse("q").unwrap()), Some(Action::Help));
-        assert_eq!(km.action(&[Mode::Global], Key::parse("F").unwrap()), Some(Action::Quit));
-        assert_eq!(km.action(&[Mode::Global], Key::parse("ctrl-c").unwrap()), Some(Action::Quit));
-        assert_eq!(km.bindings(Mode::Global).iter().filter(|b| b.key == Key::parse("q").unwrap()).count(), 1);
+        let g = [Mode::Global];
+        assert_eq!(km.action(&g, Key::parse("q").unwrap()), Some(Action::Help));
+        assert_eq!(km.action(&g, Key::parse("F").unwrap()), Some(Action::Quit));
+        assert_eq!(km.action(&g, Key::parse("ctrl-c").unwrap()), Some(Action::Quit));
+        assert_eq!(km.action(&g, Key::parse("u").unwrap()), None, "freed with action = \"none\"");
+        assert_eq!(km.bindings(Mode::Global).iter().filter(|b| b.keys == Chord::parse("q").unwrap()).count(), 1);
+        // The user's `g` replaces the preset's `g` in [list]; its chord `z z` is added.
+        assert_eq!(km.action(&[Mode::List], Key::parse("g").unwrap()), Some(Action::PageDown));
+        assert_eq!(km.lookup(&[Mode::List], &k("z z")), Lookup::Action(Action::Top));
+        // Other modes keep the preset.
+        assert_eq!(km.action(&[Mode::Pipeline], Key::parse("h").unwrap()), Some(Action::Left));
+
+        // A user chord over a preset key drops the key it would shadow, and the reverse.
+        let mut vim = Keymap::preset("vim").unwrap();
+        let (user, d) = Keymap::parse("list = [{ keys = \"g\", action = \"bottom\" }]\n", "user.toml");
+        assert_eq!(d, vec![]);
+        vim.merge(user);
+        assert_eq!(vim.lookup(&[Mode::List], &k("g")), Lookup::Action(Action::Bottom));
+        assert!(!vim.bindings(Mode::List).iter().any(|b| b.keys == Chord::parse("g g").unwrap()), "g g is dropped");
     }
 
     #[test]
     fn bad_bindings_are_reported_with_line_and_column() {
-        let text = "[[nothing]]\n";
-        let (_, d) = Keymap::parse(text, "k.toml");
+        let (_, d) = Keymap::parse("[[nothing]]\n", "k.toml");
         assert_eq!(d.len(), 1);
-        let text = "global = [\n  { keys = \"q\", action = \"quit\" },\n  { keys = \"hyper-q\", action = \"quit\" },\n  { keys = \"x\", action = \"explode\" },\n  { keys = \"q\", action = \"help\" },\n]\nnowhere = []\n";
+        let text = "global = [\n  { keys = \"q\", action = \"quit\" },\n  { keys = \"hyper-q\", action = \"quit\" },\n  { keys = \"x\", action = \"explode\" },\n  { keys = \"q\", action = \"help\" },\n  { keys = \"g g\", action = \"top\" },\n  { keys = \"g\", action = \"bottom\" },\n  { key = \"y\", action = \"help\" },\n]\nnowhere = []\nlist = 3\n";
         let (km, d) = Keymap::parse(text, "k.toml");
         let msgs: Vec<String> = d.iter().map(|x| x.to_string()).collect();
-        assert_eq!(msgs.len(), 4, "{msgs:?}");
+        assert_eq!(msgs.len(), 7, "{msgs:?}");
         assert!(msgs[0].starts_with("k.toml:3:12: unknown key \"hyper-q\""), "{msgs:?}");
         assert!(msgs[1].starts_with("k.toml:4:26: unknown action \"explode\""), "{msgs:?}");
         assert!(msgs[2].starts_with("k.toml:5:12: q is bound twice in [global]"), "{msgs:?}");
-        assert!(msgs[3].contains("unknown section \"nowhere\""), "{msgs:?}");
+        assert!(msgs[3].starts_with("k.toml:7:12: g clashes with g g (top) in [global]"), "{msgs:?}");
+        assert!(msgs[4].starts_with("k.toml:8:") && msgs[4].contains("key"), "{msgs:?}");
+        assert!(msgs.iter().any(|m| m.starts_with("k.toml:11:8: list must be a list")), "{msgs:?}");
+        assert!(msgs.iter().any(|m| m.starts_with("k.toml:10:1: unknown section \"nowhere\"")), "{msgs:?}");
         assert_eq!(km.action(&[Mode::Global], Key::parse("q").unwrap()), Some(Action::Quit));
+        assert_eq!(km.lookup(&[Mode::Global], &k("g g")), Lookup::Action(Action::Top));
     }
 }

@@ -11,6 +11,7 @@ pub mod theme;
 pub mod ui;
 pub mod worker;
 
+use crate::services::config::{Config, Diagnostic};
 use crate::services::Crm;
 use app::App;
 use keymap::Keymap;
@@ -21,44 +22,111 @@ pub fn no_color() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
 }
 
-/// The default keymap and theme with the user's `keymap.toml` and `theme.toml` (in the config
-/// directory) laid over them; problems in those files come back as diagnostics, never errors.
-pub fn load_config_files(config_dir: Option<&std::path::Path>) -> (Keymap, Theme, Vec<String>) {
-    let mut keymap = Keymap::default_keymap();
-    let mut theme = Theme::default_theme();
+/// Whether the terminal shows no colour at all (`TERM=dumb`, or no TERM).
+pub fn colourless_terminal() -> bool {
+    std::env::var("TERM").map_or(true, |t| t.is_empty() || t == "dumb")
+}
+
+/// The theme to use: `mono` under `NO_COLOR` or on a terminal without colour, else the
+/// config's choice (default: `default`).
+pub fn theme_name(config: &Config) -> &str {
+    if no_color() || colourless_terminal() {
+        "mono"
+    } else {
+        config.theme.as_deref().unwrap_or("default")
+    }
+}
+
+/// The keymap and theme the config chooses, with the user's `keymap.toml` and `theme.toml` (in
+/// the config directory) laid over them; problems in those files come back as diagnostics,
+/// never errors, and the broken bindings or styles keep the preset's.
+pub fn load_config_files(config: &Config, config_dir: Option<&std::path::Path>) -> (Keymap, Theme, Vec<Diagnostic>) {
+    let keymap_name = config.keymap.as_deref().unwrap_or("default");
+    let mut keymap = Keymap::preset(keymap_name).unwrap_or_else(Keymap::default_keymap);
+    let theme_name = theme_name(config);
+    // theme.toml is read over the theme the config chooses (its palette names mean something
+    // there), also when mono is forced; mono then takes only the styles the file sets.
+    let chosen = config.theme.as_deref().unwrap_or("default");
+    let mut theme = Theme::preset(chosen).unwrap_or_else(Theme::default_theme);
     let mut diagnostics = Vec::new();
     if let Some(dir) = config_dir {
         let path = dir.join("keymap.toml");
         if let Ok(text) = std::fs::read_to_string(&path) {
             let (user, d) = Keymap::parse(&text, &path.display().to_string());
-            diagnostics.extend(d.iter().map(|x| x.to_string()));
+            diagnostics.extend(d);
             keymap.merge(user);
         }
         let path = dir.join("theme.toml");
         if let Ok(text) = std::fs::read_to_string(&path) {
-            let (user, d) = Theme::parse(&text, &path.display().to_string());
-            diagnostics.extend(d.iter().map(|x| x.to_string()));
-            theme.merge(user);
+            let (user, d) = theme.parse_over(&text, &path.display().to_string());
+            diagnostics.extend(d);
+            theme = user;
         }
     }
-    if no_color() {
+    if theme_name == "mono" && theme.name != "mono" {
+        let mut mono = Theme::preset(theme_name).unwrap_or_default();
+        mono.overlay_written(&theme);
+        theme = mono;
+    }
+    if theme_name == "mono" {
+        // NO_COLOR means no colour, whatever theme.toml says.
         theme = theme.without_colour();
     }
     (keymap, theme, diagnostics)
 }
 
 /// Opens the TUI on `crm` until the user quits.
-pub fn run(crm: Crm, config_dir: Option<std::path::PathBuf>) -> anyhow::Result<()> {
-    let (keymap, theme, diagnostics) = load_config_files(config_dir.as_deref());
+pub fn run(crm: Crm) -> anyhow::Result<()> {
+    let (keymap, theme, mut diagnostics) = load_config_files(crm.config(), crm.config_dir());
+    diagnostics.splice(0..0, crm.config_diagnostics().iter().cloned());
     let mut app = App::new(crm.user().to_string(), crm.store().dir().display().to_string(), keymap, theme);
     if let Some(first) = diagnostics.first() {
-        // Shown once in the status line; the broken bindings or styles fall back to the defaults.
+        // Shown once in the status line; the broken parts fall back to the defaults.
         let more = if diagnostics.len() > 1 {
-            format!(" (and {} more; see `crm keys`)", diagnostics.len() - 1)
+            format!(" (and {} more; `crm config check` lists them)", diagnostics.len() - 1)
         } else {
             String::new()
         };
         app.error(format!("{first}{more}"));
     }
     runtime::run(crm, app)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_color_picks_mono_whatever_the_config_says_and_user_files_merge_over_the_preset() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("keymap.toml"), "global = [{ keys = \"Q\", action = \"quit\" }]\n")
+            .expect("keymap.toml");
+        std::fs::write(dir.path().join("theme.toml"), "[styles]\n\"text\" = { fg = \"accent\", italic = true }\n")
+            .expect("theme.toml");
+        let config = Config { keymap: Some("vim".into()), theme: Some("light".into()), ..Config::default() };
+        // The only test that touches these variables.
+        std::env::set_var("TERM", "xterm-256color");
+        std::env::remove_var("NO_COLOR");
+        let (km, theme, diags) = load_config_files(&config, Some(dir.path()));
+        assert_eq!(diags, vec![]);
+        assert_eq!(km.preset, "vim");
+        assert_eq!(theme.name, "light");
+        let q = keymap::Key::parse("Q").expect("key");
+        assert_eq!(km.action(&[keymap::Mode::Global], q), Some(action::Action::Quit));
+        let text = theme.style(theme::Role::Text);
+        assert_eq!(text.fg, Theme::preset("light").expect("light").style(theme::Role::Title).fg);
+        std::env::set_var("NO_COLOR", "1");
+        let (_, theme, _) = load_config_files(&config, Some(dir.path()));
+        std::env::remove_var("NO_COLOR");
+        assert_eq!(theme.name, "mono");
+        for r in theme::Role::ALL {
+            let s = theme.style(*r);
+            assert_eq!((s.fg, s.bg), (None, None), "{}", r.key());
+        }
+        assert!(theme.style(theme::Role::Text).add_modifier.contains(ratatui::style::Modifier::ITALIC));
+        std::env::set_var("TERM", "dumb");
+        assert_eq!(theme_name(&config), "mono");
+        std::env::set_var("TERM", "xterm-256color");
+        assert_eq!(theme_name(&config), "light");
+    }
 }

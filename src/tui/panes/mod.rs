@@ -1,6 +1,8 @@
 //! State and actions of each pane (one file each); drawing lives in `tui/ui/`.
 
 pub mod contacts;
+pub mod palette;
 pub mod pipeline;
 pub mod reminders;
+pub mod reports;
 pub mod search;

@@ -20,7 +20,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         out.push(Line::styled(mode.title().to_string(), t.style(Role::Header)));
         for b in bindings {
             out.push(Line::from(vec![
-                Span::styled(format!("  {:<12}", b.key.to_string()), t.style(Role::HintKey)),
+                Span::styled(format!("  {:<14} ", b.keys.to_string()), t.style(Role::HintKey)),
                 Span::styled(b.desc.clone(), t.style(Role::Text)),
             ]));
         }

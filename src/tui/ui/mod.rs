@@ -5,8 +5,10 @@ mod contacts;
 mod form;
 mod help;
 mod overdue;
+mod palette;
 mod pipeline;
 mod reminders;
+mod reports;
 mod search;
 
 use super::app::{App, MessageKind, Modal, Tab};
@@ -34,6 +36,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         Tab::Contacts => contacts::draw(f, app, main),
         Tab::Pipeline => pipeline::draw(f, app, main),
         Tab::Reminders => reminders::draw(f, app, main),
+        Tab::Reports => reports::draw(f, app, main),
     }
     draw_status(f, app, status);
     draw_hints(f, app, hints);
@@ -43,6 +46,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         Some(Modal::Confirm { question, .. }) => confirm(f, app, area, question),
         Some(Modal::Form(form)) => form::draw(f, app, area, form),
         Some(Modal::Search(p)) => search::draw(f, app, area, p),
+        Some(Modal::Palette(p)) => palette::draw(f, app, area, p),
         None => {}
     }
 }
@@ -77,6 +81,10 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
     let warn = if overdue > 0 { app.theme.style(Role::StatusWarn) } else { base };
     spans.push(Span::styled(format!("· {overdue} overdue "), warn));
     spans.push(Span::styled(format!("· {today} today "), base));
+    // A chord or count being typed comes first: it says what the next key will finish.
+    if let Some(pending) = app.pending_text() {
+        spans.push(Span::styled(format!("· {pending} "), app.theme.style(Role::HintKey)));
+    }
     if let Some((text, kind)) = &app.message {
         let style = match kind {
             MessageKind::Info => base,
@@ -98,6 +106,20 @@ fn draw_hints(f: &mut Frame, app: &App, area: Rect) {
         ]
     };
     let width = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>();
+    // In the middle of a chord: the keys that can finish it.
+    if !app.pending.is_empty() {
+        let mut spans = Vec::new();
+        for (k, a) in app.keymap.continuations(&modes, &app.pending) {
+            let label = a.map(|a| a.label()).unwrap_or_else(|| "…".to_string());
+            let h = hint(k.to_string(), label);
+            if width(&spans) + width(&h) > area.width as usize {
+                break;
+            }
+            spans.extend(h);
+        }
+        f.render_widget(Line::from(spans), area);
+        return;
+    }
     let mut tail = Vec::new();
     for a in [super::action::Action::Help, super::action::Action::Quit] {
         if let Some(k) = app.keymap.key_for(&modes, a) {
@@ -113,7 +135,7 @@ fn draw_hints(f: &mut Frame, app: &App, area: Rect) {
             continue;
         }
         seen.push(b.action);
-        let h = hint(b.key.to_string(), b.action.label());
+        let h = hint(b.keys.to_string(), b.action.label());
         if width(&spans) + width(&h) > room {
             break;
         }
