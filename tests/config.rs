@@ -114,7 +114,7 @@ fn config_path_and_show() {
     assert_eq!(shown["morning"], "07:30");
     assert_eq!(shown["evening"], "18:00");
     assert_eq!(shown["keymap"], "default");
-    assert_eq!(shown["week_start"], "mon");
+    assert_eq!(shown["week_start"], "monday");
     assert_eq!(shown["stages"].as_array().map(Vec::len), Some(6));
     let toml = db.ok(&["config", "show"]);
     assert!(toml.contains("currency = \"USD\""), "{toml}");
@@ -158,4 +158,21 @@ fn stages_from_the_config_are_written_to_the_database_unless_they_orphan_deals()
     let check = String::from_utf8_lossy(&db.run(&["config", "check"]).stdout).to_string();
     assert!(check.contains("1 deal in \"won\""), "{check}");
     db.ok(&["deal", "move", "d1", "demo"]);
+}
+
+#[test]
+fn config_edit_creates_a_commented_template_and_checks_it_when_the_editor_closes() {
+    let db = Db::new("redb");
+    let path = db.path().with_extension("config.toml");
+    // `true` stands in for an editor that saves nothing new.
+    let out = db.cmd().args(["config", "edit"]).env("VISUAL", "true").output().expect("run crm");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let template = std::fs::read_to_string(&path).expect("config.toml created");
+    assert!(template.contains("# keymap = \"default\"") && template.contains("# [[stages]]"), "{template}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("No problems"));
+    // An editor that leaves a mistake behind: the check after it fails with the place.
+    std::fs::write(&path, "theme = \"sepia\"\n").expect("write");
+    let out = db.cmd().args(["config", "edit"]).env("VISUAL", "true").output().expect("run crm");
+    assert_eq!(out.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("config.toml:1:9: unknown theme \"sepia\""));
 }

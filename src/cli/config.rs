@@ -226,7 +226,7 @@ fn show(cli: &Cli, out: &Out) -> Result<()> {
         currency: c.currency.unwrap_or(crate::domain::Currency::EUR).to_string(),
         day_first: opts.day_first,
         date_format: c.date_format.clone().unwrap_or_else(|| "%Y-%m-%d".into()),
-        week_start: format!("{:?}", opts.week_start).to_lowercase(),
+        week_start: weekday_name(opts.week_start).to_string(),
         morning: opts.morning.format("%H:%M").to_string(),
         afternoon: opts.afternoon.format("%H:%M").to_string(),
         evening: opts.evening.format("%H:%M").to_string(),
@@ -249,6 +249,19 @@ fn show(cli: &Cli, out: &Out) -> Result<()> {
             );
             out_text(&(head + &toml::to_string(&shown)?))
         }
+    }
+}
+
+fn weekday_name(d: chrono::Weekday) -> &'static str {
+    use chrono::Weekday::*;
+    match d {
+        Mon => "monday",
+        Tue => "tuesday",
+        Wed => "wednesday",
+        Thu => "thursday",
+        Fri => "friday",
+        Sat => "saturday",
+        Sun => "sunday",
     }
 }
 

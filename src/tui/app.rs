@@ -478,7 +478,8 @@ const MAX_COUNT: u32 = 9999;
 /// Err(()) when the key was taken (a chord goes on, a count grows, a chord was cancelled).
 fn resolve(app: &mut App, key: Key) -> Result<Option<Action>, ()> {
     let modes = app.modes();
-    let plain_char = matches!(key.code, KeyCode::Char(_)) && !key.mods.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    let plain_char =
+        matches!(key.code, KeyCode::Char(_)) && !key.mods.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
     if app.pending.is_empty() {
         if app.typing() && plain_char {
             return Ok(None);
