@@ -3,7 +3,7 @@
 
 mod common;
 use crm::domain::*;
-use crm::services::search::{Query, SearchIndex};
+use crm::services::search::{narrows, Query, SearchIndex};
 use crm::services::{Crm, OpenOptions};
 
 fn open(dir: &std::path::Path, engine: &str) -> Crm {
@@ -76,5 +76,40 @@ fn the_index_follows_every_change_and_undo() {
         step(&crm, &mut idx, r);
         let r = crm.apply(vec![Change::Restore { target: Ref::Contact(ContactId(1)) }]);
         assert!(r.is_err(), "not in the trash any more");
+    }
+}
+
+/// `crm search` matches while reading the store, without keeping an index; it must find what the
+/// index finds, in the same order. Typing a query a letter at a time, each keystroke searching
+/// only what the previous one matched, must also find what a full search finds.
+#[test]
+fn one_off_and_narrowed_searches_equal_a_full_search() {
+    for engine in common::ENGINES {
+        let dir = tempfile::tempdir().unwrap();
+        let crm = open(dir.path(), engine);
+        crm::services::demo::generate(crm.store(), "anna", crm.now(), 300, 7, &mut |_, _| {}).unwrap();
+        // A trashed company's name still shows on its contacts and deals.
+        crm.apply(vec![Change::Trash { target: Ref::Company(CompanyId(2)) }]).unwrap();
+        let idx = SearchIndex::build(crm.store()).unwrap();
+        let queries = [
+            "a", "an", "muller", "müller", "MULLER", "garcia", "elodie", "иван", "пет", "γι", "gmbh", "@atl", "$supp",
+            "!call", "#vip", "#vip an", "@", "30 12", "+49", "017", "berlin", "ann mul", "zzzz", "é",
+        ];
+        for q in queries {
+            let query = Query::parse(q);
+            let full = idx.search(&query, 20);
+            let oneoff = SearchIndex::search_store(crm.store(), &query, 20).unwrap();
+            assert_eq!(oneoff, full, "{engine}: {q:?}");
+            // Typed a letter at a time (as the palette and `crm bench --search` do).
+            let mut last: Option<(Query, Vec<usize>)> = None;
+            for n in 1..=q.chars().count() {
+                let typed = Query::parse(&q.chars().take(n).collect::<String>());
+                let within = last.as_ref().filter(|(p, _)| narrows(p, &typed)).map(|(_, m)| m.as_slice());
+                let (hits, matched) = idx.search_within(&typed, within, 20);
+                assert_eq!(hits, idx.search(&typed, 20), "{engine}: {q:?} typed up to {n} letters");
+                last = Some((typed, matched));
+            }
+        }
+        assert!(!idx.search(&Query::parse("an"), 20).is_empty());
     }
 }

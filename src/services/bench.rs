@@ -187,6 +187,8 @@ pub struct SearchFigures {
     pub build_ms: f64,
     /// Resident memory the index added.
     pub index_mb: f64,
+    /// What the index holds, by part: used and allocated (MB).
+    pub index_parts: Vec<(&'static str, f64, f64)>,
     pub keystrokes: usize,
     pub p50_ms: f64,
     pub p99_ms: f64,
@@ -210,11 +212,14 @@ impl fmt::Display for SearchFigures {
             self.p99_ms,
             self.max_ms,
             self.first_letter_p50_ms
-        )
+        )?;
+        let parts: Vec<String> = self.index_parts.iter().map(|(k, u, a)| format!("{k} {u:.1}/{a:.1}")).collect();
+        writeln!(f, "\nindex heap, used/allocated (MB): {}", parts.join(", "))
     }
 }
 
-fn current_rss_kb() -> Option<u64> {
+/// Resident memory of this process now, in kB (Linux).
+pub fn rss_kb() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     status
         .lines()
@@ -233,13 +238,13 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 /// Types six-letter queries one letter at a time, as the palette does (each keystroke narrows
 /// the previous matches), and times each keystroke's search.
 pub fn search(dir: &Path) -> Result<SearchFigures, StoreError> {
-    use super::search::{Query, SearchIndex};
+    use super::search::{narrows, Query, SearchIndex};
     let store = Store::open(dir, None)?;
-    let rss_before = current_rss_kb().unwrap_or(0);
+    let rss_before = rss_kb().unwrap_or(0);
     let start = Instant::now();
     let index = SearchIndex::build(&store)?;
     let build_ms = start.elapsed().as_secs_f64() * 1000.0;
-    let index_mb = current_rss_kb().unwrap_or(0).saturating_sub(rss_before) as f64 / 1024.0;
+    let index_mb = rss_kb().unwrap_or(0).saturating_sub(rss_before) as f64 / 1024.0;
     // Six-letter queries of the kinds people type: surnames, first names, companies, towns.
     let queries = [
         "muller", "garcia", "petrov", "schmid", "andrea", "nordic", "atlasm", "koval", "martin", "berlin", "hansen",
@@ -253,7 +258,7 @@ pub fn search(dir: &Path) -> Result<SearchFigures, StoreError> {
             let text: String = q.chars().take(n).collect();
             let query = Query::parse(&text);
             let t = Instant::now();
-            let candidates = last.as_ref().filter(|(p, _)| query.text.starts_with(&p.text)).map(|(_, m)| m.as_slice());
+            let candidates = last.as_ref().filter(|(p, _)| narrows(p, &query)).map(|(_, m)| m.as_slice());
             let (hits, matched) = index.search_within(&query, candidates, 50);
             let ms = t.elapsed().as_secs_f64() * 1000.0;
             std::hint::black_box(hits);
@@ -270,6 +275,7 @@ pub fn search(dir: &Path) -> Result<SearchFigures, StoreError> {
         records: index.len(),
         build_ms,
         index_mb,
+        index_parts: index.heap_bytes().into_iter().map(|(k, u, a)| (k, u as f64 / 1e6, a as f64 / 1e6)).collect(),
         keystrokes: all.len(),
         p50_ms: percentile(&all, 0.5),
         p99_ms: percentile(&all, 0.99),

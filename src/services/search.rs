@@ -434,6 +434,8 @@ pub struct SearchIndex {
     companies: CompanyNames,
     live: usize,
     arena: Arena,
+    /// Set for a one-off search only.
+    prefilter: Option<Prefilter>,
 }
 
 /// Digits only: phone numbers match whatever punctuation either side uses.
@@ -499,6 +501,19 @@ pub fn affected(store: &Store, touched: &[Ref]) -> Result<Vec<Ref>, StoreError> 
     Ok(out)
 }
 
+/// Whether whatever matches `next` is among what matched `prev`, so that `next` may search
+/// within `prev`'s matches: same type and tag, and `next`'s text extends `prev`'s. (Not from a
+/// phone number to other text: a phone number matches a run of digits, the rest fuzzily.)
+pub fn narrows(prev: &Query, next: &Query) -> bool {
+    let phone =
+        |q: &Query| Prepared::new(q).is_some_and(|p| p.pattern.atoms.iter().any(|a| a.kind == AtomKind::Substring));
+    prev.kind == next.kind
+        && prev.tag == next.tag
+        && !prev.text.trim().is_empty()
+        && next.text.starts_with(&prev.text)
+        && (!phone(prev) || phone(next))
+}
+
 /// What a query restricts itself to: `@` companies, `$` deals, `!` tasks, `#tag`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Query {
@@ -551,6 +566,67 @@ impl PartialEq for SearchIndex {
     }
 }
 
+/// A query made ready for matching: its pattern and what the scoring shortcuts need.
+struct Prepared {
+    text: String,
+    pattern: Pattern,
+    needs: u64,
+    ascii: bool,
+    ceiling: u32,
+    min_score: u32,
+    folded: String,
+    folded_chars: usize,
+}
+
+impl Prepared {
+    /// None for a query that asks for nothing (no text, type or tag).
+    fn new(query: &Query) -> Option<Prepared> {
+        let text = query.text.trim();
+        // A query that looks like a phone number matches digits only.
+        let phone_like = text.chars().filter(char::is_ascii_digit).count() >= 3
+            && text.chars().all(|c| c.is_ascii_digit() || " +-()./".contains(c));
+        let text = if phone_like { digits(text) } else { text.to_string() };
+        if text.is_empty() && query.tag.is_none() && query.kind.is_none() {
+            return None;
+        }
+        // Phone numbers are matched as a run of digits, not fuzzily (a stray 0 is a different number).
+        let kind = if phone_like { AtomKind::Substring } else { AtomKind::Fuzzy };
+        let pattern = Pattern::new(&text, CaseMatching::Ignore, Normalization::Smart, kind);
+        let folded = super::fold(&text);
+        let folded_chars = folded.chars().count();
+        let needs = needle_bits(&pattern);
+        let min_score = min_score(text.chars().filter(|c| !c.is_whitespace()).count());
+        // No field can score more than this: see `CEILING_PER_CHAR`.
+        let ceiling: u32 =
+            pattern.atoms.iter().map(|a| CEILING_PER_CHAR * a.needle_text().len() as u32 + CEILING_FIRST_CHAR).sum();
+        // (Not for one letter: nucleo 0.3 scores one letter in a haystack that is not ASCII
+        // against the class of the previous match instead of the previous char, so lower.)
+        let ascii = pattern
+            .atoms
+            .iter()
+            .all(|a| matches!(a.needle_text(), Utf32Str::Ascii(n) if n.len() > 1 && !n.contains(&(PLACEHOLDER as u8))));
+        Some(Prepared { text, pattern, needs, ascii, ceiling, min_score, folded, folded_chars })
+    }
+}
+
+/// What a one-off search (`search_store`) lets `upsert` pass over before making an entry.
+#[derive(Clone)]
+struct Prefilter {
+    /// The query's characters, as [`bit`]s: a record lacking one cannot match.
+    needs: u64,
+    kind: Option<EntityKind>,
+    tag: Option<String>,
+}
+
+/// The [`char_bits`] of every char of `s`: a superset of the masks of the fields made from it.
+fn text_bits(s: &str) -> u64 {
+    if s.is_ascii() {
+        s.bytes().fold(0, |m, c| m | ASCII_BITS[c as usize])
+    } else {
+        s.chars().fold(0, |m, c| m | char_bits(c))
+    }
+}
+
 /// What scoring one entry needs to know about a search.
 struct Scorer<'a> {
     query: &'a Query,
@@ -581,6 +657,71 @@ fn cores() -> usize {
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
+/// Hands every contact, company, deal and task to `each`, a batch at a time, companies first
+/// (the others' details show their names). With two cores or more, reading and decoding the
+/// records (another thread) overlaps with `each` (this one), in the same order; the batches go
+/// back to the reader to be freed: freeing another thread's allocations made it slower than one
+/// thread.
+fn stream(store: &Store, each: &mut dyn FnMut(&[Record])) -> Result<(), StoreError> {
+    let kinds = [EntityKind::Company, EntityKind::Contact, EntityKind::Deal, EntityKind::Task];
+    const BATCH: usize = 1024;
+    if cores() < 2 {
+        let mut batch = Vec::with_capacity(BATCH);
+        for kind in kinds {
+            store.scan(kind, &mut |r| {
+                batch.push(r);
+                if batch.len() == BATCH {
+                    each(&batch);
+                    batch.clear();
+                }
+                true
+            })?;
+        }
+        each(&batch);
+        return Ok(());
+    }
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Record>>(4);
+        let (back_tx, back) = std::sync::mpsc::channel::<Vec<Record>>();
+        let reader = s.spawn(move || -> Result<(), StoreError> {
+            let mut batch = Vec::with_capacity(BATCH);
+            for kind in kinds {
+                let mut open = true;
+                store.scan(kind, &mut |r| {
+                    batch.push(r);
+                    if batch.len() == BATCH {
+                        let next = back.try_recv().map(|mut b| {
+                            b.clear();
+                            b
+                        });
+                        let next = next.unwrap_or_else(|_| Vec::with_capacity(BATCH));
+                        open = tx.send(std::mem::replace(&mut batch, next)).is_ok();
+                    }
+                    open
+                })?;
+                if !open {
+                    return Ok(());
+                }
+            }
+            let _ = tx.send(batch);
+            drop(tx);
+            back.iter().for_each(drop);
+            Ok(())
+        });
+        for batch in rx {
+            each(&batch);
+            let _ = back_tx.send(batch);
+        }
+        drop(back_tx);
+        reader.join().expect("the search index's reader panicked")
+    })
+}
+
+/// Best first: by score, then by label (so that results are stable), then by record.
+fn hit_order(a: &Hit, b: &Hit) -> std::cmp::Ordering {
+    b.score.cmp(&a.score).then_with(|| a.label.cmp(&b.label)).then_with(|| a.id.cmp(&b.id))
+}
+
 /// From this many entries to scan on, a search is split over the cores (at most `MAX_THREADS`).
 const PARALLEL_MIN: usize = 5_000;
 const MAX_THREADS: usize = 4;
@@ -605,56 +746,54 @@ impl SearchIndex {
             idx.arena.chars.reserve(total * 16);
             idx.arena.fields.reserve(total * 6);
         }
-        let kinds = [EntityKind::Company, EntityKind::Contact, EntityKind::Deal, EntityKind::Task];
-        if cores() < 2 {
-            for kind in kinds {
-                store.scan(kind, &mut |r| {
-                    idx.add(&r);
-                    true
-                })?;
-            }
-            return Ok(idx);
-        }
-        // Reading and decoding the records (another thread) overlaps with indexing them (this
-        // one), in batches, in the same order. The batches go back to the reader to be freed:
-        // freeing another thread's allocations made it slower than one thread.
-        const BATCH: usize = 1024;
-        std::thread::scope(|s| {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Record>>(4);
-            let (back_tx, back) = std::sync::mpsc::channel::<Vec<Record>>();
-            let reader = s.spawn(move || -> Result<(), StoreError> {
-                let mut batch = Vec::with_capacity(BATCH);
-                for kind in kinds {
-                    let mut open = true;
-                    store.scan(kind, &mut |r| {
-                        batch.push(r);
-                        if batch.len() == BATCH {
-                            let next = back.try_recv().map(|mut b| {
-                                b.clear();
-                                b
-                            });
-                            let next = next.unwrap_or_else(|_| Vec::with_capacity(BATCH));
-                            open = tx.send(std::mem::replace(&mut batch, next)).is_ok();
-                        }
-                        open
-                    })?;
-                    if !open {
-                        return Ok(());
-                    }
-                }
-                let _ = tx.send(batch);
-                drop(tx);
-                back.iter().for_each(drop);
-                Ok(())
-            });
-            for batch in rx {
-                batch.iter().for_each(|r| idx.add(r));
-                let _ = back_tx.send(batch);
-            }
-            drop(back_tx);
-            reader.join().expect("the search index's reader panicked")
-        })?;
+        stream(store, &mut |batch| batch.iter().for_each(|r| idx.add(r)))?;
+        idx.shrink();
         Ok(idx)
+    }
+
+    /// The best `limit` matches of `query` among every live record, read straight from the
+    /// store without keeping an index: what a one-off `crm search` needs. Records that cannot
+    /// match (another type, no such tag, lacking a letter of the query) are passed over before
+    /// their entry is made; the others are indexed a batch at a time and matched. Same hits,
+    /// scores and order as `build(store)?.search(query, limit)`.
+    pub fn search_store(store: &Store, query: &Query, limit: usize) -> Result<Vec<Hit>, StoreError> {
+        let Some(prepared) = Prepared::new(query) else { return Ok(Vec::new()) };
+        let mut scratch = SearchIndex {
+            prefilter: Some(Prefilter { needs: prepared.needs, kind: query.kind, tag: query.tag.clone() }),
+            ..SearchIndex::default()
+        };
+        let mut best: Vec<Hit> = Vec::new();
+        stream(store, &mut |batch| {
+            batch.iter().for_each(|r| scratch.add(r));
+            if scratch.live == 0 {
+                return;
+            }
+            best.extend(scratch.search_prepared(query, &prepared, None, limit).0);
+            best.sort_by(hit_order);
+            best.truncate(limit);
+            scratch.clear_entries();
+        })?;
+        Ok(best)
+    }
+
+    /// Forgets every entry (not the company names): the next batch of a `search_store`.
+    fn clear_entries(&mut self) {
+        self.entries.clear();
+        self.slots = Slots::default();
+        self.live = 0;
+        let a = &mut self.arena;
+        a.text.clear();
+        a.chars.clear();
+        a.fields.clear();
+        a.dead = 0;
+    }
+
+    /// Gives back the room reserved for building that the records did not use.
+    fn shrink(&mut self) {
+        self.entries.shrink_to_fit();
+        self.arena.text.shrink_to_fit();
+        self.arena.chars.shrink_to_fit();
+        self.arena.fields.shrink_to_fit();
     }
 
     /// `upsert` while building.
@@ -671,6 +810,31 @@ impl SearchIndex {
         self.live
     }
 
+    /// Bytes the index holds on the heap, by part: (used, allocated).
+    pub fn heap_bytes(&self) -> Vec<(&'static str, usize, usize)> {
+        use std::mem::size_of;
+        let a = &self.arena;
+        let names = self.companies.dense.iter().map(String::capacity).sum::<usize>()
+            + self.companies.sparse.capacity() * (size_of::<u64>() + size_of::<String>());
+        let n = size_of::<String>();
+        vec![
+            (
+                "entries",
+                self.entries.len() * size_of::<Option<Entry>>(),
+                self.entries.capacity() * size_of::<Option<Entry>>(),
+            ),
+            ("text", a.text.len(), a.text.capacity()),
+            ("chars", a.chars.len() * size_of::<char>(), a.chars.capacity() * size_of::<char>()),
+            ("fields", a.fields.len() * size_of::<Field>(), a.fields.capacity() * size_of::<Field>()),
+            (
+                "slots",
+                self.slots.dense.iter().map(|v| v.len() * 4).sum(),
+                self.slots.dense.iter().map(|v| v.capacity() * 4).sum(),
+            ),
+            ("company names", self.companies.dense.len() * n + names, self.companies.dense.capacity() * n + names),
+        ]
+    }
+
     pub fn is_empty(&self) -> bool {
         self.live == 0
     }
@@ -684,6 +848,9 @@ impl SearchIndex {
         }
         if let Record::Company(c) = r {
             self.companies.set(c.id, &c.name);
+        }
+        if self.prefilter.as_ref().is_some_and(|p| p.kind.is_some_and(|k| k != id.kind())) {
+            return;
         }
         // Fields beyond the label and the detail's parts: borrowed where the record has them.
         let mut extra: Vec<Cow<'_, str>> = Vec::new();
@@ -730,6 +897,17 @@ impl SearchIndex {
             Record::Company(c) => &c.tags,
             _ => &[],
         };
+        if let Some(p) = &self.prefilter {
+            let has = |bits: u64| bits & p.needs == p.needs;
+            let mut bits = text_bits(label);
+            if !has(bits) {
+                bits |= text_bits(&detail);
+                bits = extra.iter().fold(bits, |b, x| if has(b) { b } else { b | text_bits(x) });
+            }
+            if !has(bits) || p.tag.as_ref().is_some_and(|t| !tags.contains(t)) {
+                return;
+            }
+        }
         let entry = Entry::build(id.clone(), label, &detail, &extra, tags, &mut self.arena);
         match self.slots.get(&id) {
             Some(i) => {
@@ -793,49 +971,38 @@ impl SearchIndex {
         self.search_within(query, None, limit).0
     }
 
-    /// Like `search`, but only among `candidates` (entry positions from an earlier search whose
-    /// query this one extends: typing narrows, so each keystroke rescans only what still
-    /// matched). Also returns the positions of every match, for the next keystroke.
+    /// Like `search`, but only among `candidates`: the positions an earlier search returned,
+    /// for a query this one [`narrows`] (typing narrows, so each keystroke rescans only what
+    /// still holds its letters). Also returns the positions for the next keystroke.
     pub fn search_within(&self, query: &Query, candidates: Option<&[usize]>, limit: usize) -> (Vec<Hit>, Vec<usize>) {
-        let text = query.text.trim();
-        // A query that looks like a phone number matches digits only.
-        let phone_like = text.chars().filter(char::is_ascii_digit).count() >= 3
-            && text.chars().all(|c| c.is_ascii_digit() || " +-()./".contains(c));
-        let text = if phone_like { digits(text) } else { text.to_string() };
-        if text.is_empty() && query.tag.is_none() && query.kind.is_none() {
-            return (Vec::new(), Vec::new());
+        match Prepared::new(query) {
+            Some(prepared) => self.search_prepared(query, &prepared, candidates, limit),
+            None => (Vec::new(), Vec::new()),
         }
-        // Phone numbers are matched as a run of digits, not fuzzily (a stray 0 is a different number).
-        let kind = if phone_like { AtomKind::Substring } else { AtomKind::Fuzzy };
-        let pattern = Pattern::new(&text, CaseMatching::Ignore, Normalization::Smart, kind);
-        let folded = super::fold(&text);
-        let folded_chars = folded.chars().count();
-        let needs = needle_bits(&pattern);
-        let min_score = min_score(text.chars().filter(|c| !c.is_whitespace()).count());
-        // No field can score more than this: see `CEILING_PER_CHAR`.
-        let ceiling: u32 =
-            pattern.atoms.iter().map(|a| CEILING_PER_CHAR * a.needle_text().len() as u32 + CEILING_FIRST_CHAR).sum();
-        // (Not for one letter: nucleo 0.3 scores one letter in a haystack that is not ASCII
-        // against the class of the previous match instead of the previous char, so lower.)
-        let ascii = pattern
-            .atoms
-            .iter()
-            .all(|a| matches!(a.needle_text(), Utf32Str::Ascii(n) if n.len() > 1 && !n.contains(&(PLACEHOLDER as u8))));
+    }
+
+    fn search_prepared(
+        &self,
+        query: &Query,
+        p: &Prepared,
+        candidates: Option<&[usize]>,
+        limit: usize,
+    ) -> (Vec<Hit>, Vec<usize>) {
         let scorer = Scorer {
             query,
-            text: &text,
-            pattern: &pattern,
-            needs,
-            ascii,
-            ceiling,
-            min_score,
-            folded: &folded,
-            folded_chars,
+            text: &p.text,
+            pattern: &p.pattern,
+            needs: p.needs,
+            ascii: p.ascii,
+            ceiling: p.ceiling,
+            min_score: p.min_score,
+            folded: &p.folded,
+            folded_chars: p.folded_chars,
         };
         let count = candidates.map_or(self.entries.len(), <[usize]>::len);
         let at = |k: usize| candidates.map_or(k, |c| c[k]);
         let threads = if count >= PARALLEL_MIN { cores().min(MAX_THREADS) } else { 1 };
-        let mut scored: Vec<(u32, usize)> = if threads == 1 {
+        let scored: Vec<(Option<u32>, usize)> = if threads == 1 {
             let mut matcher = Matcher::new(Config::DEFAULT);
             (0..count).filter_map(|k| self.score(at(k), &scorer, &mut matcher)).collect()
         } else {
@@ -861,15 +1028,24 @@ impl SearchIndex {
             })
         };
         let mut matcher = Matcher::new(Config::DEFAULT);
+        // For the next keystroke: every entry that holds the query's letters, even too strewn
+        // to show now (a longer query can score better: "mull" may align where "mul" did not).
         let matched: Vec<usize> = scored.iter().map(|(_, i)| *i).collect();
-        // Best first; ties by label so that results are stable.
+        let mut scored: Vec<(u32, usize)> = scored.into_iter().filter_map(|(s, i)| Some((s?, i))).collect();
+        // Best first; ties by label so that results are stable, then by record (as `hit_order`).
+        let order = |a: &(u32, usize), b: &(u32, usize)| {
+            b.0.cmp(&a.0)
+                .then_with(|| self.label(a.1).cmp(self.label(b.1)))
+                .then_with(|| self.id(a.1).cmp(&self.id(b.1)))
+        };
         let take = limit.min(scored.len());
         if take < scored.len() {
-            scored.select_nth_unstable_by(take, |a, b| b.0.cmp(&a.0));
+            scored.select_nth_unstable_by(take, order);
             scored.truncate(take);
         }
-        scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| self.label(a.1).cmp(self.label(b.1))));
+        scored.sort_by(order);
         let mut buf = Vec::new();
+        let pattern = &p.pattern;
         let hits = scored
             .into_iter()
             .filter_map(|(score, i)| {
@@ -891,8 +1067,10 @@ impl SearchIndex {
         (hits, matched)
     }
 
-    /// The score of entry `i` for a search, if it matches.
-    fn score(&self, i: usize, sc: &Scorer<'_>, matcher: &mut Matcher) -> Option<(u32, usize)> {
+    /// The score of entry `i` for a search: None when no field holds the query's letters in
+    /// order, `Some((None, i))` when one does but too strewn to show (a query extending this one
+    /// may still match it well: see `search_within`), `Some((Some(score), i))` for a hit.
+    fn score(&self, i: usize, sc: &Scorer<'_>, matcher: &mut Matcher) -> Option<(Option<u32>, usize)> {
         let e = self.entries.get(i).and_then(Option::as_ref)?;
         if sc.query.kind.is_some_and(|k| k != e.id.kind()) {
             return None;
@@ -901,14 +1079,14 @@ impl SearchIndex {
             return None;
         }
         if sc.text.is_empty() {
-            return Some((0, i));
+            return Some((Some(0), i));
         }
         // A record (or a field) lacking a letter of the query cannot match it.
         if e.mask & sc.needs != sc.needs {
             return None;
         }
         // The best field wins; the name (field 0) counts half as much again.
-        let mut best = None;
+        let (mut best, mut matched) = (None, false);
         let fields = e.fields(&self.arena);
         let (mut k, mut name) = (0, true);
         while k < fields.len() {
@@ -926,6 +1104,7 @@ impl SearchIndex {
             }
             let Some(s) = sc.pattern.score(e.field(&self.arena, h), matcher) else { continue };
             debug_assert!(s <= sc.ceiling, "score {s} over the ceiling {}", sc.ceiling);
+            matched = true;
             // Letters strewn across a long field are noise: keep matches of a decent quality.
             if s < sc.min_score {
                 continue;
@@ -937,7 +1116,7 @@ impl SearchIndex {
                 break;
             }
         }
-        let best = best?;
+        let Some(best) = best else { return matched.then_some((None, i)) };
         // `fold` never shortens a name (every char lowers to one or more), so a name with more
         // chars than the query cannot be it: no need to fold (and allocate) every name.
         let exact = if !sc.folded.is_empty()
@@ -949,11 +1128,15 @@ impl SearchIndex {
         } else {
             0
         };
-        Some((best + exact, i))
+        Some((Some(best + exact), i))
     }
 
     fn label(&self, i: usize) -> &str {
         self.entries[i].as_ref().map(|e| e.label(&self.arena)).unwrap_or("")
+    }
+
+    fn id(&self, i: usize) -> Option<&Ref> {
+        self.entries[i].as_ref().map(|e| &e.id)
     }
 }
 

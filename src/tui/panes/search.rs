@@ -2,7 +2,7 @@
 //! in its pane. Prefixes restrict the type: `@` companies, `$` deals, `!` tasks, `#tag`.
 
 use crate::domain::{EntityKind, Ref};
-use crate::services::search::{Hit, Query};
+use crate::services::search::{narrows, Hit, Query};
 use crate::tui::action::Action;
 use crate::tui::app::{step, App, Effect, Modal, Request, Tab};
 use crate::tui::form::Field;
@@ -32,11 +32,6 @@ impl Default for Palette {
     fn default() -> Self {
         Palette::new()
     }
-}
-
-/// Whether `next` can only match a subset of what `prev` matched.
-fn narrows(prev: &Query, next: &Query) -> bool {
-    prev.kind == next.kind && prev.tag == next.tag && !prev.text.is_empty() && next.text.starts_with(&prev.text)
 }
 
 fn run(app: &mut App) {
