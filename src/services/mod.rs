@@ -198,6 +198,11 @@ impl Crm {
         &self.config
     }
 
+    /// How dates are read: "morning", the first day of the week, day or month first.
+    pub fn date_options(&self) -> &DateOptions {
+        &self.date_options
+    }
+
     pub fn config_path(&self) -> Option<&std::path::Path> {
         self.config_path.as_deref()
     }
