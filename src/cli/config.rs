@@ -216,7 +216,7 @@ fn show(cli: &Cli, out: &Out) -> Result<()> {
             .map(|x| x.user().to_string())
             .or_else(|| cli.user.clone())
             .or_else(|| c.user.clone())
-            .unwrap_or_else(|| "$USER".into()),
+            .unwrap_or_else(crate::services::login_from_env),
         db: db.map(|d| d.display().to_string()).unwrap_or_default(),
         engine: crm
             .as_ref()

@@ -85,7 +85,7 @@ pub struct Crm {
 }
 
 /// The login of the current user when nothing names one.
-fn login_from_env() -> String {
+pub(crate) fn login_from_env() -> String {
     let raw = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "me".into());
     let clean: String = raw.chars().filter(|c| c.is_alphanumeric() || "._-".contains(*c)).collect();
     if clean.is_empty() {
