@@ -66,10 +66,11 @@ impl Key {
             "backspace" | "bs" => KeyCode::Backspace,
             "delete" | "del" => KeyCode::Delete,
             "insert" | "ins" => KeyCode::Insert,
-            "up" => KeyCode::Up,
-            "down" => KeyCode::Down,
-            "left" => KeyCode::Left,
-            "right" => KeyCode::Right,
+            // The arrows as `crm keys` and the help print them, too.
+            "up" | "↑" => KeyCode::Up,
+            "down" | "↓" => KeyCode::Down,
+            "left" | "←" => KeyCode::Left,
+            "right" | "→" => KeyCode::Right,
             "home" => KeyCode::Home,
             "end" => KeyCode::End,
             "pageup" | "pgup" => KeyCode::PageUp,
@@ -184,6 +185,7 @@ impl fmt::Display for Chord {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::Strategy;
 
     #[test]
     fn keys_parse_and_print() {
@@ -197,6 +199,38 @@ mod tests {
         assert!(Key::parse("ctrl-").is_err());
         assert!(Key::parse("hyper-x").unwrap_err().contains("unknown key"));
         assert!(Key::parse("f99").is_err());
+    }
+
+    proptest::proptest! {
+        /// What `crm keys` and the help print can be pasted back into a keymap file.
+        #[test]
+        fn printed_keys_parse_back(
+            code in proptest::prop_oneof![
+                proptest::char::range('!', '~').prop_map(KeyCode::Char),
+                proptest::char::range('à', 'ÿ').prop_map(KeyCode::Char),
+                proptest::sample::select(vec![
+                    KeyCode::Char(' '), KeyCode::Enter, KeyCode::Esc, KeyCode::Tab, KeyCode::BackTab,
+                    KeyCode::Backspace, KeyCode::Delete, KeyCode::Insert, KeyCode::Up, KeyCode::Down,
+                    KeyCode::Left, KeyCode::Right, KeyCode::Home, KeyCode::End, KeyCode::PageUp,
+                    KeyCode::PageDown, KeyCode::F(1), KeyCode::F(12), KeyCode::F(24),
+                ]),
+            ],
+            ctrl: bool,
+            alt: bool,
+            shift: bool,
+        ) {
+            let mut mods = KeyModifiers::NONE;
+            for (on, m) in [(ctrl, KeyModifiers::CONTROL), (alt, KeyModifiers::ALT), (shift, KeyModifiers::SHIFT)] {
+                if on {
+                    mods |= m;
+                }
+            }
+            let key = Key::new(code, mods);
+            let printed = key.to_string();
+            proptest::prop_assert_eq!(Key::parse(&printed), Ok(key), "printed as {}", printed);
+            let chord = Chord(vec![key, key]);
+            proptest::prop_assert_eq!(Chord::parse(&chord.to_string()), Ok(chord));
+        }
     }
 
     #[test]
