@@ -80,8 +80,14 @@ pub fn run(crm: Crm) -> anyhow::Result<()> {
     let (keymap, theme, mut diagnostics) = load_config_files(crm.config(), crm.config_dir());
     diagnostics.splice(0..0, crm.config_diagnostics().iter().cloned());
     let mut app = App::new(crm.user().to_string(), crm.store().dir().display().to_string(), keymap, theme);
+    show_diagnostics(&mut app, &diagnostics);
+    runtime::run(crm, app)
+}
+
+/// Says once, in the status line, what was wrong with the config files (the broken parts fell
+/// back to the defaults): the first problem and how many more.
+pub fn show_diagnostics(app: &mut App, diagnostics: &[Diagnostic]) {
     if let Some(first) = diagnostics.first() {
-        // Shown once in the status line; the broken parts fall back to the defaults.
         let more = if diagnostics.len() > 1 {
             format!(" (and {} more; `crm config check` lists them)", diagnostics.len() - 1)
         } else {
@@ -89,7 +95,6 @@ pub fn run(crm: Crm) -> anyhow::Result<()> {
         };
         app.error(format!("{first}{more}"));
     }
-    runtime::run(crm, app)
 }
 
 #[cfg(test)]
@@ -128,5 +133,22 @@ mod tests {
         assert_eq!(theme_name(&config), "mono");
         std::env::set_var("TERM", "xterm-256color");
         assert_eq!(theme_name(&config), "light");
+    }
+
+    #[test]
+    fn broken_files_are_said_once_in_the_status_line() {
+        let (_, diags) = Keymap::parse(
+            "global = [{ keys = \"q\", action = \"fly\" }, { keys = \"\", action = \"quit\" }]\n",
+            "keymap.toml",
+        );
+        assert_eq!(diags.len(), 2);
+        let mut app = App::new("anna".into(), "db".into(), Keymap::default_keymap(), Theme::default_theme());
+        show_diagnostics(&mut app, &[]);
+        assert_eq!(app.message, None);
+        show_diagnostics(&mut app, &diags);
+        let (text, kind) = app.message.clone().expect("a message");
+        assert_eq!(kind, app::MessageKind::Error);
+        assert!(text.starts_with("keymap.toml:1:") && text.contains("unknown action \"fly\""), "{text}");
+        assert!(text.ends_with("(and 1 more; `crm config check` lists them)"), "{text}");
     }
 }
