@@ -399,8 +399,21 @@ mod tests {
             for a in Action::ALL {
                 assert!(km.reaches(*a), "{} is not bound in keymaps/{name}.toml", a.name());
             }
+            // Every modal can be left and do its job, or a preset would trap you in it.
+            for (mode, does) in [
+                (Mode::Help, Action::Down),
+                (Mode::Overdue, Action::Done),
+                (Mode::Form, Action::Submit),
+                (Mode::Confirm, Action::Confirm),
+                (Mode::Search, Action::Open),
+                (Mode::Palette, Action::Open),
+            ] {
+                for a in [Action::Back, does] {
+                    assert!(km.key_for(&[mode], a).is_some(), "{name}: no key for {} in {}", a.name(), mode.name());
+                }
+            }
             // Help and quit work from every pane; the palette is one key (or chord) away.
-            for mode in [Mode::Contacts, Mode::Pipeline, Mode::Reminders] {
+            for mode in [Mode::Contacts, Mode::Pipeline, Mode::Reminders, Mode::Reports] {
                 let modes = [mode, Mode::List, Mode::Global];
                 for a in [Action::Help, Action::Quit, Action::CommandPalette, Action::Search] {
                     assert!(km.key_for(&modes, a).is_some(), "{name}: no key for {} in {}", a.name(), mode.name());
