@@ -221,6 +221,9 @@ fn run(crm: &Crm, file: &Path, parsed: Parsed, opts: ImportOpts, out: &Out) -> R
     if let Some(p) = report_path {
         out.message(&format!("Bad rows and duplicates are listed in {}", p.display()))?;
     }
+    // The process ends here: freeing 100k records one by one would only delay the prompt.
+    std::mem::forget(plan);
+    std::mem::forget(receipt);
     Ok(())
 }
 

@@ -12,15 +12,23 @@ pub fn norm_email(s: &str) -> String {
     s.trim().to_lowercase()
 }
 
-/// Phones compare by their digits (as search does); the last nine digits, so that "+49 30
-/// 1234567" and "030 1234567" are the same number. Fewer than six digits is no phone to
-/// compare (extensions, typos).
+/// Phones compare by their digits (as search does), without leading zeros: a national number
+/// ("030 1234567") is then a suffix of the international one ("+49 30 1234567"). Fewer than
+/// seven digits is no phone to compare (extensions, typos).
 pub fn norm_phone(s: &str) -> Option<String> {
     let d = super::search::digits(s);
-    if d.len() < 6 {
-        return None;
-    }
-    Some(d[d.len().saturating_sub(9)..].to_string())
+    let d = d.trim_start_matches('0');
+    (d.len() >= 7).then(|| d.to_string())
+}
+
+/// The bucket two numbers must share to be compared: their last seven digits.
+fn phone_key(n: &str) -> &str {
+    &n[n.len().saturating_sub(7)..]
+}
+
+/// Two normalized numbers are the same when one ends with the other.
+pub fn same_phone(a: &str, b: &str) -> bool {
+    a.ends_with(b) || b.ends_with(a)
 }
 
 /// A name folded (case, accents) with its words sorted: "Müller, Anna" = "anna muller".
@@ -82,12 +90,50 @@ impl Why {
     }
 }
 
+/// FxHash (as rustc uses): hashing the keys of an import's 100k rows with SipHash took a
+/// tenth of the import. The keys come from the user's own files, so flooding resistance buys
+/// nothing here.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(n as u64);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        // Mix the high bits (where the multiplication puts them) into the low ones, which pick
+        // the bucket: keys that differ only early ("a.1@x.com", "a.2@x.com") spread out.
+        let h = self.0;
+        (h ^ (h >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ (h >> 32)
+    }
+}
+
+pub type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
+type FxMap<K, V> = HashMap<K, V, FxBuild>;
+
 /// Lookup of contacts by email, phone and name + company.
 #[derive(Debug, Default)]
 pub struct ContactIndex {
-    email: HashMap<String, ContactId>,
-    phone: HashMap<String, ContactId>,
-    name: HashMap<(String, Option<CompanyId>), ContactId>,
+    email: FxMap<String, ContactId>,
+    phone: FxMap<String, Vec<(String, ContactId)>>,
+    name: FxMap<(String, Option<CompanyId>), ContactId>,
 }
 
 impl ContactIndex {
@@ -97,7 +143,7 @@ impl ContactIndex {
         }
         for p in &c.phones {
             if let Some(n) = norm_phone(&p.value) {
-                self.phone.entry(n).or_insert(c.id);
+                self.phone.entry(phone_key(&n).to_string()).or_default().push((n, c.id));
             }
         }
         self.name.entry((norm_name(&c.name), c.company)).or_insert(c.id);
@@ -114,8 +160,12 @@ impl ContactIndex {
             return Some((*id, Why::Name { similarity: 100 }));
         }
         for p in &c.phones {
-            if let Some(id) = norm_phone(&p.value).and_then(|n| self.phone.get(&n)).filter(|id| **id != c.id) {
-                return Some((*id, Why::Phone(p.value.clone())));
+            let Some(n) = norm_phone(&p.value) else { continue };
+            let hit = self.phone.get(phone_key(&n)).and_then(|list| {
+                list.iter().find(|(other, id)| *id != c.id && same_phone(&n, other)).map(|(_, id)| *id)
+            });
+            if let Some(id) = hit {
+                return Some((id, Why::Phone(p.value.clone())));
             }
         }
         None
@@ -152,7 +202,7 @@ pub fn find_pairs(contacts: &[Contact]) -> Vec<DupePair> {
         }
     };
     let mut by_email: HashMap<String, Vec<(ContactId, &str)>> = HashMap::new();
-    let mut by_phone: HashMap<String, Vec<(ContactId, &str)>> = HashMap::new();
+    let mut by_phone: HashMap<String, Vec<(ContactId, String, &str)>> = HashMap::new();
     let mut by_company: HashMap<Option<CompanyId>, Vec<(ContactId, String)>> = HashMap::new();
     for c in contacts {
         for e in &c.emails {
@@ -160,7 +210,7 @@ pub fn find_pairs(contacts: &[Contact]) -> Vec<DupePair> {
         }
         for p in &c.phones {
             if let Some(n) = norm_phone(&p.value) {
-                by_phone.entry(n).or_default().push((c.id, &p.value));
+                by_phone.entry(phone_key(&n).to_string()).or_default().push((c.id, n, &p.value));
             }
         }
         by_company.entry(c.company).or_default().push((c.id, norm_name(&c.name)));
@@ -174,9 +224,11 @@ pub fn find_pairs(contacts: &[Contact]) -> Vec<DupePair> {
     }
     // A number shared by dozens is a switchboard, not a person.
     for group in by_phone.values().filter(|g| g.len() > 1 && g.len() <= 5) {
-        for (i, (x, v)) in group.iter().enumerate() {
-            for (y, _) in &group[i + 1..] {
-                add(*x, *y, Why::Phone(v.to_string()));
+        for (i, (x, nx, v)) in group.iter().enumerate() {
+            for (y, ny, _) in &group[i + 1..] {
+                if same_phone(nx, ny) {
+                    add(*x, *y, Why::Phone(v.to_string()));
+                }
             }
         }
     }
@@ -243,7 +295,9 @@ mod tests {
     #[test]
     fn normalizers() {
         assert_eq!(norm_email(" Anna@Atlas.DE "), "anna@atlas.de");
-        assert_eq!(norm_phone("+49 (30) 123-4567"), norm_phone("030 1234567"));
+        assert!(same_phone(&norm_phone("+49 (30) 123-4567").unwrap(), &norm_phone("030 1234567").unwrap()));
+        assert!(same_phone(&norm_phone("+49 30 555 01").unwrap(), &norm_phone("030 55501").unwrap()));
+        assert!(!same_phone(&norm_phone("+49 30 555 01").unwrap(), &norm_phone("030 55502").unwrap()));
         assert_eq!(norm_phone("12"), None);
         assert_eq!(norm_name("Müller, Anna"), norm_name("anna MULLER"));
         assert!(name_similarity("anna muller", "anna mueller") >= SIMILAR_NAME);

@@ -33,6 +33,20 @@ pub(crate) fn write_record(
     key: &[u8],
     after: Option<&[u8]>,
 ) -> Result<Option<Vec<u8>>, StoreError> {
+    let decoded = match after {
+        Some(a) => Some(decode_record(kind, a)?),
+        None => None,
+    };
+    write_decoded(txn, kind, key, after.zip(decoded.as_ref()))
+}
+
+/// `write_record` for a caller that has the record as well as its bytes (no decoding again).
+fn write_decoded(
+    txn: &mut dyn Txn,
+    kind: EntityKind,
+    key: &[u8],
+    after: Option<(&[u8], &Record)>,
+) -> Result<Option<Vec<u8>>, StoreError> {
     let tree = keys::entity_tree(kind);
     let before = txn.get(tree, key)?;
     let old_idx: BTreeSet<(Tree, Vec<u8>)> = match &before {
@@ -40,9 +54,10 @@ pub(crate) fn write_record(
         None => BTreeSet::new(),
     };
     let new_idx: BTreeSet<(Tree, Vec<u8>)> = match after {
-        Some(a) => keys::index_entries(&decode_record(kind, a)?).into_iter().collect(),
+        Some((_, rec)) => keys::index_entries(rec).into_iter().collect(),
         None => BTreeSet::new(),
     };
+    let after = after.map(|(bytes, _)| bytes);
     for (t, k) in old_idx.difference(&new_idx) {
         txn.remove(*t, k)?;
     }
@@ -76,6 +91,9 @@ struct Batch<'t> {
     positions: HashMap<(EntityKind, Vec<u8>), usize>,
     placeholders: HashMap<(EntityKind, u64), u64>,
     created: Vec<Ref>,
+    /// Records known to exist and not be in the trash at this point of the batch, so that a
+    /// large batch linking many records to one company reads that company once.
+    live: std::collections::HashSet<Ref>,
 }
 
 impl Batch<'_> {
@@ -115,7 +133,7 @@ impl Batch<'_> {
         Ok(rec)
     }
 
-    fn check_links(&self, rec: &Record) -> Result<(), StoreError> {
+    fn check_links(&mut self, rec: &Record) -> Result<(), StoreError> {
         // An owner other than the author must be a user: a typo would hide the record from its owner.
         let owner = match rec {
             Record::Contact(r) => Some(&r.owner),
@@ -132,11 +150,15 @@ impl Batch<'_> {
             }
         }
         for link in rec.links() {
+            if self.live.contains(&link) {
+                continue;
+            }
             self.load_live(&link).map_err(|e| match e {
                 StoreError::NotFound(r) => StoreError::validation(r.kind().name(), format!("{r} does not exist")),
                 StoreError::Trashed(r) => StoreError::validation(r.kind().name(), format!("{r} is in the trash")),
                 other => other,
             })?;
+            self.live.insert(link);
         }
         Ok(())
     }
@@ -148,7 +170,13 @@ impl Batch<'_> {
         let kind = rec.kind();
         let key = keys::entity_key(&rec.reference());
         let bytes = encode_record(&rec)?;
-        let before = write_record(self.txn, kind, &key, Some(&bytes))?;
+        let before = write_decoded(self.txn, kind, &key, Some((&bytes, &rec)))?;
+        // What the batch wrote is what later links of the batch see.
+        if rec.deleted().is_some() {
+            self.live.remove(&rec.reference());
+        } else {
+            self.live.insert(rec.reference());
+        }
         match self.positions.get(&(kind, key.clone())) {
             Some(&i) => self.writes[i].after = Some(bytes),
             None => {
@@ -380,6 +408,7 @@ pub(crate) fn apply_in(
         positions: HashMap::new(),
         placeholders: HashMap::new(),
         created: Vec::new(),
+        live: std::collections::HashSet::new(),
     };
     let mut resolved = Vec::with_capacity(changes.len());
     for c in changes {

@@ -245,7 +245,25 @@ fn addr_part(rest: &str) -> Option<AddrPart> {
 
 /// The automatic target of a header, for one kind of file and dialect.
 pub fn auto_target(header: &str, kind: ImportKind, dialect: Dialect) -> Target {
-    let h = norm(header);
+    let target = auto_target_norm(&norm(header), header, kind, dialect);
+    // Pipedrive prefixes columns with the record type: "Person - Email", "Deal - Value".
+    let prefix = match kind {
+        ImportKind::Contacts => "person",
+        ImportKind::Companies => "organization",
+        ImportKind::Deals => "deal",
+        ImportKind::Tasks => "activity",
+    };
+    match (&target, norm(header).strip_prefix(prefix)) {
+        (Target::Field(_), Some(rest)) if !rest.is_empty() => match auto_target_norm(rest, rest, kind, dialect) {
+            Target::Field(_) => target,
+            other => other,
+        },
+        _ => target,
+    }
+}
+
+fn auto_target_norm(h: &str, header: &str, kind: ImportKind, dialect: Dialect) -> Target {
+    let h = h.to_string();
     let raw = header.trim();
     if let Some(k) = raw.strip_prefix("field:").or_else(|| raw.strip_prefix("custom:")) {
         return Target::Field(k.trim().to_string());
@@ -255,7 +273,7 @@ pub fn auto_target(header: &str, kind: ImportKind, dialect: Dialect) -> Target {
         return Target::Ignore;
     }
     let common = match h.as_str() {
-        "tags" | "tag" | "labels" | "categories" | "groupmembership" => Some(Target::Tags),
+        "tags" | "tag" | "labels" | "label" | "categories" | "groupmembership" => Some(Target::Tags),
         "notes" | "note" | "comments" | "comment" => Some(Target::Notes),
         "owner" => Some(Target::Owner),
         _ => None,
@@ -300,7 +318,7 @@ pub fn auto_target(header: &str, kind: ImportKind, dialect: Dialect) -> Target {
                 return t;
             }
             match h.as_str() {
-                "name" | "fullname" | "displayname" | "contactname" | "personname" | "fileas" => Target::Name,
+                "name" | "fullname" | "displayname" | "contactname" | "personname" => Target::Name,
                 "firstname" | "givenname" | "first" => Target::First,
                 "middlename" | "additionalname" => Target::Middle,
                 "lastname" | "familyname" | "surname" | "last" => Target::Last,
@@ -448,11 +466,11 @@ pub fn parse(bytes: &[u8], kind: ImportKind, overrides: &[(String, String)]) -> 
         .flexible(true)
         .has_headers(false)
         .from_reader(text.as_bytes());
-    let mut records = reader.records();
-    let headers: Vec<String> = match records.next() {
-        Some(Ok(r)) => r.iter().map(|h| h.trim().to_string()).collect(),
-        Some(Err(e)) => return Err(format!("cannot read the header row: {e}")),
-        None => return Err("the file is empty: expected a header row and rows below it".into()),
+    let mut rec = csv::StringRecord::new();
+    let headers: Vec<String> = match reader.read_record(&mut rec) {
+        Ok(true) => rec.iter().map(|h| h.trim().to_string()).collect(),
+        Ok(false) => return Err("the file is empty: expected a header row and rows below it".into()),
+        Err(e) => return Err(format!("cannot read the header row: {e}")),
     };
     if headers.iter().all(|h| h.is_empty()) {
         return Err("the first row is empty: expected column names".into());
@@ -473,35 +491,35 @@ pub fn parse(bytes: &[u8], kind: ImportKind, overrides: &[(String, String)]) -> 
         headers.iter().zip(&targets).map(|(h, t)| format!("{h} → {}", t.name())).collect::<Vec<_>>().join(", ")
     ));
     let mut items = Vec::new();
-    for rec in records {
-        match rec {
-            Ok(r) => {
-                let line = r.position().map(|p| p.line() as usize).unwrap_or(0);
-                let raw = raw_line(&r, delimiter);
-                let cells: Vec<&str> = r.iter().collect();
+    loop {
+        let start = reader.position().byte() as usize;
+        let read = reader.read_record(&mut rec);
+        let end = reader.position().byte() as usize;
+        // The row as it was in the file, for the report of bad rows.
+        let raw = || text.get(start..end).unwrap_or("").trim_end().to_string();
+        match read {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
+                let cells: Vec<&str> = rec.iter().collect();
                 let draft = if cells.len() > headers.len() && cells[headers.len()..].iter().any(|c| !c.trim().is_empty())
                 {
                     Err(format!("{} cells but the header has {} columns", cells.len(), headers.len()))
                 } else {
                     row(&headers, &targets, &cells, kind)
                 };
-                items.push(Item { line, draft, raw });
+                items.push(Item { line, draft, raw: raw() });
             }
             Err(e) => {
                 let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
-                items.push(Item { line, draft: Err(format!("cannot read this row: {e}")), raw: String::new() });
+                items.push(Item { line, draft: Err(format!("cannot read this row: {e}")), raw: raw() });
+                if end <= start {
+                    break;
+                }
             }
         }
     }
     Ok(Parsed { items, notes })
-}
-
-fn raw_line(r: &csv::StringRecord, delimiter: u8) -> String {
-    let mut w = csv::WriterBuilder::new().delimiter(delimiter).from_writer(Vec::new());
-    if w.write_record(r).is_err() {
-        return String::new();
-    }
-    w.into_inner().ok().and_then(|b| String::from_utf8(b).ok()).unwrap_or_default().trim_end().to_string()
 }
 
 fn push_str(dst: &mut String, v: &str, sep: &str) {
@@ -556,7 +574,8 @@ pub fn row(headers: &[String], targets: &[Target], cells: &[&str], kind: ImportK
         (String::new(), String::new(), String::new(), String::new(), String::new());
     let mut email_labels = std::collections::HashMap::new();
     let mut phone_labels = std::collections::HashMap::new();
-    let mut groups: std::collections::BTreeMap<u32, (Address, Vec<(String, String)>)> = Default::default();
+    // Address groups: the parts and the columns they came from.
+    let mut groups: Vec<(u32, Address, Vec<usize>)> = Vec::new();
     let mut extra = String::new();
     let (mut website, mut industry) = (String::new(), String::new());
     let mut deal = DealDraft::default();
@@ -601,9 +620,15 @@ pub fn row(headers: &[String], targets: &[Target], cells: &[&str], kind: ImportK
                 add_labeled(&mut c.phones, v, &l)
             }
             Target::Addr(g, p) => {
-                let entry = groups.entry(*g).or_default();
-                set_part(&mut entry.0, *p, v);
-                entry.1.push((header.to_string(), v.to_string()));
+                let pos = match groups.iter().position(|x| x.0 == *g) {
+                    Some(pos) => pos,
+                    None => {
+                        groups.push((*g, Address::default(), Vec::new()));
+                        groups.len() - 1
+                    }
+                };
+                set_part(&mut groups[pos].1, *p, v);
+                groups[pos].2.push(i);
             }
             Target::Tags => {
                 for t in split_multi(&v.replace(',', ";")) {
@@ -645,19 +670,22 @@ pub fn row(headers: &[String], targets: &[Target], cells: &[&str], kind: ImportK
             Target::Field(k) => {
                 let key = if k == "url" && c.fields.contains_key("url") { header.to_string() } else { k.clone() };
                 c.fields.insert(key, v.to_string());
-                push_str(&mut extra, &format!("{header}: {v}"), "\n");
+                if matches!(kind, ImportKind::Deals | ImportKind::Tasks) {
+                    push_str(&mut extra, &format!("{header}: {v}"), "\n");
+                }
             }
         }
     }
     // The main address is the first group with something in it; the others stay as fields.
     let mut main_taken = false;
-    for (_, (addr, cells)) in groups {
+    groups.sort_by_key(|g| g.0);
+    for (_, addr, columns) in groups {
         if !main_taken && !addr.is_empty() {
             c.address = addr;
             main_taken = true;
         } else {
-            for (h, v) in cells {
-                c.fields.insert(h, v);
+            for i in columns {
+                c.fields.insert(headers.get(i).cloned().unwrap_or_default(), cell(i).to_string());
             }
         }
     }

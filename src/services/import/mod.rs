@@ -136,6 +136,10 @@ pub struct Parsed {
 
 /// Splits a cell holding several values (Google's " ::: ", or ";" / "," lists).
 pub(crate) fn split_multi(cell: &str) -> Vec<String> {
+    if !cell.contains([':', ';', '\n']) {
+        let t = cell.trim();
+        return if t.is_empty() { vec![] } else { vec![t.to_string()] };
+    }
     let sep: &[&str] = if cell.contains(":::") { &[":::"] } else { &[";", "\n"] };
     let mut parts = vec![cell.to_string()];
     for s in sep {

@@ -240,10 +240,20 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn validate(&self, rec: &Record) -> std::result::Result<(), String> {
-        let mut r = rec.clone();
-        r.stamp_new(Timestamp(0), self.crm.user());
-        crate::domain::validate::record(&r, self.crm.store().pipeline()).map_err(|e| e.to_string())
+    /// Validates a new record as `apply` will (an empty owner becomes the importing user).
+    fn validate(&self, rec: &mut Record) -> std::result::Result<(), String> {
+        let owner = match rec {
+            Record::Contact(r) => &mut r.owner,
+            Record::Company(r) => &mut r.owner,
+            Record::Deal(r) => &mut r.owner,
+            Record::Task(r) => &mut r.assignee,
+            Record::Activity(r) => &mut r.author,
+            Record::User(_) => return Err("users are not imported".into()),
+        };
+        if owner.is_empty() {
+            *owner = self.crm.user().to_string();
+        }
+        crate::domain::validate::record(rec, self.crm.store().pipeline()).map_err(|e| e.to_string())
     }
 
     /// The company named `name`, created in this batch when none has it.
@@ -288,7 +298,12 @@ impl<'a> Planner<'a> {
         };
         c.tags.sort();
         c.tags.dedup();
-        if let Err(e) = self.validate(&Record::Contact(c.clone())).and_then(|_| self.check_owner(&c.owner)) {
+        let mut rec = Record::Contact(c);
+        if let Err(e) = self.validate(&mut rec) {
+            return self.error(line, e, raw);
+        }
+        let Record::Contact(mut c) = rec else { return };
+        if let Err(e) = self.check_owner(&c.owner) {
             return self.error(line, e, raw);
         }
         c.company = self.company(&d.company);
@@ -423,7 +438,12 @@ impl<'a> Planner<'a> {
         };
         co.tags.sort();
         co.tags.dedup();
-        if let Err(e) = self.validate(&Record::Company(co.clone())).and_then(|_| self.check_owner(&co.owner)) {
+        let mut rec = Record::Company(co);
+        if let Err(e) = self.validate(&mut rec) {
+            return self.error(line, e, raw);
+        }
+        let Record::Company(mut co) = rec else { return };
+        if let Err(e) = self.check_owner(&co.owner) {
             return self.error(line, e, raw);
         }
         let key = company_key(&co.name);
@@ -530,7 +550,7 @@ impl<'a> Planner<'a> {
             }
             _ => {}
         }
-        self.validate(&rec)?;
+        self.validate(&mut rec)?;
         Ok(rec)
     }
 

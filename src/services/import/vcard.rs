@@ -343,11 +343,12 @@ fn phone_label(types: &[String]) -> String {
         .unwrap_or_else(|| "work".into())
 }
 
-fn adr(value: &str) -> (Address, String, String) {
+/// ADR's street, city, region, postcode and country (the PO box and extended address stay in
+/// the kept copy).
+fn adr(value: &str) -> Address {
     let parts: Vec<String> = split_escaped(value, ';').iter().map(|s| unescape(s).trim().to_string()).collect();
     let get = |i: usize| parts.get(i).cloned().unwrap_or_default();
-    let a = Address { street: get(2), city: get(3), region: get(4), postcode: get(5), country: get(6) };
-    (a, get(0), get(1))
+    Address { street: get(2), city: get(3), region: get(4), postcode: get(5), country: get(6) }
 }
 
 fn categories(value: &str) -> Vec<String> {
@@ -413,9 +414,7 @@ fn card(lines: &[(usize, String)]) -> Result<ContactDraft, String> {
                 if c.company.is_empty() {
                     c.company = org_first.clone();
                 }
-                if parts.len() > 1 {
-                    keep(&mut c.fields, &kept());
-                }
+                keep(&mut c.fields, &kept());
             }
             "TITLE" => c.title = unescape(&value).trim().to_string(),
             "EMAIL" => {
@@ -431,11 +430,8 @@ fn card(lines: &[(usize, String)]) -> Result<ContactDraft, String> {
                 }
             }
             "ADR" if c.address.is_empty() => {
-                let (a, pobox, ext) = adr(&value);
-                c.address = a;
-                if !pobox.is_empty() || !ext.is_empty() || !p.types().is_empty() {
-                    keep(&mut c.fields, &kept());
-                }
+                c.address = adr(&value);
+                keep(&mut c.fields, &kept());
             }
             "NOTE" => {
                 if !c.notes.is_empty() {
@@ -444,16 +440,12 @@ fn card(lines: &[(usize, String)]) -> Result<ContactDraft, String> {
                 c.notes.push_str(unescape(&value).trim());
             }
             "CATEGORIES" => {
-                let tags = categories(&value);
-                let plain: Vec<String> = split_escaped(&value, ',').iter().map(|s| unescape(s)).collect();
-                if plain.iter().any(|t| tag(t) != *t) || !c.tags.is_empty() {
-                    keep(&mut c.fields, &kept());
-                }
-                for t in tags {
+                for t in categories(&value) {
                     if !c.tags.contains(&t) {
                         c.tags.push(t);
                     }
                 }
+                keep(&mut c.fields, &kept());
             }
             "BDAY" if !c.fields.contains_key("birthday") && p.raw_params.is_empty() => {
                 c.fields.insert("birthday".into(), unescape(&value).trim().to_string());
@@ -539,7 +531,9 @@ pub fn write(contacts: &[(Contact, String)], version: Version) -> String {
             Version::V4 => "VERSION:4.0\r\n",
         });
         let kept = kept_props(c);
-        let kept_value = |name: &str| kept.iter().find(|(_, n, _)| n == name).map(|(_, _, v)| *v);
+        // A kept property by name, grouped or not (`item1.ADR` is an ADR).
+        let is = |n: &str, name: &str| n == name || n.rsplit_once('.').is_some_and(|(_, base)| base == name);
+        let kept_value = |name: &str| kept.iter().find(|(_, n, _)| is(n, name)).map(|(_, _, v)| *v);
         push_folded(&mut out, &format!("FN:{}", escape(&c.name)));
         if kept_value("N").is_none() {
             // N is required in 3.0: family name last word, given names before it.
@@ -549,10 +543,11 @@ pub fn write(contacts: &[(Contact, String)], version: Version) -> String {
             };
             push_folded(&mut out, &format!("N:{};{};;;", escape(family), escape(given)));
         }
-        // ORG: the kept one (with departments) while its first part is still the company.
+        // Modeled properties are written as kept (with what crm does not model: departments,
+        // PO boxes, group labels, tag spelling) while the contact still says the same thing.
+        let value_of = |v: &str| v.split_once(':').map(|(_, x)| x.to_string()).unwrap_or_default();
         let org_kept = kept_value("ORG").filter(|v| {
-            let value = v.split_once(':').map(|(_, x)| x).unwrap_or("");
-            split_escaped(value, ';').first().map(|s| unescape(s)) == Some(company.clone())
+            split_escaped(&value_of(v), ';').first().map(|s| unescape(s)) == Some(company.clone())
         });
         if org_kept.is_none() && !company.is_empty() {
             push_folded(&mut out, &format!("ORG:{}", escape(company)));
@@ -566,7 +561,7 @@ pub fn write(contacts: &[(Contact, String)], version: Version) -> String {
         for p in &c.phones {
             push_folded(&mut out, &format!("TEL;TYPE={}:{}", type_of(&p.label, true), p.value));
         }
-        let adr_kept = kept_value("ADR").filter(|v| adr(v.split_once(':').map(|(_, x)| x).unwrap_or("")).0 == c.address);
+        let adr_kept = kept_value("ADR").filter(|v| adr(&value_of(v)) == c.address);
         if adr_kept.is_none() && !c.address.is_empty() {
             let a = &c.address;
             push_folded(
@@ -584,9 +579,15 @@ pub fn write(contacts: &[(Contact, String)], version: Version) -> String {
         if !c.notes.is_empty() {
             push_folded(&mut out, &format!("NOTE:{}", escape(&c.notes)));
         }
-        let cat_kept = kept_value("CATEGORIES")
-            .filter(|v| categories(v.split_once(':').map(|(_, x)| x).unwrap_or("")) == c.tags);
-        if cat_kept.is_none() && !c.tags.is_empty() {
+        let mut kept_tags: Vec<String> = kept
+            .iter()
+            .filter(|(_, n, _)| is(n, "CATEGORIES"))
+            .flat_map(|(_, _, v)| categories(&value_of(v)))
+            .collect();
+        kept_tags.sort();
+        kept_tags.dedup();
+        let cats_kept = kept_tags == c.tags;
+        if !cats_kept && !c.tags.is_empty() {
             let tags: Vec<String> = c.tags.iter().map(|t| escape(t)).collect();
             push_folded(&mut out, &format!("CATEGORIES:{}", tags.join(",")));
         }
@@ -598,12 +599,16 @@ pub fn write(contacts: &[(Contact, String)], version: Version) -> String {
                 k => push_folded(&mut out, &format!("X-CRM-FIELD;X-KEY=\"{}\":{}", k.replace('"', "'"), escape(v))),
             }
         }
+        let first = |key: &str, name: &str| kept.iter().find(|(_, n, _)| is(n, name)).is_some_and(|(k, _, _)| *k == key);
         for (key, name, v) in &kept {
-            let write = match name.as_str() {
-                "ORG" => org_kept.is_some(),
-                "ADR" => adr_kept.is_some() && !key.contains('#'),
-                "CATEGORIES" => cat_kept.is_some() && !key.contains('#'),
-                _ => true,
+            let write = if is(name, "ORG") {
+                org_kept.is_some() || !first(key, "ORG")
+            } else if is(name, "ADR") {
+                adr_kept.is_some() || !first(key, "ADR")
+            } else if is(name, "CATEGORIES") {
+                cats_kept
+            } else {
+                true
             };
             if write {
                 push_folded(&mut out, &format!("{name}{v}"));

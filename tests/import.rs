@@ -1,0 +1,435 @@
+//! Import, export, backup, duplicates and merge, end to end through the real binary on both
+//! engines, with the fixtures in tests/fixtures/import/.
+
+mod common;
+
+use common::{Db, ENGINES};
+use crm::services::import::vcard;
+use crm::store::{Store, Tree};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// A copy of a fixture in the test's temporary directory (reports are written beside it).
+fn fixture(db: &Db, name: &str) -> String {
+    let from = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import").join(name);
+    let to = db.dir.path().join(name);
+    std::fs::copy(&from, &to).unwrap_or_else(|e| panic!("copy {}: {e}", from.display()));
+    to.display().to_string()
+}
+
+/// Every entry of every tree, journal and counters included.
+fn all_trees(db: &Db) -> BTreeMap<&'static str, Vec<(Vec<u8>, Vec<u8>)>> {
+    let store = Store::open(&db.path(), None).expect("open store");
+    let mut out = BTreeMap::new();
+    for t in Tree::ALL {
+        let mut entries = Vec::new();
+        store
+            .engine()
+            .scan(t, crm::store::engine::full_range(), false, &mut |k, v| {
+                entries.push((k.to_vec(), v.to_vec()));
+                true
+            })
+            .expect("scan");
+        out.insert(t.name(), entries);
+    }
+    out
+}
+
+fn contacts(db: &Db) -> Vec<Value> {
+    db.json(&["contact", "list"]).as_array().cloned().unwrap_or_default()
+}
+
+fn names(db: &Db) -> Vec<String> {
+    let mut n: Vec<String> = contacts(db).iter().map(|c| c["name"].as_str().unwrap_or("").to_string()).collect();
+    n.sort();
+    n
+}
+
+fn card(db: &Db, name: &str) -> Value {
+    db.json(&["contact", "show", name])
+}
+
+#[test]
+fn every_csv_dialect_maps_its_headers() {
+    let db = Db::new("redb");
+    db.ok(&["import", "csv", &fixture(&db, "google.csv")]);
+    db.ok(&["import", "csv", &fixture(&db, "outlook-1252.csv")]);
+    db.ok(&["import", "csv", &fixture(&db, "hubspot-bom.csv")]);
+    db.ok(&["import", "csv", &fixture(&db, "pipedrive.csv")]);
+    assert_eq!(
+        names(&db),
+        [
+            "Anna Müller",
+            "Björn Svensson",
+            "Chloé Lefèvre",
+            "Dr. Eva Ruiz",
+            "Jan Koch",
+            "Kenji Sato",
+            "Leila Haddad",
+            "Marta Nowak",
+            "Olek Shevchenko"
+        ]
+    );
+    // Google: labels, several values in one cell, address parts, department and birthday kept.
+    let anna = card(&db, "Anna Müller");
+    let c = &anna["contact"];
+    assert_eq!(c["title"], "Head of Purchasing");
+    assert_eq!(c["emails"][0]["label"], "work");
+    assert_eq!(c["emails"][1]["value"], "anna.m@gmx.de");
+    assert_eq!(c["emails"][1]["label"], "home");
+    assert_eq!(c["phones"][0]["label"], "mobile");
+    assert_eq!(c["address"]["city"], "Berlin");
+    assert_eq!(c["address"]["postcode"], "10115");
+    assert_eq!(c["tags"], serde_json::json!(["key-accounts"]));
+    assert_eq!(c["fields"]["birthday"], "1985-04-12");
+    assert_eq!(c["fields"]["url"], "https://atlas.de");
+    assert_eq!(c["fields"]["Organization Department"], "Einkauf");
+    assert_eq!(c["notes"], "Met at the fair.\nLikes tea.");
+    let jan = card(&db, "Jan Koch");
+    assert_eq!(jan["contact"]["emails"].as_array().map(Vec::len), Some(2));
+    // Both Atlas people work at the one company the import created.
+    assert_eq!(jan["contact"]["company"], anna["contact"]["company"]);
+    let companies = db.json(&["company", "list"]);
+    let atlas: Vec<&Value> = companies.as_array().unwrap().iter().filter(|c| c["name"] == "Atlas GmbH").collect();
+    assert_eq!(atlas.len(), 1);
+    // Outlook, semicolons, Windows-1252: Title is the prefix, Job Title the title, home city kept.
+    let eva = card(&db, "Eva Ruiz");
+    assert_eq!(eva["contact"]["title"], "CTO");
+    assert_eq!(eva["contact"]["address"]["city"], "Madrid");
+    assert_eq!(eva["contact"]["fields"]["Home City"], "Toledo");
+    assert_eq!(eva["contact"]["tags"], serde_json::json!(["vip"]));
+    let bjorn = card(&db, "Björn");
+    assert_eq!(bjorn["contact"]["address"]["city"], "Malmö");
+    // HubSpot with a BOM: unknown columns become custom fields.
+    let kenji = card(&db, "Kenji");
+    assert_eq!(kenji["contact"]["fields"]["Lead Source"], "Trade show");
+    assert_eq!(kenji["contact"]["fields"]["Lifecycle Stage"], "customer");
+    assert_eq!(kenji["contact"]["title"], "Director");
+    // Pipedrive: the owner column names a user, the label is a tag.
+    let olek = card(&db, "Olek");
+    assert_eq!(olek["contact"]["owner"], "anna");
+    assert_eq!(olek["contact"]["tags"], serde_json::json!(["hot-lead"]));
+}
+
+#[test]
+fn one_import_is_one_undo() {
+    for engine in ENGINES {
+        let db = Db::new(engine);
+        db.ok(&["contact", "add", "Already Here"]);
+        let before = all_trees(&db);
+        let out = db.ok(&["import", "csv", &fixture(&db, "google.csv")]);
+        assert!(out.contains("create 3 contacts, 2 companies"), "{out}");
+        assert_eq!(names(&db).len(), 4);
+        let undo = db.ok(&["undo"]);
+        assert!(undo.contains("undid"), "{undo}");
+        assert_eq!(names(&db), ["Already Here"]);
+        let after = all_trees(&db);
+        for t in ["contacts", "companies", "contact_by_company", "trash"] {
+            assert_eq!(before[t], after[t], "{engine}: tree {t} differs after undo");
+        }
+    }
+}
+
+#[test]
+fn strict_with_one_bad_row_writes_nothing() {
+    for engine in ENGINES {
+        let db = Db::new(engine);
+        db.ok(&["contact", "add", "Someone"]);
+        let before = all_trees(&db);
+        let err = db.fails(&["import", "csv", &fixture(&db, "bad-row.csv"), "--strict"], 4);
+        assert!(err.contains("line 3"), "{err}");
+        assert!(err.contains("not-an-email"), "{err}");
+        assert!(err.contains("nothing was imported"), "{err}");
+        assert_eq!(before, all_trees(&db), "{engine}: --strict wrote something");
+        assert!(!db.dir.path().join("bad-row.csv.import-report.csv").exists(), "{engine}: a report without an import");
+    }
+}
+
+#[test]
+fn good_rows_are_imported_and_bad_ones_reported() {
+    let db = Db::new("redb");
+    let report = db.dir.path().join("report.csv");
+    let out = db.ok(&["import", "csv", &fixture(&db, "bad-row.csv"), "--report", report.to_str().unwrap()]);
+    assert!(out.contains("1 bad rows"), "{out}");
+    assert_eq!(names(&db), ["Good One", "Good Two"]);
+    let text = std::fs::read_to_string(&report).expect("report written");
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    assert_eq!(rows.len(), 1, "{text}");
+    assert_eq!(&rows[0][0], "3");
+    assert!(rows[0][2].contains("\"not-an-email\" is not an email address"), "{text}");
+    assert_eq!(&rows[0][3], "Bad Mail,not-an-email,");
+}
+
+#[test]
+fn dry_run_counts_and_explains_duplicates_without_writing() {
+    let db = Db::new("redb");
+    db.ok(&["contact", "add", "Anna M.", "--email", "ANNA@atlas.de"]);
+    db.ok(&["contact", "add", "Somebody Else", "--phone", "030 55501"]);
+    let before = all_trees(&db);
+    let out = db.ok(&["import", "csv", &fixture(&db, "google.csv"), "--dry-run"]);
+    assert!(out.starts_with("Dry run (nothing written): 3 rows: create 2 contacts, 2 companies; update 1"), "{out}");
+    assert!(out.contains("same email anna@atlas.de"), "{out}");
+    assert!(out.contains("same phone +49 30 555 01"), "{out}");
+    assert_eq!(before, all_trees(&db));
+    let plan = db.json(&["import", "csv", &fixture(&db, "google.csv"), "--dry-run"]);
+    assert_eq!(plan["create"]["contacts"], 2);
+    assert_eq!(plan["update"], 1);
+    let dupes = plan["duplicates"].as_array().unwrap();
+    assert_eq!(dupes[0]["line"], 2);
+    assert_eq!(dupes[0]["action"], "updated");
+    // Importing for real adds to Anna what the file knows and she lacked.
+    db.ok(&["import", "csv", &fixture(&db, "google.csv")]);
+    let anna = card(&db, "Anna M.");
+    assert_eq!(anna["contact"]["emails"].as_array().map(Vec::len), Some(2));
+    assert_eq!(anna["contact"]["title"], "Head of Purchasing");
+    assert_eq!(names(&db).len(), 4);
+    // Again: every row is now a duplicate with nothing new.
+    let again = db.json(&["import", "csv", &fixture(&db, "google.csv"), "--dry-run"]);
+    assert_eq!(again["create"]["contacts"], 0);
+    assert_eq!(again["update"], 0);
+}
+
+#[test]
+fn map_overrides_headers() {
+    let db = Db::new("redb");
+    let file = db.dir.path().join("odd.csv");
+    std::fs::write(&file, "Who;Mail;Where\nZoe Zed;zoe@z.io;Oslo\n").unwrap();
+    db.ok(&["import", "csv", file.to_str().unwrap(), "--map", "who=name", "--map", "Mail=email:home", "--map", "3=city"]);
+    let z = card(&db, "Zoe Zed");
+    assert_eq!(z["contact"]["emails"][0]["label"], "home");
+    assert_eq!(z["contact"]["address"]["city"], "Oslo");
+    let err = db.fails(&["import", "csv", file.to_str().unwrap(), "--map", "Nope=name"], 4);
+    assert!(err.contains("no column \"Nope\""), "{err}");
+}
+
+#[test]
+fn deals_and_tasks_link_to_what_is_there() {
+    let db = Db::new("redb");
+    db.ok(&["import", "csv", &fixture(&db, "google.csv")]);
+    db.ok(&["import", "csv", &fixture(&db, "deals.csv"), "--type", "deals"]);
+    let deals = db.json(&["deal", "list"]);
+    let annual = deals.as_array().unwrap().iter().find(|d| d["title"] == "Annual supply").unwrap().clone();
+    assert_eq!(annual["contact"], "Anna Müller");
+    assert_eq!(annual["company"], "Atlas GmbH");
+    assert_eq!(annual["stage"], "proposal");
+    let pilot = deals.as_array().unwrap().iter().find(|d| d["title"] == "Pilot").unwrap().clone();
+    assert_eq!(pilot["company"], "New Corp");
+    db.ok(&["import", "csv", &fixture(&db, "tasks.csv"), "--type", "tasks"]);
+    let tasks = db.json(&["task", "list"]);
+    let quote = tasks.as_array().unwrap().iter().find(|t| t["title"] == "Send the quote").unwrap().clone();
+    assert_eq!(quote["contact"], "Anna Müller");
+    assert_eq!(quote["deal"], "Annual supply");
+    assert_eq!(quote["priority"], "high");
+    assert_eq!(tasks.as_array().unwrap().len(), 2);
+}
+
+/// (NAME, unescaped value) of every property of every card, folded lines joined.
+fn properties(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut lines: Vec<String> = Vec::new();
+    for l in text.split('\n') {
+        let l = l.trim_end_matches('\r');
+        if (l.starts_with(' ') || l.starts_with('\t')) && !lines.is_empty() {
+            lines.last_mut().unwrap().push_str(&l[1..]);
+        } else if !l.is_empty() {
+            lines.push(l.to_string());
+        }
+    }
+    for l in lines {
+        let p = vcard::parse_line(&l).expect("a property");
+        if ["BEGIN", "END", "VERSION"].contains(&p.name.as_str()) {
+            continue;
+        }
+        let name = if p.group.is_empty() { p.name } else { format!("{}.{}", p.group, p.name) };
+        out.push((name, vcard::unescape(&p.value)));
+    }
+    out
+}
+
+#[test]
+fn vcard_round_trip_keeps_every_property() {
+    for engine in ENGINES {
+        let db = Db::new(engine);
+        let out = db.ok(&["import", "vcard", &fixture(&db, "quirks.vcf")]);
+        assert!(out.contains("create 2 contacts, 1 companies"), "{out}");
+        let exported = db.ok(&["export", "vcard"]);
+        let original = std::fs::read_to_string(fixture(&db, "quirks.vcf")).unwrap();
+        let got = properties(&exported);
+        for (name, value) in properties(&original) {
+            // Labels are kept as TYPE; the value of every property comes back as it was.
+            let found = got.iter().any(|(n, v)| *n == name && *v == value);
+            let tel_uri = name == "TEL" && got.iter().any(|(n, v)| n == "TEL" && value.ends_with(v.as_str()));
+            assert!(found || tel_uri, "{engine}: {name}:{value} is missing from the export:\n{exported}");
+        }
+        // Labels survive.
+        assert!(exported.contains("EMAIL;TYPE=home:anna.m@gmx.de"), "{exported}");
+        assert!(exported.contains("TEL;TYPE=cell:+49 170 1234567"), "{exported}");
+        // vCard → crm → vCard → crm gives the same contacts.
+        let file = db.dir.path().join("again.vcf");
+        std::fs::write(&file, &exported).unwrap();
+        let db2 = Db::new(engine);
+        db2.ok(&["import", "vcard", file.to_str().unwrap()]);
+        let strip = |v: Value| {
+            let mut c = v["contact"].clone();
+            for k in ["id", "company", "created", "updated"] {
+                c.as_object_mut().unwrap().remove(k);
+            }
+            c
+        };
+        for name in ["Anna Maria", "Kenji"] {
+            assert_eq!(strip(card(&db, name)), strip(card(&db2, name)), "{engine}: {name}");
+        }
+    }
+}
+
+#[test]
+fn vcard_quirks_map_to_fields() {
+    let db = Db::new("redb");
+    db.ok(&["import", "vcard", &fixture(&db, "quirks.vcf")]);
+    let anna = card(&db, "Anna Maria");
+    let c = &anna["contact"];
+    assert_eq!(c["name"], "Dr. Anna Maria Müller");
+    assert_eq!(anna["company"]["name"], "Atlas, Inc.");
+    assert_eq!(c["notes"], "First line\nSecond line, with comma; and semicolon");
+    assert_eq!(c["tags"], serde_json::json!(["key-accounts", "vip"]));
+    assert_eq!(c["address"]["street"], "Hauptstr. 1");
+    assert_eq!(c["fields"]["birthday"], "1985-04-12");
+    assert!(c["fields"]["vcard:PHOTO"].as_str().unwrap().ends_with("NB8nOT04MjwuMzQy/9k="));
+    assert_eq!(c["fields"]["vcard:X-SOCIALPROFILE"], ";TYPE=linkedin:https://linkedin.com/in/annamueller");
+    let kenji = card(&db, "Kenji");
+    assert_eq!(kenji["contact"]["phones"][0]["value"], "+81-90-1234-5678");
+    assert_eq!(kenji["contact"]["phones"][0]["label"], "mobile");
+    assert!(kenji["contact"]["notes"].as_str().unwrap().contains("at seventy-five octets"));
+}
+
+#[test]
+fn vcard_21_is_decoded_or_refused_clearly() {
+    let db = Db::new("redb");
+    db.ok(&["import", "vcard", &fixture(&db, "v21-qp.vcf")]);
+    let j = card(&db, "Jürgen");
+    assert_eq!(j["contact"]["name"], "Jürgen Müller");
+    assert_eq!(j["contact"]["notes"], "Erste Zeile\r\nZweite Zeile mit Umlaut ä");
+    assert_eq!(j["contact"]["phones"][0]["label"], "mobile");
+    assert_eq!(j["contact"]["phones"][1]["label"], "work");
+    let err = db.fails(&["import", "vcard", &fixture(&db, "v21-bad.vcf"), "--strict"], 4);
+    assert!(err.contains("line 1: line 3: FN") || err.contains("bad quoted-printable"), "{err}");
+    assert!(!names(&db).contains(&"Fine Person".to_string()));
+}
+
+#[test]
+fn json_backup_restores_an_identical_database() {
+    for engine in ENGINES {
+        let db = Db::new(engine);
+        db.ok(&["demo", "--contacts", "60"]);
+        db.ok(&["import", "vcard", &fixture(&db, "quirks.vcf")]);
+        db.ok(&["contact", "rm", "Kenji"]);
+        db.ok(&["undo"]);
+        db.ok(&["contact", "rm", "Kenji"]);
+        let file = db.dir.path().join("backup.json");
+        db.ok(&["export", "json", "--out", file.to_str().unwrap()]);
+        let restored = Db::new(engine);
+        let out = restored.ok(&["import", "json", file.to_str().unwrap()]);
+        assert!(out.contains("Restored"), "{out}");
+        assert_eq!(all_trees(&db), all_trees(&restored), "{engine}: the restored database differs");
+        // History and undo work on the copy as on the original.
+        assert_eq!(restored.ok(&["history", "--limit", "3"]), db.ok(&["history", "--limit", "3"]));
+        restored.ok(&["undo"]);
+        assert!(names(&restored).iter().any(|n| n == "Kenji Sato"));
+        // A database with its own data is not overwritten by accident.
+        let err = restored.fails(&["import", "json", file.to_str().unwrap()], 4);
+        assert!(err.contains("not empty") && err.contains("--force"), "{err}");
+        restored.ok(&["import", "json", file.to_str().unwrap(), "--force"]);
+        assert_eq!(all_trees(&db), all_trees(&restored));
+    }
+}
+
+#[test]
+fn backup_writes_a_timestamped_file_and_bad_files_are_refused() {
+    let db = Db::new("redb");
+    db.ok(&["contact", "add", "Anna"]);
+    let out = db.ok(&["backup"]);
+    let path = out.lines().next().unwrap().trim_start_matches("Wrote ").to_string();
+    assert!(path.ends_with("backups/crm-20261127-090000.json"), "{out}");
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(v["format"], "crm-backup");
+    assert_eq!(v["format_version"], 1);
+    assert_eq!(v["contacts"][0]["name"], "Anna");
+    let bad = db.dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"hello\": 1}").unwrap();
+    let fresh = Db::new("redb");
+    let err = fresh.fails(&["import", "json", bad.to_str().unwrap()], 4);
+    assert!(err.contains("not a crm backup"), "{err}");
+    std::fs::write(&bad, "not json").unwrap();
+    let err = fresh.fails(&["import", "json", bad.to_str().unwrap()], 4);
+    assert!(err.contains("not a JSON file (line 1"), "{err}");
+}
+
+#[test]
+fn merge_keeps_every_linked_record_and_undoes() {
+    for engine in ENGINES {
+        let db = Db::new(engine);
+        db.ok(&["contact", "add", "Anna Müller", "--email", "anna@atlas.de", "--tag", "vip", "--company", "Atlas"]);
+        db.ok(&[
+            "contact", "add", "Anna Mueller", "--email", "ANNA@atlas.de", "--email", "home:anna@gmx.de", "--title",
+            "Buyer", "--tag", "fair", "--field", "source=fair", "--company", "Atlas",
+        ]);
+        let dupes = db.json(&["dupes"]);
+        assert_eq!(dupes.as_array().unwrap().len(), 1, "{dupes}");
+        assert!(dupes[0]["why"].as_str().unwrap().contains("same email"));
+        db.ok(&["log", "call", "c2", "Discussed the quote"]);
+        db.ok(&["log", "note", "c1", "Birthday in April"]);
+        db.ok(&["task", "add", "Send the quote", "--contact", "c2"]);
+        db.ok(&["deal", "add", "Annual supply", "--contact", "c2", "--value", "1200"]);
+        let before = all_trees(&db);
+        let dry = db.ok(&["merge", "c1", "c2", "--dry-run", "--take", "title"]);
+        assert!(dry.contains("moves 1 activities, 1 tasks, 1 deals"), "{dry}");
+        assert_eq!(before, all_trees(&db));
+        db.ok(&["merge", "c1", "c2"]);
+        let anna = card(&db, "c1");
+        let c = &anna["contact"];
+        assert_eq!(c["emails"].as_array().map(Vec::len), Some(2));
+        assert_eq!(c["tags"], serde_json::json!(["fair", "vip"]));
+        assert_eq!(c["title"], "Buyer", "empty title filled from the other");
+        assert_eq!(c["fields"]["source"], "fair");
+        assert_eq!(anna["deals"].as_array().map(Vec::len), Some(1));
+        assert_eq!(anna["tasks"].as_array().map(Vec::len), Some(1));
+        assert_eq!(anna["activities"].as_array().map(Vec::len), Some(2));
+        assert_eq!(names(&db), ["Anna Müller"]);
+        assert!(db.ok(&["trash", "list"]).contains("Anna Mueller"));
+        db.ok(&["undo"]);
+        let after = all_trees(&db);
+        for t in ["contacts", "activities", "tasks", "deals", "activity_by_contact", "task_by_contact", "deal_by_contact"] {
+            assert_eq!(before[t], after[t], "{engine}: {t} differs after undoing the merge");
+        }
+        let err = db.fails(&["merge", "c1", "c1"], 4);
+        assert!(err.contains("itself"), "{err}");
+    }
+}
+
+#[test]
+fn export_csv_filters_like_the_list_and_reads_back() {
+    let db = Db::new("redb");
+    db.ok(&["import", "csv", &fixture(&db, "google.csv")]);
+    db.ok(&["import", "csv", &fixture(&db, "outlook-1252.csv")]);
+    let vip = db.ok(&["export", "csv", "contacts", "tag:vip"]);
+    let mut r = csv::Reader::from_reader(vip.as_bytes());
+    assert_eq!(r.records().count(), 1, "{vip}");
+    let file = db.dir.path().join("all.csv");
+    db.ok(&["export", "csv", "contacts", "--out", file.to_str().unwrap()]);
+    let copy = Db::new("redb");
+    let out = copy.ok(&["import", "csv", file.to_str().unwrap()]);
+    assert!(out.contains("create 5 contacts"), "{out}");
+    for name in ["Anna Müller", "Eva Ruiz", "Björn"] {
+        let (a, b) = (card(&db, name), card(&copy, name));
+        for k in ["name", "title", "emails", "phones", "address", "tags", "fields", "notes", "owner"] {
+            assert_eq!(a["contact"][k], b["contact"][k], "{name}: {k}");
+        }
+        assert_eq!(a["company"]["name"], b["company"]["name"]);
+    }
+    let deals = db.ok(&["export", "csv", "deals"]);
+    assert!(deals.starts_with("id,title,value,currency,stage"), "{deals}");
+    let err = db.fails(&["export", "csv", "people-and-things"], 4);
+    assert!(err.contains("not an import type"), "{err}");
+}
