@@ -324,10 +324,15 @@ fn tab_and_shift_tab_cycle_the_panes_and_numbers_jump_to_one() {
     assert_eq!(app.tab, Tab::Pipeline);
     press(&mut app, key(KeyCode::Tab));
     assert_eq!(app.tab, Tab::Reminders);
+    let effects = press(&mut app, key(KeyCode::Tab));
+    assert_eq!(app.tab, Tab::Reports);
+    assert!(matches!(effects.as_slice(), [Effect::Load(Request::Reports(_))]), "reports load when shown: {effects:?}");
     press(&mut app, key(KeyCode::Tab));
     assert_eq!(app.tab, Tab::Contacts, "tab wraps around");
     press(&mut app, shift_tab());
-    assert_eq!(app.tab, Tab::Reminders, "shift-tab goes back and wraps");
+    assert_eq!(app.tab, Tab::Reports, "shift-tab goes back and wraps");
+    press(&mut app, shift_tab());
+    assert_eq!(app.tab, Tab::Reminders);
     press(&mut app, shift_tab());
     assert_eq!(app.tab, Tab::Pipeline);
     press(&mut app, ch('1'));
@@ -336,6 +341,8 @@ fn tab_and_shift_tab_cycle_the_panes_and_numbers_jump_to_one() {
     assert_eq!(app.tab, Tab::Reminders);
     press(&mut app, ch('2'));
     assert_eq!(app.tab, Tab::Pipeline);
+    press(&mut app, ch('4'));
+    assert_eq!(app.tab, Tab::Reports);
 }
 
 #[test]

@@ -9,6 +9,7 @@ pub mod filter;
 pub mod ids;
 pub mod money;
 pub mod recurrence;
+pub mod report;
 pub mod stage;
 pub mod time;
 pub mod urgency;

@@ -27,6 +27,8 @@ pub enum FormKind {
     SnoozeUntil(TaskId),
     /// Choose a saved view for the contacts list (nothing is written).
     PickView,
+    /// The days of the Reports pane's period (nothing is written).
+    ReportPeriod,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -76,6 +76,7 @@ pub fn load(crm: &Crm, r: &Request) -> Result<Data, ServiceError> {
             text.clone(),
             crm.compile_filter_for(text, EntityKind::Contact).map(Box::new).map_err(|e| e.to_string()),
         ),
+        Request::Reports(q) => Data::Reports(q.clone(), crm.reports(q).map(Box::new).map_err(|e| e.to_string())),
         Request::Views => Data::Views(crm.views().map(|v| v.views.into_iter().collect()).unwrap_or_default()),
         Request::Users => Data::Users(crm.users()?.into_iter().filter(|u| !u.disabled).map(|u| u.login).collect()),
         Request::Tasks => {
@@ -237,6 +238,7 @@ fn form_changes(crm: &Crm, kind: &FormKind, v: &[(&'static str, String)]) -> Res
             reason: get(v, "reason").unwrap_or_default(),
         }]),
         FormKind::PickView => Err(ServiceError::Invalid("a view is chosen, not saved".into())),
+        FormKind::ReportPeriod => Err(ServiceError::Invalid("a report period is chosen, not saved".into())),
         FormKind::SnoozeUntil(id) => {
             let until = crm
                 .parse_instant(&get(v, "until").unwrap_or_default())
