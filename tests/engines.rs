@@ -92,7 +92,7 @@ fn a_schema_1_database_gets_the_agenda_indexes_on_open() {
             store
                 .engine()
                 .write(&mut |txn| {
-                    for tree in [Tree::TaskByAssignee, Tree::ContactCadence, Tree::DealByOwner] {
+                    for tree in [Tree::TaskByAssignee, Tree::ContactCadence, Tree::DealByOwner, Tree::ContactTouch] {
                         let mut keys = Vec::new();
                         txn.scan(tree, crm::store::engine::full_range(), false, &mut |k, _| {
                             keys.push(k.to_vec());

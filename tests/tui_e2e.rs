@@ -214,11 +214,11 @@ fn tui_journey_contact_call_overdue_task_done_across_restarts() {
 
     // 2. Start again: the overdue reminder lists the task; space marks it done and closes it.
     tmux.start("run2", &env.tui_command());
-    let s = tmux.wait_for("run2", &["Overdue", "You have 1 overdue task.", TASK]);
+    let s = tmux.wait_for("run2", &["Overdue", "You have 1 overdue reminder.", TASK]);
     assert!(s.contains("space done"), "the modal should say how to mark a task done:\n{s}");
     tmux.keys("run2", &["Space"]);
     let s = tmux.wait("run2", "the overdue modal to close after `space`", |s| {
-        !s.contains("overdue task") && s.contains("0 overdue") && s.contains(": done")
+        !s.contains("overdue reminder") && s.contains("0 overdue") && s.contains(": done")
     });
     assert!(s.contains("1 contacts"), "the contacts list should be back:\n{s}");
     tmux.keys("run2", &["q"]);
@@ -231,7 +231,7 @@ fn tui_journey_contact_call_overdue_task_done_across_restarts() {
     tmux.wait_for("run3", &["1 contacts", "Anna Müller"]);
     tmux.keys("run3", &["3"]);
     let s = tmux.wait_for("run3", &["Reminders · anna", "Done recently (1)", TASK]);
-    assert!(!s.contains("overdue task"), "no overdue modal expected on the third start:\n{s}");
+    assert!(!s.contains("overdue reminder"), "no overdue modal expected on the third start:\n{s}");
     assert!(s.contains("0 overdue"), "{s}");
     tmux.keys("run3", &["q"]);
     tmux.wait_for("run3", &["[crm exited with status 0]"]);

@@ -3,10 +3,10 @@
 //! `crm remind` and the TUI.
 
 use super::{Crm, Result};
+use crate::domain::agenda;
 use crate::domain::agenda::TaskState;
 use crate::domain::urgency::{self, Factors};
 use crate::domain::*;
-use crate::domain::agenda;
 use crate::store::engine::{full_range, prefix_range};
 use crate::store::{keys, Tree};
 use serde::{Deserialize, Serialize};
@@ -144,17 +144,23 @@ impl Crm {
             });
         }
 
-        // Follow-ups by cadence: due N days after the last call or meeting.
+        // Follow-ups by cadence: due N days after the last call or meeting (or the creation).
         let mut cadence = Vec::new();
         self.store().visit_keys(Tree::ContactCadence, by_owner(), false, &mut |k| {
-            cadence.extend(keys::trailing_id(k).map(ContactId));
+            let owner = k.iter().position(|b| *b == 0).and_then(|i| std::str::from_utf8(&k[..i]).ok());
+            if let (Some(owner), Some(c)) = (owner, keys::parse_cadence(k)) {
+                cadence.push((owner.to_string(), c));
+            }
             true
         })?;
-        for id in cadence {
-            let Some(Record::Contact(c)) = self.store().get(&Ref::Contact(id))? else { continue };
-            let (Some(n), None) = (c.cadence_days, c.deleted) else { continue };
-            let last = self.last_touch(c.id)?;
-            let due_day = day_of(last.unwrap_or(c.created)) + chrono::Days::new(n as u64);
+        let touches = self.store().last_under_each(
+            Tree::ContactTouch,
+            &cadence.iter().map(|(_, (_, _, id))| keys::id(id.0).to_vec()).collect::<Vec<_>>(),
+        )?;
+        for ((owner, (n, created, id)), touch) in cadence.into_iter().zip(touches) {
+            // contact ‖ at ‖ activity: the last call or meeting.
+            let last = touch.as_ref().and_then(|k| k.get(8..16)).and_then(keys::time_from).map(Timestamp);
+            let due_day = day_of(last.unwrap_or(created)) + chrono::Days::new(n as u64);
             let in_days = (due_day - today).num_days();
             let state = match in_days {
                 d if d < 0 => TaskState::Overdue,
@@ -169,55 +175,67 @@ impl Crm {
                 due_in_days: (in_days >= 0).then_some(in_days),
                 ..Factors::default()
             };
-            let score = urgency::total(&f, &weights);
             let since = last
                 .map(|l| format!("last call or meeting {}", super::format::relative_days(l, &now)))
                 .unwrap_or_else(|| "never called or met".into());
             out.push(AgendaItem {
                 kind: ItemKind::FollowUp,
-                id: Ref::Contact(c.id),
-                title: format!("Follow up with {} (every {n} days; {since})", c.name),
+                id: Ref::Contact(id),
+                // The name is read by `fill_details`; until then the title is the reason alone.
+                title: format!("(every {n} days; {since})"),
                 due: Some(Due::Day(Day(due_day))),
                 state,
-                assignee: c.owner.clone(),
-                about: c.name.clone(),
+                assignee: owner,
+                about: String::new(),
                 priority: Priority::Normal,
-                score,
+                score: urgency::total(&f, &weights),
                 why: Vec::new(),
                 factors: f,
             });
         }
 
-        // Stale deals: past their stage's limit, or quiet for QUIET_DEAL_DAYS.
+        // Stale deals: past their stage's limit, or quiet for QUIET_DEAL_DAYS. The index says
+        // since when each deal is in its stage; only the stale ones are read.
         let pipeline = self.store().pipeline().clone();
         let mut deals = Vec::new();
         self.store().visit_keys(Tree::DealByOwner, by_owner(), false, &mut |k| {
-            // owner ‖ 0 ‖ stage ‖ 0 ‖ deal: open stages only (a stage no longer in the pipeline
-            // counts as open, as everywhere else).
-            let body = &k[..k.len().saturating_sub(9)];
-            let stage = body.iter().position(|b| *b == 0).map(|i| &body[i + 1..]).unwrap_or(&[]);
-            let open =
-                std::str::from_utf8(stage).ok().and_then(|s| pipeline.get(s)).is_none_or(|s| s.kind == StageKind::Open);
-            if open {
-                deals.extend(keys::trailing_id(k).map(DealId));
+            if let Some((stage, since, id)) = keys::parse_deal_by_owner(k) {
+                // A stage no longer in the pipeline counts as open, as everywhere else.
+                if pipeline.get(stage).is_none_or(|s| s.kind == StageKind::Open) {
+                    deals.push((stage.to_string(), since, id));
+                }
             }
             true
         })?;
-        for id in deals {
-            let Some(Record::Deal(d)) = self.store().get(&Ref::Deal(id))? else { continue };
-            let stage = pipeline.get(&d.stage);
-            let days_in_stage = d.stage_since().days_until(self.now()).max(0);
+        let last_activities = self.store().last_under_each(
+            Tree::ActivityByDeal,
+            &deals.iter().map(|(_, _, id)| keys::id(id.0).to_vec()).collect::<Vec<_>>(),
+        )?;
+        let mut stale = Vec::new();
+        for ((stage_key, since, id), last) in deals.into_iter().zip(last_activities) {
+            let stage = pipeline.get(&stage_key);
+            let days_in_stage = since.days_until(self.now()).max(0);
             let limit = stage.and_then(|s| s.stale_days).map(|l| l as i64);
             let over_limit = limit.map(|l| days_in_stage - l).filter(|o| *o > 0);
-            let quiet =
-                self.last_deal_activity(d.id)?.map(|t| day_of(self.now()).signed_duration_since(day_of(t)).num_days());
+            // deal ‖ at ‖ activity: the last activity on the deal.
+            let last = last.as_ref().and_then(|k| k.get(8..16)).and_then(keys::time_from).map(Timestamp);
+            let quiet = last.map(|t| day_of(self.now()).signed_duration_since(day_of(t)).num_days());
             let quiet_over = match quiet {
                 Some(q) if q > QUIET_DEAL_DAYS => Some(q - QUIET_DEAL_DAYS),
                 None if days_in_stage > QUIET_DEAL_DAYS => Some(days_in_stage - QUIET_DEAL_DAYS),
                 _ => None,
             };
             let Some(stale_days) = over_limit.into_iter().chain(quiet_over).max() else { continue };
-            let stage_name = stage.map(|s| s.name.clone()).unwrap_or_else(|| d.stage.clone());
+            stale.push((id, stage_key, days_in_stage, limit, over_limit, quiet, quiet_over, stale_days));
+        }
+        // Only the stale deals are read, in one go.
+        let records = self.store().get_many(EntityKind::Deal, &stale.iter().map(|s| s.0 .0).collect::<Vec<_>>())?;
+        for ((_, stage_key, days_in_stage, limit, over_limit, quiet, quiet_over, stale_days), record) in
+            stale.into_iter().zip(records)
+        {
+            let Some(Record::Deal(d)) = record else { continue };
+            let stage = pipeline.get(&stage_key);
+            let stage_name = stage.map(|s| s.name.clone()).unwrap_or_else(|| stage_key.clone());
             let mut reasons = Vec::new();
             if let (Some(o), Some(l)) = (over_limit, limit) {
                 reasons.push(format!("{days_in_stage} days in {stage_name}, limit {l}: {o} over"));
@@ -229,7 +247,6 @@ impl Crm {
                 }
             }
             let f = Factors { stale_days, value_at_risk: weighted_major(&d, &pipeline), ..Factors::default() };
-            let score = urgency::total(&f, &weights);
             out.push(AgendaItem {
                 kind: ItemKind::Stale,
                 id: Ref::Deal(d.id),
@@ -239,12 +256,11 @@ impl Crm {
                 assignee: d.owner.clone(),
                 about: String::new(),
                 priority: Priority::Normal,
-                score,
+                score: urgency::total(&f, &weights),
                 why: Vec::new(),
                 factors: f,
             });
         }
-        // Highest score first, then by id; keys computed once (items are large to move around).
         out.sort_by_cached_key(|it| (std::cmp::Reverse(score_key(it.score)), it.id.clone()));
         Ok(out)
     }
@@ -275,6 +291,11 @@ impl Crm {
                         (None, None) => String::new(),
                     };
                 }
+                Ref::Contact(id) => {
+                    let Some(Record::Contact(c)) = self.store().get(&Ref::Contact(*id))? else { continue };
+                    it.title = format!("Follow up with {} {}", c.name, it.title);
+                    it.about = c.name;
+                }
                 Ref::Deal(id) => {
                     let Some(Record::Deal(d)) = self.store().get(&Ref::Deal(*id))? else { continue };
                     it.about = match (d.company, d.contact) {
@@ -287,35 +308,6 @@ impl Crm {
             }
         }
         Ok(())
-    }
-
-    /// The last call or meeting with a contact (what resets a follow-up cadence).
-    fn last_touch(&self, id: ContactId) -> Result<Option<Timestamp>> {
-        let keys = self.store().index_keys(
-            Tree::ActivityByContact,
-            crate::store::engine::prefix_range(&keys::id(id.0)),
-            true,
-            usize::MAX,
-        )?;
-        for k in keys {
-            let Some(aid) = keys::trailing_id(&k) else { continue };
-            if let Some(Record::Activity(a)) = self.store().get(&Ref::Activity(ActivityId(aid)))? {
-                if matches!(a.kind, ActivityKind::Call | ActivityKind::Meeting) {
-                    return Ok(Some(a.at));
-                }
-            }
-        }
-        Ok(None)
-    }
-
-    fn last_deal_activity(&self, id: DealId) -> Result<Option<Timestamp>> {
-        let k = self.store().index_keys(
-            Tree::ActivityByDeal,
-            crate::store::engine::prefix_range(&keys::id(id.0)),
-            true,
-            1,
-        )?;
-        Ok(k.first().and_then(|k| k.get(8..16)).and_then(keys::time_from).map(Timestamp))
     }
 }
 

@@ -18,7 +18,8 @@ pub const USER: &str = "bench";
 #[derive(Debug, Clone, Serialize)]
 pub struct RemindFigures {
     pub tasks: usize,
-    pub overdue: usize,
+    /// What `crm remind --count` said: overdue or due today.
+    pub due_now: usize,
     pub runs: usize,
     /// `crm remind`, whole process: median, fastest and slowest of `runs`, in ms.
     pub crm_ms: [f64; 3],
@@ -34,7 +35,11 @@ pub struct RemindFigures {
 impl std::fmt::Display for RemindFigures {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let ms = |m: &[f64; 3]| format!("{:.1} ({:.1}–{:.1})", m[0], m[1], m[2]);
-        writeln!(f, "{} open tasks, {} overdue, assigned to {USER}; {} runs each, median (fastest–slowest) ms", self.tasks, self.overdue, self.runs)?;
+        writeln!(
+            f,
+            "{} open tasks assigned to {USER}, {} of them overdue or due today; {} runs each, median (fastest–slowest) ms",
+            self.tasks, self.due_now, self.runs
+        )?;
         writeln!(f, "crm remind            {}", ms(&self.crm_ms))?;
         writeln!(f, "crm remind --count    {}", ms(&self.crm_count_ms))?;
         match (&self.task_ms, self.task_lines) {
@@ -64,7 +69,16 @@ impl Rng {
 }
 
 const VERBS: [&str; 6] = ["Call", "Email", "Send the quote to", "Visit", "Follow up with", "Prepare the demo for"];
-const NAMES: [&str; 8] = ["Anna Müller", "Kenji Sato", "Élodie Martin", "Olek Shevchenko", "Leila Haddad", "Jan Nowak", "Sofia Rossi", "Ivan Petrov"];
+const NAMES: [&str; 8] = [
+    "Anna Müller",
+    "Kenji Sato",
+    "Élodie Martin",
+    "Olek Shevchenko",
+    "Leila Haddad",
+    "Jan Nowak",
+    "Sofia Rossi",
+    "Ivan Petrov",
+];
 
 /// One generated task: crm's and taskwarrior's view of it.
 struct Gen {
@@ -193,7 +207,7 @@ pub fn run(dir: &Path, tasks: usize, runs: usize) -> Result<RemindFigures, Store
     time(&mut crm(&[]), 1)?;
     let (crm_times, _) = time(&mut crm(&[]), runs)?;
     let (count_times, count_out) = time(&mut crm(&["--count"]), runs)?;
-    let overdue = String::from_utf8_lossy(&count_out).trim().parse().unwrap_or(0);
+    let due_now = String::from_utf8_lossy(&count_out).trim().parse().unwrap_or(0);
 
     let task_dir = dir.join("task");
     let mut task = Command::new("task");
@@ -207,7 +221,7 @@ pub fn run(dir: &Path, tasks: usize, runs: usize) -> Result<RemindFigures, Store
     };
     Ok(RemindFigures {
         tasks,
-        overdue,
+        due_now,
         runs,
         crm_ms: stats(crm_times),
         crm_count_ms: stats(count_times),

@@ -170,6 +170,23 @@ impl TaskSummary {
     }
 }
 
+/// A `contact_cadence` key read back: every N days, created, contact.
+pub fn parse_cadence(key: &[u8]) -> Option<(u32, Timestamp, ContactId)> {
+    let tail = key.get(key.len().checked_sub(20)?..)?;
+    let days = u32::from_be_bytes(tail[..4].try_into().ok()?);
+    Some((days, Timestamp(time_from(&tail[4..12])?), ContactId(read_u64(&tail[12..])?)))
+}
+
+/// A `deal_by_owner` key read back: stage key, in it since, deal.
+pub fn parse_deal_by_owner(key: &[u8]) -> Option<(&str, Timestamp, DealId)> {
+    let body = key.get(..key.len().checked_sub(16)?)?;
+    let tail = &key[body.len()..];
+    // owner ‖ 0 ‖ stage ‖ 0: logins contain no NUL, so the stage is between the first and last.
+    let start = body.iter().position(|b| *b == 0)? + 1;
+    let stage = std::str::from_utf8(body.get(start..body.len().checked_sub(1)?)?).ok()?;
+    Some((stage, Timestamp(time_from(&tail[..8])?), DealId(read_u64(&tail[8..])?)))
+}
+
 /// `owner ‖ 0`: the prefix of one person's entries in the by-owner and by-assignee indexes.
 pub fn owner_prefix(login: &str) -> Vec<u8> {
     cat(&[login.as_bytes(), &[0]])
@@ -189,13 +206,19 @@ pub fn index_entries(r: &Record) -> Vec<(Tree, Vec<u8>)> {
             if let Some(co) = c.company {
                 out.push((Tree::ContactByCompany, cat(&[&id(co.0), &id(c.id.0)])));
             }
-            if c.cadence_days.is_some() {
-                out.push((Tree::ContactCadence, cat(&[&owner_prefix(&c.owner), &id(c.id.0)])));
+            if let Some(days) = c.cadence_days {
+                out.push((
+                    Tree::ContactCadence,
+                    cat(&[&owner_prefix(&c.owner), &days.to_be_bytes(), &time(c.created.0), &id(c.id.0)]),
+                ));
             }
         }
         Record::Deal(d) => {
             out.push((Tree::DealStage, cat(&[d.stage.as_bytes(), &[0], &id(d.id.0)])));
-            out.push((Tree::DealByOwner, cat(&[&owner_prefix(&d.owner), d.stage.as_bytes(), &[0], &id(d.id.0)])));
+            out.push((
+                Tree::DealByOwner,
+                cat(&[&owner_prefix(&d.owner), d.stage.as_bytes(), &[0], &time(d.stage_since().0), &id(d.id.0)]),
+            ));
             if let Some(c) = d.contact {
                 out.push((Tree::DealByContact, cat(&[&id(c.0), &id(d.id.0)])));
             }
@@ -206,6 +229,9 @@ pub fn index_entries(r: &Record) -> Vec<(Tree, Vec<u8>)> {
         Record::Activity(a) => {
             if let Some(c) = a.contact {
                 out.push((Tree::ActivityByContact, cat(&[&id(c.0), &time(a.at.0), &id(a.id.0)])));
+                if matches!(a.kind, ActivityKind::Call | ActivityKind::Meeting) {
+                    out.push((Tree::ContactTouch, cat(&[&id(c.0), &time(a.at.0), &id(a.id.0)])));
+                }
             }
             if let Some(d) = a.deal {
                 out.push((Tree::ActivityByDeal, cat(&[&id(d.0), &time(a.at.0), &id(a.id.0)])));
@@ -286,6 +312,31 @@ mod tests {
             assert_eq!(who, t.assignee);
             assert_eq!(back, TaskSummary::of(&t));
         }
+    }
+
+    #[test]
+    fn cadence_and_deal_owner_keys_read_back() {
+        let c = Contact {
+            id: ContactId(77),
+            owner: "zoë".into(),
+            cadence_days: Some(14),
+            created: Timestamp(-3),
+            ..Contact::default()
+        };
+        let e = index_entries(&Record::Contact(c));
+        let key = &e.iter().find(|(t, _)| *t == Tree::ContactCadence).unwrap().1;
+        assert!(key.starts_with(&owner_prefix("zoë")));
+        assert_eq!(parse_cadence(key), Some((14, Timestamp(-3), ContactId(77))));
+        let d = Deal {
+            id: DealId(5),
+            owner: "kenji".into(),
+            stage: "negotiation".into(),
+            created: Timestamp(1_000),
+            ..Deal::default()
+        };
+        let e = index_entries(&Record::Deal(d));
+        let key = &e.iter().find(|(t, _)| *t == Tree::DealByOwner).unwrap().1;
+        assert_eq!(parse_deal_by_owner(key), Some(("negotiation", Timestamp(1_000), DealId(5))));
     }
 
     #[test]

@@ -1,21 +1,38 @@
 //! Schema versions and the upgrade hook that runs every time a database is opened.
 
 use super::codec;
+use super::engine::full_range;
 use super::engine::{Engine, Txn};
 use super::error::StoreError;
-use super::engine::full_range;
 use super::keys::{self, meta};
 use super::trees::Tree;
 use crate::domain::{EntityKind, Pipeline};
 use std::path::Path;
 
 /// The schema this crm writes. Bump it with a new step in `STEPS`.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Upgrade steps: `STEPS[i]` takes a database from version i+1 to i+2, inside one
 /// transaction (re-encoding records of an old version, building a new index, …).
 type Step = fn(&mut dyn Txn) -> Result<(), StoreError>;
-const STEPS: &[Step] = &[to_2];
+const STEPS: &[Step] = &[to_2, to_3];
+
+/// Schema 3: the last call or meeting of each contact, for follow-up cadences; cadence and
+/// by-owner keys that carry what the agenda needs (every N days and created; since when in
+/// the stage), so they are rebuilt.
+fn to_3(txn: &mut dyn Txn) -> Result<(), StoreError> {
+    for tree in [Tree::ContactCadence, Tree::DealByOwner] {
+        let mut old = Vec::new();
+        txn.scan(tree, full_range(), false, &mut |k, _| {
+            old.push(k.to_vec());
+            true
+        })?;
+        for k in old {
+            txn.remove(tree, &k)?;
+        }
+    }
+    build_indexes(txn, &[Tree::ContactTouch, Tree::ContactCadence, Tree::DealByOwner])
+}
 
 /// Schema 2: the agenda indexes (open tasks by assignee, cadence contacts, deals by owner).
 fn to_2(txn: &mut dyn Txn) -> Result<(), StoreError> {

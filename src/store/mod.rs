@@ -8,6 +8,7 @@ pub mod convert;
 pub mod doctor;
 pub mod engine;
 pub mod error;
+pub mod heads;
 pub mod journal;
 pub mod keys;
 pub mod migrate;
@@ -230,6 +231,37 @@ impl Store {
         visit: &mut dyn FnMut(&[u8]) -> bool,
     ) -> Result<(), StoreError> {
         self.engine.scan(tree, range, rev, &mut |k, _| visit(k))
+    }
+
+    /// The last key under each prefix of an index (None where there is none), in one read.
+    pub fn last_under_each(&self, tree: Tree, prefixes: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        let ranges: Vec<KeyRange> = prefixes.iter().map(|p| prefix_range(p)).collect();
+        let mut out = vec![None; prefixes.len()];
+        self.engine.scan_each(tree, &ranges, true, &mut |i, k, _| {
+            out[i] = Some(k.to_vec());
+            false
+        })?;
+        Ok(out)
+    }
+
+    /// Records of one kind by id (None where there is none), in one read.
+    pub fn get_many(&self, kind: EntityKind, ids: &[u64]) -> Result<Vec<Option<Record>>, StoreError> {
+        use std::ops::Bound::Included;
+        let ranges: Vec<KeyRange> =
+            ids.iter().map(|n| (Included(keys::id(*n).to_vec()), Included(keys::id(*n).to_vec()))).collect();
+        let mut out: Vec<Option<Record>> = vec![None; ids.len()];
+        let mut failed = None;
+        self.engine.scan_each(keys::entity_tree(kind), &ranges, false, &mut |i, _, v| {
+            match codec::decode_record(kind, v) {
+                Ok(r) => out[i] = Some(r),
+                Err(e) => failed = Some(e),
+            }
+            false
+        })?;
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(out),
+        }
     }
 
     /// Ids (the trailing 8 bytes) of the index entries under `prefix`.

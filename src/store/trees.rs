@@ -44,10 +44,13 @@ pub enum Tree {
     ContactCadence,
     /// owner ‖ 0 ‖ stage ‖ 0 ‖ deal → (): deals by owner and stage (schema 2).
     DealByOwner,
+    /// contact ‖ at-ms ‖ activity → (): calls and meetings only, what resets a follow-up
+    /// cadence (schema 3).
+    ContactTouch,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 24] = [
+    pub const ALL: [Tree; 25] = [
         Tree::Meta,
         Tree::Journal,
         Tree::Undo,
@@ -72,10 +75,11 @@ impl Tree {
         Tree::TaskByAssignee,
         Tree::ContactCadence,
         Tree::DealByOwner,
+        Tree::ContactTouch,
     ];
 
     /// Index trees: derived from the entity trees, rebuildable by `crm doctor --repair`.
-    pub const INDEXES: [Tree; 14] = [
+    pub const INDEXES: [Tree; 15] = [
         Tree::TaskDue,
         Tree::DealStage,
         Tree::ActivityByContact,
@@ -90,6 +94,7 @@ impl Tree {
         Tree::TaskByAssignee,
         Tree::ContactCadence,
         Tree::DealByOwner,
+        Tree::ContactTouch,
     ];
 
     pub fn name(self) -> &'static str {
@@ -118,6 +123,7 @@ impl Tree {
             Tree::TaskByAssignee => "task_by_assignee",
             Tree::ContactCadence => "contact_cadence",
             Tree::DealByOwner => "deal_by_owner",
+            Tree::ContactTouch => "contact_touch",
         }
     }
 

@@ -75,6 +75,21 @@ pub trait Read {
     fn get(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
     /// Visits the entries of `range` in key order (reverse order when `rev`).
     fn scan(&self, tree: Tree, range: KeyRange, rev: bool, visit: Visit<'_>) -> Result<(), StoreError>;
+    /// Scans several ranges of one tree, in one read where the engine has read transactions
+    /// (thousands of small lookups otherwise pay for a transaction each). `visit` gets the
+    /// range's position in `ranges`; returning false ends that range.
+    fn scan_each(
+        &self,
+        tree: Tree,
+        ranges: &[KeyRange],
+        rev: bool,
+        visit: &mut dyn FnMut(usize, &[u8], &[u8]) -> bool,
+    ) -> Result<(), StoreError> {
+        for (i, r) in ranges.iter().enumerate() {
+            self.scan(tree, r.clone(), rev, &mut |k, v| visit(i, k, v))?;
+        }
+        Ok(())
+    }
 }
 
 /// A write in progress: reads see its own writes.

@@ -106,6 +106,21 @@ impl Read for RedbEngine {
         let table = txn.open_table(def(tree)).map_err(err)?;
         scan_table(&table, range, rev, visit)
     }
+
+    fn scan_each(
+        &self,
+        tree: Tree,
+        ranges: &[KeyRange],
+        rev: bool,
+        visit: &mut dyn FnMut(usize, &[u8], &[u8]) -> bool,
+    ) -> Result<(), StoreError> {
+        let txn = self.db.begin_read().map_err(err)?;
+        let table = txn.open_table(def(tree)).map_err(err)?;
+        for (i, r) in ranges.iter().enumerate() {
+            scan_table(&table, r.clone(), rev, &mut |k, v| visit(i, k, v))?;
+        }
+        Ok(())
+    }
 }
 
 type RedbTable<'t> = redb::Table<'t, &'static [u8], &'static [u8]>;
@@ -120,7 +135,11 @@ struct RedbTxn<'t> {
 }
 
 impl<'t> RedbTxn<'t> {
-    fn with<R>(&self, tree: Tree, f: impl FnOnce(&mut RedbTable<'t>) -> Result<R, StoreError>) -> Result<R, StoreError> {
+    fn with<R>(
+        &self,
+        tree: Tree,
+        f: impl FnOnce(&mut RedbTable<'t>) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
         let cell = self.tables.get(tree.index()).ok_or_else(|| err(format!("no table slot for {}", tree.name())))?;
         let mut slot = cell.try_borrow_mut().map_err(|_| err(format!("table {} is already in use", tree.name())))?;
         let table = match &mut *slot {

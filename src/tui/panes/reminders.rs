@@ -171,7 +171,8 @@ impl RemindersPane {
         change(self);
         self.generation += 1;
         let order = order(self, user, now);
-        if let Some(pos) = keep.and_then(|k| order.iter().position(|(_, src)| self.reference(*src) == Some(k.clone()))) {
+        if let Some(pos) = keep.and_then(|k| order.iter().position(|(_, src)| self.reference(*src) == Some(k.clone())))
+        {
             self.selected = pos;
         }
         self.selected = self.selected.min(order.len().saturating_sub(1));
@@ -294,10 +295,8 @@ pub fn my_overdue(app: &App) -> Vec<Entry<'_>> {
     let tasks = pane.rows.iter().map(Entry::Task);
     let follow_ups =
         pane.agenda.iter().flat_map(|a| a.extras.iter()).filter(|i| i.kind == ItemKind::FollowUp).map(Entry::Item);
-    let mut out: Vec<Entry<'_>> = tasks
-        .chain(follow_ups)
-        .filter(|e| e.assignee() == app.user && e.state() == TaskState::Overdue)
-        .collect();
+    let mut out: Vec<Entry<'_>> =
+        tasks.chain(follow_ups).filter(|e| e.assignee() == app.user && e.state() == TaskState::Overdue).collect();
     out.sort_by_cached_key(|e| (entry_due_ms(e, Section::Overdue), e.reference()));
     out
 }
@@ -333,11 +332,19 @@ fn item_action(app: &mut App, item: &AgendaItem, action: Action) -> Option<Vec<E
             app.tab = Tab::Pipeline;
             vec![Effect::Load(Request::DealCard(*d))]
         }
-        (ItemKind::FollowUp, _, Action::SnoozeHour | Action::SnoozeTomorrow | Action::SnoozeMonday | Action::SnoozePick) => {
+        (
+            ItemKind::FollowUp,
+            _,
+            Action::SnoozeHour | Action::SnoozeTomorrow | Action::SnoozeMonday | Action::SnoozePick,
+        ) => {
             app.info("A follow-up moves on when you log a call or meeting with the contact: press done to log one.");
             vec![]
         }
-        (ItemKind::Stale, _, Action::Done | Action::SnoozeHour | Action::SnoozeTomorrow | Action::SnoozeMonday | Action::SnoozePick) => {
+        (
+            ItemKind::Stale,
+            _,
+            Action::Done | Action::SnoozeHour | Action::SnoozeTomorrow | Action::SnoozeMonday | Action::SnoozePick,
+        ) => {
             app.info("A stale deal clears when it moves on or gets an activity: open it to move it or log one.");
             vec![]
         }

@@ -2,9 +2,9 @@
 //! Later / Done recently, most urgent first within each group.
 
 use crate::domain::agenda::TaskState;
+use crate::services::agenda::ItemKind;
 use crate::services::format;
 use crate::tui::app::App;
-use crate::services::agenda::ItemKind;
 use crate::tui::panes::reminders::{visible, Entry, Section};
 use crate::tui::theme::Role;
 use ratatui::layout::Rect;
