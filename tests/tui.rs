@@ -904,13 +904,13 @@ fn a_task_snoozed_past_next_week_is_listed_under_later() {
     let (section, _) = rows.iter().find(|(_, t)| t.reference() == crm::domain::Ref::Task(task.id)).expect("still listed");
     assert_eq!(*section, Section::Later, "due in the past but snoozed for three weeks");
     // A task snoozed for an hour is due again today, shown after the overdue ones.
+    assert_eq!(selected_task(&app).id, task.id, "the selection follows the task to its new place");
     let effects = press(&mut app, ch('z'));
     fx.perform(&mut app, effects);
     let rows = visible(&app, app.now);
     let sections: Vec<(Section, &str)> = rows.iter().map(|(s, t)| (*s, t.title())).collect();
     assert_eq!(sections[0], (Section::Today, "Call back about the invoice"), "{sections:?}");
 }
-    assert_eq!(selected_task(&app).id, task.id, "the selection follows the task to its new place");
 
     press(&mut app, ch('g'));
     assert_eq!(selected_task(&app).title, "Call back about the invoice");
@@ -951,16 +951,9 @@ fn toggle_all_users_shows_everyones_tasks_and_back() {
     assert_eq!(reminder_titles(&app).len(), mine);
 }
 
-#[test]
-fn enter_on_a_task_opens_its_contact_card() {
-    let fx = Fixture::busy();
-    let mut app = fx.app_dismissed();
-    press(&mut app, ch('3'));
-    let task = selected_task(&app);
-    let effects = press(&mut app, key(KeyCode::Enter));
-/// Adds Zoë Fischer, anna's, to be called every 3 days; the last call was ten days ago, so her
-/// follow-up is a week overdue.
-fn add_cadence_contact(fx: &Fixture) -> crm::domain::ContactId {
+/// Adds Zoë Fischer, anna's, to be called every 3 days; the last call was `days_ago` days ago
+/// (ten: her follow-up is a week overdue).
+fn add_cadence_contact(fx: &Fixture, days_ago: i64) -> crm::domain::ContactId {
     use crm::domain::*;
     let now = fx.crm.now();
     let contact = Contact {
@@ -974,7 +967,7 @@ fn add_cadence_contact(fx: &Fixture) -> crm::domain::ContactId {
     let call = Activity {
         id: ActivityId::placeholder(1),
         kind: ActivityKind::Call,
-        at: now.plus_days(-10),
+        at: now.plus_days(-days_ago),
         contact: Some(ContactId::placeholder(0)),
         summary: "Intro call".into(),
         ..Activity::default()
@@ -994,7 +987,7 @@ fn a_follow_up_due_by_cadence_is_a_reminder_ranked_by_urgency_and_done_logs_a_ca
     use crm::services::agenda::ItemKind;
     use crm::tui::panes::reminders::{visible, Entry, Section};
     let fx = Fixture::busy();
-    let zoe = add_cadence_contact(&fx);
+    let zoe = add_cadence_contact(&fx, 10);
     let mut app = fx.app_dismissed();
     press(&mut app, ch('3'));
     let rows = visible(&app, app.now);
@@ -1043,7 +1036,7 @@ fn explain_on_a_task_gives_its_urgency_and_the_reasons() {
 #[test]
 fn the_overdue_reminder_lists_follow_ups_too_and_done_on_one_opens_the_call_log() {
     let fx = Fixture::busy();
-    let zoe = add_cadence_contact(&fx);
+    let zoe = add_cadence_contact(&fx, 10);
     let mut app = fx.app();
     assert!(matches!(app.modal, Some(Modal::Overdue { .. })));
     let refs: Vec<Ref> = app.my_overdue().iter().map(|e| e.reference()).collect();
@@ -1101,8 +1094,17 @@ fn the_overdue_reminder_opens_after_the_first_task_and_agenda_loads_when_anna_ha
 }
 
 #[test]
-fn the_overdue_reminder_stays_closed_when_nothing_of_anna_is_overdue() {
-    assert_eq!(app.modal, None, "not before the follow-ups are known");
+fn the_reminders_pane_starts_at_the_top_whatever_loads_first() {
+    let fx = Fixture::busy();
+    // 40 days since the last call: as urgent as the worst task (15), and due earlier.
+    add_cadence_contact(&fx, 40);
+    let mut app = App::new("anna".into(), DB_PATH.into(), Keymap::default_keymap(), Theme::default_theme());
+    app.now = fx.crm.now();
+    update(&mut app, Msg::Loaded(fx.load(Request::Tasks)));
+    assert_eq!(reminder_titles(&app)[0], "Send the revised proposal");
+    assert_eq!(app.reminders.selected, 0);
+    // The follow-up arrives and ranks first: the selection stays on the first line, not on
+    // the task that was first before.
     update(&mut app, Msg::Loaded(fx.load(Request::Agenda)));
     let fx = Fixture::demo();
     let mut app = fx.app();

@@ -163,10 +163,13 @@ impl RemindersPane {
     /// Changes the data, keeping the selection on the same line (task, follow-up or deal) when
     /// it is still listed.
     fn update(&mut self, change: impl FnOnce(&mut Self), user: &str, now: Timestamp) {
+        // Until both tasks and agenda are in, the list is still filling: stay at the top.
+        let complete = self.loaded && self.agenda.is_some();
         let keep = self
             .order
             .borrow()
             .as_ref()
+            .filter(|_| complete)
             .and_then(|(_, order)| order.get(self.selected).and_then(|(_, src)| self.reference(*src)));
         change(self);
         self.generation += 1;
