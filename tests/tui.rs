@@ -231,16 +231,16 @@ fn message(app: &App) -> &str {
 
 fn visible_names(app: &App) -> Vec<String> {
     let rows = app.contacts.rows.as_ref().expect("contacts loaded");
-    app.contacts.visible.iter().map(|&i| rows[i].name.clone()).collect()
+    app.contacts.visible.iter().map(|&i| rows[i].name().to_string()).collect()
 }
 
 fn selected_name(app: &App) -> String {
-    app.contacts.selected_row().expect("a selected contact").name.clone()
+    app.contacts.selected_row().expect("a selected contact").name().to_string()
 }
 
 fn contact_id(app: &App, name: &str) -> crm::domain::ContactId {
     let rows = app.contacts.rows.as_ref().expect("contacts loaded");
-    rows.iter().find(|r| r.name == name).unwrap_or_else(|| panic!("no contact {name}")).id
+    rows.iter().find(|r| r.name() == name).unwrap_or_else(|| panic!("no contact {name}")).id
 }
 
 /// Anna's tasks in the order the reminders pane shows them.
@@ -534,7 +534,7 @@ fn sort_cycles_name_company_last_contact_owner_and_back() {
     press(&mut app, ch('s'));
     assert_eq!(app.contacts.sort, ContactSort::Company);
     assert_eq!(message(&app), "Sorted by company");
-    assert_eq!(app.contacts.selected_row().unwrap().company, "Alhambra S.A.");
+    assert_eq!(app.contacts.selected_row().unwrap().company(), "Alhambra S.A.");
 
     press(&mut app, ch('s'));
     assert_eq!(app.contacts.sort, ContactSort::Last);
@@ -544,7 +544,7 @@ fn sort_cycles_name_company_last_contact_owner_and_back() {
 
     press(&mut app, ch('s'));
     assert_eq!(app.contacts.sort, ContactSort::Owner);
-    assert_eq!(app.contacts.selected_row().unwrap().owner, "anna");
+    assert_eq!(app.contacts.selected_row().unwrap().owner(), "anna");
 
     press(&mut app, ch('s'));
     assert_eq!(app.contacts.sort, ContactSort::Name);
@@ -752,9 +752,9 @@ fn a_contact_added_through_the_form_appears_in_the_list() {
     fx.perform(&mut app, effects);
     assert_eq!(app.modal, None, "{:?}", app.message);
     assert_eq!(visible_names(&app).len(), 41);
-    let row = app.contacts.rows.as_ref().unwrap().iter().find(|r| r.name == "Zoë Fischer").expect("new contact");
-    assert_eq!(row.company, "Fischer GmbH");
-    assert_eq!(row.owner, "anna");
+    let row = app.contacts.rows.as_ref().unwrap().iter().find(|r| r.name() == "Zoë Fischer").expect("new contact");
+    assert_eq!(row.company(), "Fischer GmbH");
+    assert_eq!(row.owner(), "anna");
 }
 
 #[test]

@@ -133,6 +133,19 @@ enum Test {
     Repeat(bool),
 }
 
+/// A contact's fields as a filter tests them.
+pub struct ContactFields<'a> {
+    pub tags: &'a [String],
+    pub owner: &'a str,
+    pub company: &'a str,
+    pub name: &'a str,
+    pub title: &'a str,
+    pub email: &'a str,
+    pub phone: &'a str,
+    pub city: &'a str,
+    pub last_contact: Option<Timestamp>,
+}
+
 /// What a row offers to the filter; None for a field the row does not have.
 #[derive(Default)]
 struct View<'a> {
@@ -481,6 +494,22 @@ impl Compiled {
 
     pub fn contact(&self, r: &ContactRow) -> bool {
         self.holds(&view_of_contact(r))
+    }
+
+    /// `contact` for a row kept in another form (the TUI's list keeps compact rows).
+    pub fn contact_fields(&self, f: &ContactFields<'_>) -> bool {
+        self.holds(&View {
+            tags: Some(f.tags),
+            owner: Some(f.owner),
+            company: Some(f.company),
+            contact: Some(f.name),
+            title: Some(f.title),
+            email: Some(f.email),
+            phone: Some(f.phone),
+            city: Some(f.city),
+            last_contact: Some(f.last_contact),
+            ..View::default()
+        })
     }
 
     /// Keeps the rows whose fields hold and whose text matches the free text (with the search

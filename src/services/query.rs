@@ -306,6 +306,12 @@ impl Crm {
     }
 
     pub fn contacts(&self, q: &ContactQuery) -> Result<Vec<ContactRow>> {
+        self.contacts_as(q, |r| r)
+    }
+
+    /// `contacts`, each row turned into a `T` as soon as it is made (the TUI keeps compact rows:
+    /// 100k full rows at once would stay resident after they are dropped).
+    pub fn contacts_as<T>(&self, q: &ContactQuery, into: impl Fn(ContactRow) -> T) -> Result<Vec<T>> {
         let last = self.last_contacts()?;
         let mut names = Names::new(self);
         let needle = q.text.as_deref().map(super::fold).filter(|s| !s.is_empty());
@@ -335,7 +341,16 @@ impl Crm {
                             return true;
                         }
                     }
-                    rows.push(row);
+                    // The sort key, taken before the row is turned into a `T`.
+                    let key = match q.sort {
+                        ContactSort::Name => (false, super::fold(&row.name), String::new(), None, row.id),
+                        ContactSort::Company => {
+                            (row.company.is_empty(), super::fold(&row.company), super::fold(&row.name), None, row.id)
+                        }
+                        ContactSort::Last => (false, String::new(), String::new(), row.last_contact, row.id),
+                        ContactSort::Owner => (false, row.owner.clone(), super::fold(&row.name), None, row.id),
+                    };
+                    rows.push((key, into(row)));
                     true
                 }
                 Err(e) => {
@@ -347,15 +362,8 @@ impl Crm {
         if let Some(e) = err {
             return Err(e);
         }
-        match q.sort {
-            ContactSort::Name => rows.sort_by_cached_key(|r| (super::fold(&r.name), r.id)),
-            ContactSort::Company => {
-                rows.sort_by_cached_key(|r| (r.company.is_empty(), super::fold(&r.company), super::fold(&r.name)))
-            }
-            ContactSort::Last => rows.sort_by_key(|r| (r.last_contact, r.id)),
-            ContactSort::Owner => rows.sort_by_cached_key(|r| (r.owner.clone(), super::fold(&r.name))),
-        }
-        Ok(apply_limit(rows, q.limit))
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(apply_limit(rows.into_iter().map(|(_, row)| row).collect(), q.limit))
     }
 
     pub fn contact_card(&self, id: ContactId) -> Result<ContactCard> {

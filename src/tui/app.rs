@@ -7,7 +7,7 @@ use super::keymap::{Chord, Key, Keymap, Lookup, Mode};
 use super::panes::{contacts::ContactsPane, pipeline::PipelinePane, reminders::RemindersPane};
 use super::theme::Theme;
 use crate::domain::*;
-use crate::services::query::{ContactCard, ContactRow, DealCard, TaskRow};
+use crate::services::query::{ContactCard, DealCard, TaskRow};
 use crate::store::Receipt;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -83,7 +83,7 @@ pub enum Effect {
 /// Data the runtime loaded.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Data {
-    Contacts(Vec<ContactRow>),
+    Contacts(Vec<super::panes::contacts::ListRow>),
     ContactCard(Box<ContactCard>),
     Pipeline(super::panes::pipeline::PipelineData),
     DealCard(Box<DealCard>),
@@ -345,8 +345,14 @@ pub fn task_form(kind: FormKind, title: String, values: [&str; 3]) -> Form {
 
 /// Company names known from the loaded contacts, for pickers.
 pub fn company_choices(app: &App) -> Vec<String> {
-    let mut names: Vec<String> =
-        app.contacts.rows.iter().flatten().filter(|r| !r.company.is_empty()).map(|r| r.company.clone()).collect();
+    let mut names: Vec<String> = app
+        .contacts
+        .rows
+        .iter()
+        .flatten()
+        .filter(|r| !r.company().is_empty())
+        .map(|r| r.company().to_string())
+        .collect();
     names.sort();
     names.dedup();
     names
@@ -354,7 +360,7 @@ pub fn company_choices(app: &App) -> Vec<String> {
 
 /// Contact names (with ids, so that namesakes stay apart), for pickers.
 pub fn contact_choices(app: &App) -> Vec<String> {
-    app.contacts.rows.iter().flatten().map(|r| format!("{} {}", r.id, r.name)).collect()
+    app.contacts.rows.iter().flatten().map(|r| format!("{} {}", r.id, r.name())).collect()
 }
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {

@@ -20,10 +20,19 @@ pub enum Job {
 pub fn serve(crm: &Crm, jobs: Receiver<Job>, out: Sender<Msg>) {
     for job in jobs {
         let msg = match job {
-            Job::Load(r) => match load(crm, &r) {
-                Ok(d) => Msg::Loaded(d),
-                Err(e) => Msg::Failed(e.to_string()),
-            },
+            Job::Load(r) => {
+                let msg = match load(crm, &r) {
+                    Ok(d) => Msg::Loaded(d),
+                    Err(e) => Msg::Failed(e.to_string()),
+                };
+                if matches!(
+                    r,
+                    Request::Contacts | Request::Tasks | Request::Agenda | Request::Pipeline | Request::SearchIndex
+                ) {
+                    release_freed_memory();
+                }
+                msg
+            }
             Job::Write(w) => {
                 let result = write(crm, w).map_err(write_error);
                 // The records it touched, as they are now, keep the search index current.
@@ -47,6 +56,24 @@ fn touched_records(crm: &Crm, touched: &[Ref]) -> Vec<(Ref, Option<Record>)> {
     let refs = crate::services::search::affected(crm.store(), touched).unwrap_or_else(|_| touched.to_vec());
     refs.into_iter().map(|t| (t.clone(), crm.store().get(&t).ok().flatten())).collect()
 }
+/// Hands the memory a large load used and freed (records read, rows made on the way, sort
+/// keys) back to the system. glibc keeps freed memory for reuse, but the next load's large
+/// arrays (the search index) take fresh pages instead: with 100k contacts the session peaked
+/// ~60 MB higher without this.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        extern "C" {
+            fn malloc_trim(pad: usize) -> std::ffi::c_int;
+        }
+        // SAFETY: malloc_trim only returns free pages of glibc's heaps to the system; it has no
+        // preconditions and may run while other threads allocate.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
+}
+
 
 fn write_error(e: ServiceError) -> WriteError {
     match e {
@@ -59,7 +86,8 @@ fn write_error(e: ServiceError) -> WriteError {
 
 pub fn load(crm: &Crm, r: &Request) -> Result<Data, ServiceError> {
     Ok(match r {
-        Request::Contacts => Data::Contacts(crm.contacts(&ContactQuery::default())?),
+        // Compact list rows, made here rather than on the UI thread, one at a time.
+        Request::Contacts => Data::Contacts(crm.contacts_as(&ContactQuery::default(), Into::into)?),
         Request::ContactCard(id) => Data::ContactCard(Box::new(crm.contact_card(*id)?)),
         Request::DealCard(id) => Data::DealCard(Box::new(crm.deal_card(*id)?)),
         Request::Pipeline => {

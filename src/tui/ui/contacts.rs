@@ -72,10 +72,10 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         .map(|&i| {
             let r = &rows[i];
             Row::new(vec![
-                Cell::from(r.name.clone()),
-                Cell::from(r.company.clone()),
+                Cell::from(r.name().to_string()),
+                Cell::from(r.company().to_string()),
                 Cell::from(r.last_contact.map(|t| format::relative_days(t, &now)).unwrap_or_else(|| "never".into())),
-                Cell::from(r.owner.clone()),
+                Cell::from(r.owner().to_string()),
                 Cell::from(Span::styled(r.tags.join(" "), app.theme.style(Role::Tag))),
             ])
         })
