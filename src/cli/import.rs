@@ -171,11 +171,12 @@ pub fn import(crm: &Crm, cmd: ImportCmd, out: &Out) -> Result<()> {
 fn run(crm: &Crm, file: &Path, parsed: Parsed, opts: ImportOpts, out: &Out) -> Result<()> {
     let on_duplicate = OnDuplicate::parse(&opts.duplicates).map_err(invalid)?;
     let pb = bar(out, parsed.items.len() as u64, "checking");
-    let mut plan = crm.plan_import(parsed, &file.display().to_string(), ImportOptions { on_duplicate }, &mut |done, _| {
-        if let Some(pb) = &pb {
-            pb.set_position(done as u64);
-        }
-    })?;
+    let mut plan =
+        crm.plan_import(parsed, &file.display().to_string(), ImportOptions { on_duplicate }, &mut |done, _| {
+            if let Some(pb) = &pb {
+                pb.set_position(done as u64);
+            }
+        })?;
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
@@ -316,11 +317,7 @@ pub fn backup(crm: &Crm, out: &Out) -> Result<()> {
         println!("{}", path.display());
         return Ok(());
     }
-    out.message(&format!(
-        "Wrote {}\nRestore it with: crm --db NEW_DIR import json {}",
-        path.display(),
-        path.display()
-    ))
+    out.message(&format!("Wrote {}\nRestore it with: crm --db NEW_DIR import json {}", path.display(), path.display()))
 }
 
 pub fn dupes(crm: &Crm, limit: usize, out: &Out) -> Result<()> {
@@ -373,7 +370,11 @@ pub fn merge(crm: &Crm, a: MergeArgs, out: &Out) -> Result<()> {
             .iter()
             .map(|c| {
                 let mark = |s: Side| if c.pick == s { "◀ " } else { "  " };
-                vec![c.field.clone(), format!("{}{}", mark(Side::Keep), c.keep), format!("{}{}", mark(Side::Other), c.other)]
+                vec![
+                    c.field.clone(),
+                    format!("{}{}", mark(Side::Keep), c.keep),
+                    format!("{}{}", mark(Side::Other), c.other),
+                ]
             })
             .collect();
         let keep_h = format!("{keep} (kept)");

@@ -34,8 +34,7 @@ pub fn same_phone(a: &str, b: &str) -> bool {
 /// A name folded (case, accents) with its words sorted: "Müller, Anna" = "anna muller".
 pub fn norm_name(s: &str) -> String {
     let folded = fold(s);
-    let mut words: Vec<&str> =
-        folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let mut words: Vec<&str> = folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
     words.sort_unstable();
     words.join(" ")
 }
@@ -177,7 +176,7 @@ impl ContactIndex {
 }
 
 /// A pair of contacts that look like the same person.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DupePair {
     pub a: ContactId,
     pub a_name: String,
@@ -289,7 +288,14 @@ mod tests {
 
     fn c(id: u64, name: &str, company: Option<u64>, email: &str, phone: &str) -> Contact {
         let l = |v: &str| if v.is_empty() { vec![] } else { vec![Labeled { label: "work".into(), value: v.into() }] };
-        Contact { id: ContactId(id), name: name.into(), company: company.map(CompanyId), emails: l(email), phones: l(phone), ..Contact::default() }
+        Contact {
+            id: ContactId(id),
+            name: name.into(),
+            company: company.map(CompanyId),
+            emails: l(email),
+            phones: l(phone),
+            ..Contact::default()
+        }
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub struct FieldChoice {
     pub pick: Side,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MergePlan {
     pub keep: ContactId,
     pub other: ContactId,

@@ -50,6 +50,8 @@ actions! {
     ShowReminders => "show_reminders", "Go to the reminders pane";
     ShowReports => "show_reports", "Go to the reports pane";
     Undo => "undo", "Undo your last change";
+    Import => "import", "Import contacts (or companies, deals, tasks) from a CSV or vCard file, dry run first";
+    Duplicates => "duplicates", "Find duplicate contacts and merge them side by side";
     Redo => "redo", "Redo what you last undid";
     Up => "up", "Move up";
     Down => "down", "Move down";

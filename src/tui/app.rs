@@ -51,6 +51,17 @@ pub enum Request {
     Views,
     /// Every report for a period and an owner (the Reports pane).
     Reports(crate::services::report::ReportQuery),
+    /// The dry run of an import (nothing is written).
+    ImportPlan(super::panes::import::ImportRequest),
+    /// Pairs of contacts that look like the same person.
+    Dupes,
+    /// What merging `other` into `keep` would do; `pairs` and `index` say which pair it is.
+    MergePlan {
+        pairs: Vec<crate::services::dupes::DupePair>,
+        index: usize,
+        keep: ContactId,
+        other: ContactId,
+    },
 }
 
 /// What the runtime should write.
@@ -64,6 +75,9 @@ pub enum Write {
     Snooze(TaskId, String),
     Undo,
     Redo,
+    /// Import a file in one change (progress in the status line).
+    Import(super::panes::import::ImportRequest),
+    Merge(Box<crate::services::merge::MergePlan>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -99,6 +113,16 @@ pub enum Data {
     Reports(crate::services::report::ReportQuery, Result<Box<crate::services::report::ReportBundle>, String>),
     /// Records a write touched, as they are now (None: gone), to keep the search index current.
     Touched(Vec<(Ref, Option<Record>)>),
+    /// The dry-run summary of an import, or why the file cannot be imported.
+    ImportPlan(super::panes::import::ImportRequest, Result<String, String>),
+    /// How far an import is, for the status line.
+    ImportProgress(String),
+    Dupes(Vec<crate::services::dupes::DupePair>),
+    MergePlan {
+        pairs: Vec<crate::services::dupes::DupePair>,
+        index: usize,
+        plan: Result<Box<crate::services::merge::MergePlan>, String>,
+    },
 }
 
 /// A write that failed: the message, and the field it concerns when there is one.
@@ -135,6 +159,8 @@ pub enum Modal {
     Search(super::panes::search::Palette),
     /// The command palette: run any action by name.
     Palette(super::panes::palette::CommandPalette),
+    /// Two duplicate contacts side by side, to merge.
+    Merge(Box<super::panes::import::MergeView>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -224,6 +250,8 @@ impl App {
             Some(Modal::Form(_)) => return vec![Mode::Form],
             Some(Modal::Search(_)) => return vec![Mode::Search],
             Some(Modal::Palette(_)) => return vec![Mode::Palette],
+            // Fields up and down, enter to merge, esc to cancel; sides by arrow keys.
+            Some(Modal::Merge(_)) => return vec![Mode::Form],
             None => {}
         }
         match self.tab {
@@ -386,6 +414,10 @@ fn on_loaded(app: &mut App, data: Data) -> Vec<Effect> {
         Data::SearchIndex(index) => app.search_index = Some(*index),
         Data::ContactFilter(text, result) => app.contacts.set_compiled(&text, result),
         Data::Views(views) => app.views = views,
+        Data::ImportPlan(req, result) => return super::panes::import::planned(app, req, result),
+        d @ (Data::ImportProgress(_) | Data::Dupes(_) | Data::MergePlan { .. }) => {
+            return super::panes::import::loaded(app, d)
+        }
         Data::Reports(q, result) => return super::panes::reports::loaded(app, q, result),
         Data::Touched(records) => {
             if let Some(index) = &mut app.search_index {
@@ -450,7 +482,7 @@ fn check_overdue_modal(app: &mut App) {
 fn on_written(app: &mut App, result: Result<Receipt, WriteError>) -> Vec<Effect> {
     match result {
         Ok(r) => {
-            if matches!(app.modal, Some(Modal::Form(_))) {
+            if matches!(app.modal, Some(Modal::Form(_)) | Some(Modal::Merge(_))) {
                 app.modal = None;
             }
             app.info(r.summary.clone());
@@ -536,6 +568,9 @@ fn on_key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
     }
     let Ok(action) = resolve(app, key) else { return vec![] };
     let count = app.count.take();
+    if let Some(Modal::Merge(_)) = app.modal {
+        return super::panes::import::merge_key(app, key, action);
+    }
     if let Some(Modal::Palette(_)) = app.modal {
         return super::panes::palette::key(app, key, action);
     }
@@ -607,6 +642,12 @@ fn form_key(app: &mut App, action: Option<Action>, key: Key) -> Vec<Effect> {
             let values: Vec<(&'static str, String)> =
                 form.fields.iter().map(|f| (f.name, f.value.trim().to_string())).collect();
             return vec![Effect::Load(Request::Reports(super::panes::reports::custom_query(app, &values)))];
+        }
+        Some(Action::Submit) if form.kind == FormKind::Import => {
+            form.pending = true;
+            let values: Vec<(&'static str, String)> =
+                form.fields.iter().map(|f| (f.name, f.value.trim().to_string())).collect();
+            return super::panes::import::submit(&values);
         }
         Some(Action::Submit) if form.kind == FormKind::PickView => {
             let name = form.value("view").unwrap_or_default();
@@ -686,7 +727,9 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
             };
         }
         Some(Modal::Overdue { .. }) => return super::panes::reminders::overdue_action(app, action),
-        Some(Modal::Form(_)) | Some(Modal::Search(_)) | Some(Modal::Palette(_)) => return vec![],
+        Some(Modal::Form(_)) | Some(Modal::Search(_)) | Some(Modal::Palette(_)) | Some(Modal::Merge(_)) => {
+            return vec![]
+        }
         None => {}
     }
     match action {
@@ -725,6 +768,8 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
             super::panes::reports::enter(app)
         }
         Action::Undo => vec![Effect::Write(Write::Undo)],
+        Action::Import => super::panes::import::open(app),
+        Action::Duplicates => super::panes::import::find_duplicates(app),
         Action::Redo => vec![Effect::Write(Write::Redo)],
         other => match app.tab {
             Tab::Contacts => super::panes::contacts::action(app, other),

@@ -29,6 +29,8 @@ pub enum FormKind {
     PickView,
     /// The days of the Reports pane's period (nothing is written).
     ReportPeriod,
+    /// A file to import: planned (dry run) and confirmed before anything is written.
+    Import,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,6 +3,7 @@
 
 use super::app::{Data, Msg, Request, Write, WriteError};
 use super::form::FormKind;
+use super::panes::import::ImportRequest;
 use super::panes::pipeline::PipelineData;
 use crate::domain::*;
 use crate::services::input::*;
@@ -34,7 +35,11 @@ pub fn serve(crm: &Crm, jobs: Receiver<Job>, out: Sender<Msg>) {
                 msg
             }
             Job::Write(w) => {
-                let result = write(crm, w).map_err(write_error);
+                let result = match w {
+                    Write::Import(req) => import(crm, &req, &out),
+                    other => write(crm, other),
+                }
+                .map_err(write_error);
                 // The records it touched, as they are now, keep the search index current.
                 if let Ok(r) = &result {
                     let records = touched_records(crm, &r.touched);
@@ -51,11 +56,6 @@ pub fn serve(crm: &Crm, jobs: Receiver<Job>, out: Sender<Msg>) {
     }
 }
 
-/// The records a write touched (and those whose search entries depend on them), as they are now.
-fn touched_records(crm: &Crm, touched: &[Ref]) -> Vec<(Ref, Option<Record>)> {
-    let refs = crate::services::search::affected(crm.store(), touched).unwrap_or_else(|_| touched.to_vec());
-    refs.into_iter().map(|t| (t.clone(), crm.store().get(&t).ok().flatten())).collect()
-}
 /// Hands the memory a large load used and freed (records read, rows made on the way, sort
 /// keys) back to the system. glibc keeps freed memory for reuse, but the next load's large
 /// arrays (the search index) take fresh pages instead: with 100k contacts the session peaked
@@ -74,6 +74,11 @@ fn release_freed_memory() {
     }
 }
 
+/// The records a write touched (and those whose search entries depend on them), as they are now.
+fn touched_records(crm: &Crm, touched: &[Ref]) -> Vec<(Ref, Option<Record>)> {
+    let refs = crate::services::search::affected(crm.store(), touched).unwrap_or_else(|_| touched.to_vec());
+    refs.into_iter().map(|t| (t.clone(), crm.store().get(&t).ok().flatten())).collect()
+}
 
 fn write_error(e: ServiceError) -> WriteError {
     match e {
@@ -82,6 +87,68 @@ fn write_error(e: ServiceError) -> WriteError {
         }
         other => WriteError { field: None, message: other.to_string() },
     }
+}
+
+/// Reads and plans a file to import (the dry run). `progress(done, total)` as rows are checked.
+fn planned(
+    crm: &Crm,
+    req: &ImportRequest,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<crate::services::import::plan::ImportPlan, String> {
+    use crate::services::import::{self, plan::ImportOptions, plan::OnDuplicate, ImportKind};
+    let kind = ImportKind::parse(&req.kind)?;
+    let on_duplicate = OnDuplicate::parse(&req.duplicates)?;
+    let path = std::path::Path::new(&req.path);
+    let parsed = import::read_file(path, kind)?;
+    crm.plan_import(parsed, &req.path, ImportOptions { on_duplicate }, progress).map_err(|e| e.to_string())
+}
+
+/// The dry-run summary the confirmation shows: counts, then the first bad rows and duplicates.
+fn plan_import(crm: &Crm, req: &ImportRequest, progress: &mut dyn FnMut(usize, usize)) -> Result<String, String> {
+    let plan = planned(crm, req, progress)?;
+    let mut text = plan.summary();
+    for e in plan.errors.iter().take(3) {
+        text.push_str(&format!("\nline {}: {}", e.line, e.reason));
+    }
+    for d in plan.duplicates.iter().take(3) {
+        text.push_str(&format!("\nline {}: {} ({} {}): {}", d.line, d.why, d.existing, d.existing_label, d.action));
+    }
+    Ok(text)
+}
+
+/// Imports a file in one change, with progress in the status line; bad rows are left out and
+/// listed in a report beside the file, as `crm import` does.
+fn import(crm: &Crm, req: &ImportRequest, out: &Sender<Msg>) -> Result<Receipt, ServiceError> {
+    let mut last = 0;
+    let mut progress = |done: usize, total: usize| {
+        let pct = if total == 0 { 100 } else { done * 100 / total };
+        if pct >= last + 10 || done == total {
+            last = pct;
+            let _ = out.send(Msg::Loaded(Data::ImportProgress(format!(
+                "Importing {}: checked {done} of {total} rows",
+                req.path
+            ))));
+        }
+    };
+    let mut plan = planned(crm, req, &mut progress).map_err(ServiceError::Invalid)?;
+    let _ = out.send(Msg::Loaded(Data::ImportProgress(format!(
+        "Importing {}: writing {} changes…",
+        req.path,
+        plan.changes.len()
+    ))));
+    let report = if plan.errors.is_empty() && plan.duplicates.is_empty() {
+        String::new()
+    } else {
+        let path = crate::services::import::report::default_path(std::path::Path::new(&req.path));
+        crate::services::import::report::write_atomic(&path, crate::services::import::report::csv(&plan).as_bytes())
+            .map_err(ServiceError::Invalid)?;
+        format!("; report in {}", path.display())
+    };
+    let mut receipt = crm
+        .run_import(&mut plan, false)?
+        .ok_or_else(|| ServiceError::Invalid(format!("nothing to import: {}", plan.summary())))?;
+    receipt.summary = format!("Imported {}: {}{report} (u undoes it)", req.path, plan.summary());
+    Ok(receipt)
 }
 
 pub fn load(crm: &Crm, r: &Request) -> Result<Data, ServiceError> {
@@ -105,6 +172,13 @@ pub fn load(crm: &Crm, r: &Request) -> Result<Data, ServiceError> {
             crm.compile_filter_for(text, EntityKind::Contact).map(Box::new).map_err(|e| e.to_string()),
         ),
         Request::Reports(q) => Data::Reports(q.clone(), crm.reports(q).map(Box::new).map_err(|e| e.to_string())),
+        Request::ImportPlan(req) => Data::ImportPlan(req.clone(), plan_import(crm, req, &mut |_, _| {})),
+        Request::Dupes => Data::Dupes(crm.duplicate_contacts()?),
+        Request::MergePlan { pairs, index, keep, other } => Data::MergePlan {
+            pairs: pairs.clone(),
+            index: *index,
+            plan: crm.merge_plan(*keep, *other).map(Box::new).map_err(|e| e.to_string()),
+        },
         Request::Views => Data::Views(crm.views().map(|v| v.views.into_iter().collect()).unwrap_or_default()),
         Request::Users => Data::Users(crm.users()?.into_iter().filter(|u| !u.disabled).map(|u| u.login).collect()),
         Request::Tasks => {
@@ -117,9 +191,6 @@ pub fn load(crm: &Crm, r: &Request) -> Result<Data, ServiceError> {
             );
             Data::Tasks(rows)
         }
-    })
-}
-
         Request::Agenda => {
             use crate::services::agenda::{AgendaQuery, ItemKind};
             let ranked = crm.agenda_ranked(&AgendaQuery { assignee: None, due_only: false, horizon_days: None })?;
@@ -140,6 +211,9 @@ pub fn load(crm: &Crm, r: &Request) -> Result<Data, ServiceError> {
                 weights: *crm.urgency_weights(),
             }))
         }
+    })
+}
+
 fn get(values: &[(&'static str, String)], name: &str) -> Option<String> {
     values.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone())
 }
@@ -161,6 +235,9 @@ pub fn write(crm: &Crm, w: Write) -> Result<Receipt, ServiceError> {
             crm.apply(vec![Change::SnoozeTask { task: id, until }])
         }
         Write::Form(kind, v) => crm.apply(form_changes(crm, &kind, &v)?),
+        Write::Merge(plan) => crm.merge(&plan),
+        // Run by `import`, which reports progress.
+        Write::Import(_) => Err(ServiceError::Invalid("an import runs with its progress".into())),
     }
 }
 
@@ -267,6 +344,7 @@ fn form_changes(crm: &Crm, kind: &FormKind, v: &[(&'static str, String)]) -> Res
         }]),
         FormKind::PickView => Err(ServiceError::Invalid("a view is chosen, not saved".into())),
         FormKind::ReportPeriod => Err(ServiceError::Invalid("a report period is chosen, not saved".into())),
+        FormKind::Import => Err(ServiceError::Invalid("an import is planned, then confirmed".into())),
         FormKind::SnoozeUntil(id) => {
             let until = crm
                 .parse_instant(&get(v, "until").unwrap_or_default())

@@ -17,8 +17,9 @@ pub struct RestoreSummary {
 
 /// Reads a backup file's text, saying clearly what is wrong with a file that is not one.
 pub fn read(bytes: &[u8]) -> Result<Backup> {
-    let value: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|e| ServiceError::Invalid(format!("not a JSON file (line {}, column {}): {e}", e.line(), e.column())))?;
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        ServiceError::Invalid(format!("not a JSON file (line {}, column {}): {e}", e.line(), e.column()))
+    })?;
     match value.get("format").and_then(|f| f.as_str()) {
         Some(backup::FORMAT) => {}
         _ => {
@@ -78,7 +79,8 @@ impl Crm {
             )));
         }
         backup::restore(self.store(), b)?;
-        let records = b.users.len() + b.companies.len() + b.contacts.len() + b.deals.len() + b.activities.len() + b.tasks.len();
+        let records =
+            b.users.len() + b.companies.len() + b.contacts.len() + b.deals.len() + b.activities.len() + b.tasks.len();
         Ok(RestoreSummary {
             records,
             journal_entries: b.journal.len(),

@@ -3,7 +3,9 @@
 //! Pipedrive/HubSpot exports (and crm's own `crm export csv`), `--map column=field`
 //! overrides, and rows turned into drafts. Pure: bytes in, drafts and messages out.
 
-use super::{label, split_multi, tag, CompanyDraft, ContactDraft, DealDraft, Draft, ImportKind, Item, Parsed, TaskDraft};
+use super::{
+    label, split_multi, tag, CompanyDraft, ContactDraft, DealDraft, Draft, ImportKind, Item, Parsed, TaskDraft,
+};
 use crate::domain::{Address, Labeled};
 
 /// Where a column's value goes.
@@ -327,8 +329,8 @@ fn auto_target_norm(h: &str, header: &str, kind: ImportKind, dialect: Dialect) -
                 // Outlook's "Title" is Mr./Ms.; everyone else's is the job title.
                 "title" if dialect == Dialect::Outlook => Target::Prefix,
                 "title" | "jobtitle" | "position" | "organizationtitle" | "organization1title" => Target::JobTitle,
-                "company" | "companyname" | "organization" | "organizationname" | "organization1name"
-                | "org" | "account" | "accountname" => Target::Company,
+                "company" | "companyname" | "organization" | "organizationname" | "organization1name" | "org"
+                | "account" | "accountname" => Target::Company,
                 "email" | "emailaddress" | "mail" | "workemail" | "businessemail" | "primaryemail" => {
                     Target::Email("work".into())
                 }
@@ -461,11 +463,8 @@ pub fn mapping(
 pub fn parse(bytes: &[u8], kind: ImportKind, overrides: &[(String, String)]) -> Result<Parsed, String> {
     let (text, encoding_note) = decode(bytes)?;
     let delimiter = detect_delimiter(&text);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .has_headers(false)
-        .from_reader(text.as_bytes());
+    let mut reader =
+        csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).has_headers(false).from_reader(text.as_bytes());
     let mut rec = csv::StringRecord::new();
     let headers: Vec<String> = match reader.read_record(&mut rec) {
         Ok(true) => rec.iter().map(|h| h.trim().to_string()).collect(),
@@ -502,12 +501,12 @@ pub fn parse(bytes: &[u8], kind: ImportKind, overrides: &[(String, String)]) -> 
             Ok(true) => {
                 let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
                 let cells: Vec<&str> = rec.iter().collect();
-                let draft = if cells.len() > headers.len() && cells[headers.len()..].iter().any(|c| !c.trim().is_empty())
-                {
-                    Err(format!("{} cells but the header has {} columns", cells.len(), headers.len()))
-                } else {
-                    row(&headers, &targets, &cells, kind)
-                };
+                let draft =
+                    if cells.len() > headers.len() && cells[headers.len()..].iter().any(|c| !c.trim().is_empty()) {
+                        Err(format!("{} cells but the header has {} columns", cells.len(), headers.len()))
+                    } else {
+                        row(&headers, &targets, &cells, kind)
+                    };
                 items.push(Item { line, draft, raw: raw() });
             }
             Err(e) => {
@@ -767,7 +766,9 @@ mod tests {
 
     #[test]
     fn generic_headers_map_and_unknown_columns_become_fields() {
-        let c = contacts("First Name,Last Name,Company,Email,Phone,Lead Source\nAnna,Müller,Atlas,anna@atlas.de,+49 30 1,Fair\n");
+        let c = contacts(
+            "First Name,Last Name,Company,Email,Phone,Lead Source\nAnna,Müller,Atlas,anna@atlas.de,+49 30 1,Fair\n",
+        );
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].name, "Anna Müller");
         assert_eq!(c[0].company, "Atlas");

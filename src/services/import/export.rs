@@ -86,7 +86,9 @@ impl Crm {
         let companies = self.company_names()?;
         let company = |id: Option<CompanyId>| id.and_then(|i| companies.get(&i).cloned()).unwrap_or_default();
         let labeled = |l: &[Labeled]| l.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("; ");
-        let addr = |a: &Address| vec![a.street.clone(), a.city.clone(), a.region.clone(), a.postcode.clone(), a.country.clone()];
+        let addr = |a: &Address| {
+            vec![a.street.clone(), a.city.clone(), a.region.clone(), a.postcode.clone(), a.country.clone()]
+        };
         let time = |t: Timestamp| t.rfc3339();
         let mut headers: Vec<String>;
         let mut rows: Vec<Vec<String>> = Vec::new();
@@ -107,7 +109,9 @@ impl Crm {
                 } else {
                     ["id", "name", "website", "industry"].map(String::from).to_vec()
                 };
-                headers.extend(["street", "city", "region", "postcode", "country", "tags", "notes", "owner"].map(String::from));
+                headers.extend(
+                    ["street", "city", "region", "postcode", "country", "tags", "notes", "owner"].map(String::from),
+                );
                 if kind == ImportKind::Contacts {
                     headers.push("cadence".into());
                 }
@@ -150,8 +154,19 @@ impl Crm {
             }
             ImportKind::Deals => {
                 headers = [
-                    "id", "title", "value", "currency", "stage", "company", "contact", "close", "probability", "owner",
-                    "notes", "created", "updated",
+                    "id",
+                    "title",
+                    "value",
+                    "currency",
+                    "stage",
+                    "company",
+                    "contact",
+                    "close",
+                    "probability",
+                    "owner",
+                    "notes",
+                    "created",
+                    "updated",
                 ]
                 .map(String::from)
                 .to_vec();
@@ -196,7 +211,9 @@ impl Crm {
                     };
                     let due = match t.due {
                         Due::Day(d) => d.to_string(),
-                        Due::At(ts) => ts.to_datetime().with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string(),
+                        Due::At(ts) => {
+                            ts.to_datetime().with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string()
+                        }
                     };
                     rows.push(vec![
                         t.id.to_string(),
@@ -219,7 +236,8 @@ impl Crm {
         for r in &rows {
             w.write_record(r).map_err(io)?;
         }
-        let bytes = w.into_inner().map_err(|e| crate::services::ServiceError::Invalid(format!("cannot write CSV: {e}")))?;
+        let bytes =
+            w.into_inner().map_err(|e| crate::services::ServiceError::Invalid(format!("cannot write CSV: {e}")))?;
         Ok((String::from_utf8_lossy(&bytes).into_owned(), rows.len()))
     }
 

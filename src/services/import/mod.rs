@@ -175,3 +175,16 @@ pub(crate) fn label(text: &str) -> String {
         other => other.chars().filter(|c| !c.is_whitespace() && *c != ':').take(16).collect(),
     }
 }
+
+/// Reads a file to import, by its extension: `.vcf` / `.vcard` as vCards, anything else as CSV
+/// of `kind` (the TUI's import form; the CLI names the format).
+pub fn read_file(path: &std::path::Path, kind: ImportKind) -> Result<Parsed, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_lowercase();
+    let parsed = match ext.as_str() {
+        "vcf" | "vcard" => vcard::parse(&bytes),
+        "json" => Err("a JSON backup is restored whole with `crm import json`, not imported here".into()),
+        _ => csv::parse(&bytes, kind, &[]),
+    };
+    parsed.map_err(|e| format!("{}: {e}", path.display()))
+}

@@ -100,7 +100,8 @@ impl ImportPlan {
     pub fn summary(&self) -> String {
         let mut parts = Vec::new();
         let c = &self.create;
-        for (n, what) in [(c.contacts, "contacts"), (c.companies, "companies"), (c.deals, "deals"), (c.tasks, "tasks")] {
+        for (n, what) in [(c.contacts, "contacts"), (c.companies, "companies"), (c.deals, "deals"), (c.tasks, "tasks")]
+        {
             if n > 0 {
                 parts.push(format!("{n} {what}"));
             }
@@ -199,10 +200,7 @@ impl<'a> Planner<'a> {
                 if let Record::Contact(c) = r {
                     if c.deleted.is_none() {
                         p.contacts.add(&c);
-                        p.contact_names
-                            .entry(fold(c.name.trim()))
-                            .and_modify(|v| *v = None)
-                            .or_insert(Some(c.id));
+                        p.contact_names.entry(fold(c.name.trim())).and_modify(|v| *v = None).or_insert(Some(c.id));
                     }
                 }
                 true
@@ -481,7 +479,8 @@ impl<'a> Planner<'a> {
                             for e in &edits {
                                 let _ = e.apply_to(rec);
                             }
-                            note.action = if edits.is_empty() { "skipped (nothing new)".into() } else { "merged".into() };
+                            note.action =
+                                if edits.is_empty() { "skipped (nothing new)".into() } else { "merged".into() };
                         }
                         self.plan.skip += 1;
                     }
@@ -688,7 +687,11 @@ pub fn fill(cur: &Contact, new: &Contact) -> Vec<Edit> {
     }
     fill_fields(&cur.fields, &new.fields, &mut e);
     if !new.notes.is_empty() && !cur.notes.contains(new.notes.as_str()) {
-        e.push(Edit::Notes(if cur.notes.is_empty() { new.notes.clone() } else { format!("{}\n\n{}", cur.notes, new.notes) }));
+        e.push(Edit::Notes(if cur.notes.is_empty() {
+            new.notes.clone()
+        } else {
+            format!("{}\n\n{}", cur.notes, new.notes)
+        }));
     }
     if cur.cadence_days.is_none() && new.cadence_days.is_some() {
         e.push(Edit::Cadence(new.cadence_days));
@@ -730,7 +733,11 @@ pub fn fill_company(cur: &Company, new: &Company) -> Vec<Edit> {
     }
     fill_fields(&cur.fields, &new.fields, &mut e);
     if !new.notes.is_empty() && !cur.notes.contains(new.notes.as_str()) {
-        e.push(Edit::Notes(if cur.notes.is_empty() { new.notes.clone() } else { format!("{}\n\n{}", cur.notes, new.notes) }));
+        e.push(Edit::Notes(if cur.notes.is_empty() {
+            new.notes.clone()
+        } else {
+            format!("{}\n\n{}", cur.notes, new.notes)
+        }));
     }
     e
 }

@@ -546,9 +546,8 @@ pub fn write(contacts: &[(Contact, String)], version: Version) -> String {
         // Modeled properties are written as kept (with what crm does not model: departments,
         // PO boxes, group labels, tag spelling) while the contact still says the same thing.
         let value_of = |v: &str| v.split_once(':').map(|(_, x)| x.to_string()).unwrap_or_default();
-        let org_kept = kept_value("ORG").filter(|v| {
-            split_escaped(&value_of(v), ';').first().map(|s| unescape(s)) == Some(company.clone())
-        });
+        let org_kept = kept_value("ORG")
+            .filter(|v| split_escaped(&value_of(v), ';').first().map(|s| unescape(s)) == Some(company.clone()));
         if org_kept.is_none() && !company.is_empty() {
             push_folded(&mut out, &format!("ORG:{}", escape(company)));
         }
@@ -599,7 +598,8 @@ pub fn write(contacts: &[(Contact, String)], version: Version) -> String {
                 k => push_folded(&mut out, &format!("X-CRM-FIELD;X-KEY=\"{}\":{}", k.replace('"', "'"), escape(v))),
             }
         }
-        let first = |key: &str, name: &str| kept.iter().find(|(_, n, _)| is(n, name)).is_some_and(|(k, _, _)| *k == key);
+        let first =
+            |key: &str, name: &str| kept.iter().find(|(_, n, _)| is(n, name)).is_some_and(|(k, _, _)| *k == key);
         for (key, name, v) in &kept {
             let write = if is(name, "ORG") {
                 org_kept.is_some() || !first(key, "ORG")

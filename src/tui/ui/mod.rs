@@ -4,6 +4,7 @@
 mod contacts;
 mod form;
 mod help;
+mod merge;
 mod overdue;
 mod palette;
 mod pipeline;
@@ -47,6 +48,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         Some(Modal::Form(form)) => form::draw(f, app, area, form),
         Some(Modal::Search(p)) => search::draw(f, app, area, p),
         Some(Modal::Palette(p)) => palette::draw(f, app, area, p),
+        Some(Modal::Merge(view)) => merge::draw(f, app, area, view),
         None => {}
     }
 }
@@ -160,14 +162,17 @@ pub fn modal_block<'a>(app: &App, title: &'a str) -> Block<'a> {
 }
 
 fn confirm(f: &mut Frame, app: &App, area: Rect, question: &str) {
-    let r = centered(area, 64, 7);
+    // One line per line of the question (an import's dry run has several), wrapped at 60.
+    let rows: u16 = question.lines().map(|l| (l.chars().count() as u16).div_ceil(60).max(1)).sum();
+    let r = centered(area, 64, (rows + 4).max(7));
     f.render_widget(Clear, r);
     let yes =
         app.keymap.key_for(&[Mode::Confirm], super::action::Action::Confirm).map(|k| k.to_string()).unwrap_or_default();
     let no =
         app.keymap.key_for(&[Mode::Confirm], super::action::Action::Back).map(|k| k.to_string()).unwrap_or_default();
-    let text = vec![
-        Line::styled(question.to_string(), app.theme.style(Role::Text)),
+    let mut text: Vec<Line> =
+        question.lines().map(|l| Line::styled(l.to_string(), app.theme.style(Role::Text))).collect();
+    text.extend([
         Line::raw(""),
         Line::from(vec![
             Span::styled(yes, app.theme.style(Role::HintKey)),
@@ -175,6 +180,6 @@ fn confirm(f: &mut Frame, app: &App, area: Rect, question: &str) {
             Span::styled(no, app.theme.style(Role::HintKey)),
             Span::styled(" no", app.theme.style(Role::HintDesc)),
         ]),
-    ];
+    ]);
     f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }).block(modal_block(app, "Are you sure?")), r);
 }

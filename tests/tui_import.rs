@@ -1,0 +1,225 @@
+//! The TUI's import (dry run first, then one change) and side-by-side merge, driven through
+//! `update()` with the default keymap and the real worker, plus a snapshot of the merge view.
+
+use crm::services::{Crm, OpenOptions};
+use crm::tui::app::{update, App, Effect, Modal, Msg};
+use crm::tui::keymap::Keymap;
+use crm::tui::theme::Theme;
+use crm::tui::worker::{self, Job};
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use std::sync::{mpsc, Once};
+
+fn pin_env() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        std::env::set_var("CRM_NOW", "2026-11-27T09:00:00Z");
+        std::env::set_var("TZ", "UTC");
+    });
+}
+
+struct Fixture {
+    crm: Crm,
+    dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        pin_env();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let crm = Crm::open(OpenOptions {
+            db: Some(dir.path().join("db")),
+            config: Some(dir.path().join("no-config.toml")),
+            engine: None,
+            user: Some("anna".into()),
+        })
+        .expect("open crm");
+        Fixture { crm, dir }
+    }
+
+    fn app(&self) -> App {
+        let mut app = App::new("anna".into(), "~/crm".into(), Keymap::default_keymap(), Theme::default_theme());
+        app.now = self.crm.now();
+        let startup = app.startup();
+        self.perform(&mut app, startup);
+        app
+    }
+
+    /// Performs effects through the real worker, feeding its messages back into `update`.
+    fn perform(&self, app: &mut App, effects: Vec<Effect>) {
+        let (job_tx, job_rx) = mpsc::channel();
+        let (msg_tx, msg_rx) = mpsc::channel();
+        for e in effects {
+            match e {
+                Effect::Load(r) => job_tx.send(Job::Load(r)).expect("queue"),
+                Effect::Write(w) => job_tx.send(Job::Write(w)).expect("queue"),
+                Effect::Notify(_) | Effect::Quit => {}
+                other => panic!("not performed here: {other:?}"),
+            }
+        }
+        drop(job_tx);
+        worker::serve(&self.crm, job_rx, msg_tx);
+        for msg in msg_rx.try_iter() {
+            let more = update(app, msg);
+            self.perform(app, more);
+        }
+    }
+
+    fn contacts(&self) -> usize {
+        self.crm.contacts(&Default::default()).expect("contacts").len()
+    }
+
+    fn add(&self, args: crm::services::input::ContactInput) {
+        let changes = self.crm.contact_changes(None, args).expect("changes");
+        self.crm.apply(changes).expect("apply");
+    }
+}
+
+fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn ch(app: &mut App, c: char) -> Vec<Effect> {
+    let mods = if c.is_uppercase() { KeyModifiers::SHIFT } else { KeyModifiers::NONE };
+    update(app, Msg::Key(KeyEvent::new(KeyCode::Char(c), mods)))
+}
+
+fn message(app: &App) -> String {
+    app.message.as_ref().map(|(m, _)| m.clone()).unwrap_or_default()
+}
+
+#[test]
+fn import_shows_the_dry_run_first_then_imports_in_one_undoable_change() {
+    let fx = Fixture::new();
+    let file = fx.dir.path().join("people.csv");
+    std::fs::write(&file, "First Name,Last Name,Company,Email\nAnna,Müller,Atlas,anna@atlas.de\nJan,Koch,Atlas,bad-email\nEva,Ruiz,,eva@ruiz.es\n")
+        .unwrap();
+    let mut app = fx.app();
+    ch(&mut app, 'I');
+    assert!(matches!(app.modal, Some(Modal::Form(_))), "{:?}", app.modal);
+    for c in file.display().to_string().chars() {
+        assert_eq!(ch(&mut app, c), vec![]);
+    }
+    let effects = key(&mut app, KeyCode::Enter);
+    fx.perform(&mut app, effects);
+    let Some(Modal::Confirm { question, .. }) = &app.modal else { panic!("expected the dry run, got {:?}", app.modal) };
+    assert!(question.starts_with("3 rows: create 2 contacts, 1 companies"), "{question}");
+    assert!(question.contains("line 3: email: \"bad-email\" is not an email address"), "{question}");
+    assert_eq!(fx.contacts(), 0, "the dry run wrote nothing");
+    let effects = ch(&mut app, 'y');
+    fx.perform(&mut app, effects);
+    assert_eq!(fx.contacts(), 2);
+    let msg = message(&app);
+    assert!(msg.starts_with(&format!("Imported {}: 3 rows: create 2 contacts", file.display())), "{msg}");
+    assert!(msg.contains("report in"), "{msg}");
+    assert!(fx.dir.path().join("people.csv.import-report.csv").exists());
+    let effects = ch(&mut app, 'u');
+    fx.perform(&mut app, effects);
+    assert_eq!(fx.contacts(), 0, "one undo takes the whole import back");
+}
+
+#[test]
+fn a_file_that_cannot_be_imported_says_why_on_the_form() {
+    let fx = Fixture::new();
+    let mut app = fx.app();
+    ch(&mut app, 'I');
+    for c in "/nonexistent/file.csv".chars() {
+        ch(&mut app, c);
+    }
+    let effects = key(&mut app, KeyCode::Enter);
+    fx.perform(&mut app, effects);
+    let Some(Modal::Form(form)) = &app.modal else { panic!("the form stays open: {:?}", app.modal) };
+    let error = form.fields[0].error.clone().unwrap_or_default();
+    assert!(error.contains("cannot read /nonexistent/file.csv"), "{error}");
+    assert!(!form.pending);
+}
+
+fn duplicates(fx: &Fixture) {
+    use crm::services::input::ContactInput;
+    fx.add(ContactInput {
+        name: Some("Anna Müller".into()),
+        emails: vec!["anna@atlas.de".into()],
+        title: Some("Buyer".into()),
+        ..Default::default()
+    });
+    fx.add(ContactInput {
+        name: Some("Anna Mueller".into()),
+        emails: vec!["ANNA@atlas.de".into(), "home:anna@gmx.de".into()],
+        title: Some("Head of Purchasing".into()),
+        tags: vec!["fair".into()],
+        ..Default::default()
+    });
+    let log = fx
+        .crm
+        .activity_changes(crm::services::input::ActivityInput {
+            kind: "call".into(),
+            contact: "c2".into(),
+            summary: "Discussed the quote".into(),
+            ..Default::default()
+        })
+        .expect("log");
+    fx.crm.apply(log).expect("apply");
+}
+
+#[test]
+fn duplicates_merge_side_by_side_picking_fields() {
+    let fx = Fixture::new();
+    duplicates(&fx);
+    let mut app = fx.app();
+    let effects = ch(&mut app, 'D');
+    fx.perform(&mut app, effects);
+    let Some(Modal::Merge(view)) = &app.modal else { panic!("expected the merge view, got {:?}", app.modal) };
+    let fields: Vec<&str> = view.plan.choices.iter().map(|c| c.field.as_str()).collect();
+    assert_eq!(fields, ["name", "title"]);
+    assert!(message(&app).contains("same email"), "{}", message(&app));
+    // Take the title from the other contact.
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Right);
+    let effects = key(&mut app, KeyCode::Enter);
+    fx.perform(&mut app, effects);
+    assert_eq!(app.modal, None, "{}", message(&app));
+    assert_eq!(fx.contacts(), 1);
+    let card = fx.crm.contact_card(crm::domain::ContactId(1)).expect("card");
+    assert_eq!(card.contact.name, "Anna Müller");
+    assert_eq!(card.contact.title, "Head of Purchasing");
+    assert_eq!(card.contact.emails.len(), 2);
+    assert_eq!(card.contact.tags, vec!["fair".to_string()]);
+    assert_eq!(card.activities.len(), 1, "the call moved to the kept contact");
+    let effects = ch(&mut app, 'u');
+    fx.perform(&mut app, effects);
+    assert_eq!(fx.contacts(), 2, "u splits them again");
+}
+
+#[test]
+fn no_duplicates_says_so() {
+    let fx = Fixture::new();
+    let mut app = fx.app();
+    let effects = ch(&mut app, 'D');
+    fx.perform(&mut app, effects);
+    assert_eq!(app.modal, None);
+    assert_eq!(message(&app), "No duplicate contacts found.");
+}
+
+#[test]
+fn merge_view_snapshot() {
+    let fx = Fixture::new();
+    duplicates(&fx);
+    let mut app = fx.app();
+    let effects = ch(&mut app, 'D');
+    fx.perform(&mut app, effects);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Right);
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+        terminal.draw(|f| crm::tui::ui::draw(f, &app)).expect("draw");
+        let buf = terminal.backend().buffer().clone();
+        let mut text = String::new();
+        for y in 0..buf.area.height {
+            let line: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol().to_string()).collect();
+            text.push_str(line.trim_end());
+            text.push('\n');
+        }
+        insta::assert_snapshot!(format!("merge_view_{w}x{h}"), text);
+    }
+}
