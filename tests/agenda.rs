@@ -83,6 +83,23 @@ fn a_deal_is_stale_one_day_past_its_stage_limit_not_on_it() {
 }
 
 #[test]
+fn a_deal_without_activity_is_stale_after_the_configured_quiet_days() {
+    let db = Db::new("redb");
+    // Negotiation allows 21 days in the stage; the deal has been there 12, last touched 10 days ago.
+    at(&db, -12, &["contact", "add", "Ann"]);
+    at(&db, -12, &["deal", "add", "Quiet one", "--contact", "Ann", "--stage", "negotiation", "--value", "5000"]);
+    at(&db, -10, &["log", "note", "Ann", "Sent the draft", "--deal", "d1"]);
+    assert_eq!(db.json(&["agenda"]).as_array().map(Vec::len), Some(0), "30 quiet days by default");
+    std::fs::write(db.path().with_extension("config.toml"), "quiet_deal_days = 7\n").unwrap();
+    let agenda = db.json(&["agenda"]);
+    assert_eq!(agenda[0]["id"], "d1", "{agenda}");
+    assert!(agenda[0]["title"].as_str().unwrap().contains("no activity for 10 days"), "{agenda}");
+    std::fs::write(db.path().with_extension("config.toml"), "quiet_deal_days = 0\n").unwrap();
+    let out = db.cmd().args(["config", "check"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("quiet_deal_days must be at least 1"), "{out:?}");
+}
+
+#[test]
 fn agenda_explain_says_why() {
     let db = Db::new("redb");
     db.ok(&["task", "add", "Urgent one", "--due", "today 18:00", "--priority", "urgent"]);

@@ -52,7 +52,8 @@ pub struct AgendaQuery {
     pub horizon_days: Option<i64>,
 }
 
-/// Deals without any activity for this many days are stale even within their stage's limit.
+/// Deals without any activity for this many days are stale even within their stage's limit
+/// (the default of the config's `quiet_deal_days`).
 pub const QUIET_DEAL_DAYS: i64 = 30;
 
 fn day_of(t: Timestamp) -> chrono::NaiveDate {
@@ -194,8 +195,9 @@ impl Crm {
             });
         }
 
-        // Stale deals: past their stage's limit, or quiet for QUIET_DEAL_DAYS. The index says
+        // Stale deals: past their stage's limit, or quiet for `quiet_deal_days`. The index says
         // since when each deal is in its stage; only the stale ones are read.
+        let quiet_days = self.quiet_deal_days();
         let pipeline = self.store().pipeline().clone();
         let mut deals = Vec::new();
         self.store().visit_keys(Tree::DealByOwner, by_owner(), false, &mut |k| {
@@ -221,8 +223,8 @@ impl Crm {
             let last = last.as_ref().and_then(|k| k.get(8..16)).and_then(keys::time_from).map(Timestamp);
             let quiet = last.map(|t| day_of(self.now()).signed_duration_since(day_of(t)).num_days());
             let quiet_over = match quiet {
-                Some(q) if q > QUIET_DEAL_DAYS => Some(q - QUIET_DEAL_DAYS),
-                None if days_in_stage > QUIET_DEAL_DAYS => Some(days_in_stage - QUIET_DEAL_DAYS),
+                Some(q) if q > quiet_days => Some(q - quiet_days),
+                None if days_in_stage > quiet_days => Some(days_in_stage - quiet_days),
                 _ => None,
             };
             let Some(stale_days) = over_limit.into_iter().chain(quiet_over).max() else { continue };

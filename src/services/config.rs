@@ -87,6 +87,8 @@ pub struct Config {
     pub db: Option<PathBuf>,
     /// Weights of the agenda's urgency score (docs/reminders.md); unset ones keep their default.
     pub urgency: Option<Weights>,
+    /// An open deal with no activity for this many days is stale (default 30).
+    pub quiet_deal_days: Option<u32>,
     /// Keymap preset of the TUI: default, vim or emacs.
     pub keymap: Option<String>,
     /// Theme of the TUI: default, light, high-contrast or mono.
@@ -124,6 +126,7 @@ const SETTINGS: &[&str] = &[
     "theme",
     "stages",
     "urgency",
+    "quiet_deal_days",
     "targets",
 ];
 
@@ -251,6 +254,15 @@ impl Config {
                     }
                 }
                 "urgency" => cfg.urgency = read!(Weights),
+                "quiet_deal_days" => {
+                    cfg.quiet_deal_days = read!(u32).and_then(|n| match n {
+                        0 => {
+                            diags.push(at(start, "quiet_deal_days must be at least 1".into()));
+                            None
+                        }
+                        n => Some(n),
+                    })
+                }
                 "targets" => {
                     cfg.targets = read!(std::collections::BTreeMap<String, std::collections::BTreeMap<String, f64>>)
                 }

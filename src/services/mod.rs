@@ -76,6 +76,8 @@ pub struct Crm {
     /// Where the config file lives (views.toml, keymap.toml, theme.toml sit beside it).
     config_dir: Option<PathBuf>,
     urgency: crate::domain::urgency::Weights,
+    /// Days without activity after which an open deal is stale (config `quiet_deal_days`).
+    quiet_deal_days: u32,
     /// The config as read (keymap and theme choice for the TUI) and what was wrong with it.
     config: Config,
     config_path: Option<PathBuf>,
@@ -138,6 +140,7 @@ impl Crm {
         }
         let config_dir = config_path.as_ref().and_then(|p| p.parent().map(|d| d.to_path_buf()));
         let urgency = cfg.urgency.unwrap_or_default();
+        let quiet_deal_days = cfg.quiet_deal_days.unwrap_or(agenda::QUIET_DEAL_DAYS as u32);
         let targets = crate::domain::report::parse_targets(&cfg.targets.clone().unwrap_or_default()).map_err(|e| {
             let file = config_path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
             ServiceError::Invalid(format!("{file}: {e}"))
@@ -150,6 +153,7 @@ impl Crm {
             date_options,
             config_dir,
             urgency,
+            quiet_deal_days,
             targets,
             config: cfg.clone(),
             config_path: config_path.clone(),
@@ -183,6 +187,11 @@ impl Crm {
     /// Activity targets by rep (config `[targets.<login>]`).
     pub fn targets(&self) -> &std::collections::BTreeMap<String, Vec<crate::domain::report::Target>> {
         &self.targets
+    }
+
+    /// Days without activity after which an open deal is stale.
+    pub fn quiet_deal_days(&self) -> i64 {
+        self.quiet_deal_days as i64
     }
 
     /// The urgency weights in force (config `[urgency]` over the defaults).
