@@ -32,11 +32,19 @@ struct Field {
     mask: u64,
     /// Start in the entry's text (bytes) or, when `UNICODE` is set, in its chars.
     start: u32,
+    /// In bytes, or in chars when `UNICODE` is set.
     len: u32,
 }
 
-/// Set in `Field::start` for a field held in the entry's chars.
+/// Set in `Field::start` for a field held in the entry's chars (text whose graphemes are not
+/// all single chars: the matcher reads the first char of each).
 const UNICODE: u32 = 1 << 31;
+
+/// Set in `Field::start` for a field that is not ASCII but whose chars are what the matcher
+/// reads: kept as UTF-8 in the entry's text (a quarter of the room) and decoded when matched,
+/// which is rare (queries in ASCII match its ASCII twin, when it has one, and most queries miss
+/// it on its `mask`).
+const UTF8: u32 = 1 << 30;
 
 /// Set in `Field::len` for a field (not ASCII) that the next field spells in ASCII, for
 /// queries in ASCII: see [`ascii_twin`].
@@ -53,24 +61,28 @@ struct Arena {
     dead: usize,
 }
 
+/// (56 bytes: offsets in 32 bits, the record as its type and number; a million contacts make
+/// two million entries.)
 #[derive(Clone)]
 struct Entry {
-    id: Ref,
+    /// The record: a contact, company, deal or task, and its number.
+    kind: EntityKind,
+    number: u64,
     /// Start in `Arena::text` of the label, then the detail, then every searchable field in
-    /// ASCII that is not already part of them.
-    text: usize,
+    /// ASCII (or UTF-8, see [`UTF8`]) that is not already part of them.
+    text: u32,
     label_len: u32,
     detail_len: u32,
     text_len: u32,
     /// Start in `Arena::chars` of the searchable fields that are not ASCII, as the matcher
     /// reads them (one char per grapheme).
-    chars: usize,
+    chars: u32,
     chars_len: u32,
     /// Start in `Arena::fields` of the searchable fields, label first: detail, emails, phones
     /// with and without punctuation, city… Each is matched on its own, so that a query's
     /// letters are not picked from several fields at once. A field equal to an earlier one is
     /// left out.
-    fields: usize,
+    fields: u32,
     fields_len: u32,
     /// Every field's `mask`, or-ed.
     mask: u64,
@@ -80,30 +92,54 @@ struct Entry {
 }
 
 impl Entry {
+    fn id(&self) -> Ref {
+        match self.kind {
+            EntityKind::Contact => Ref::Contact(ContactId(self.number)),
+            EntityKind::Company => Ref::Company(CompanyId(self.number)),
+            EntityKind::Deal => Ref::Deal(DealId(self.number)),
+            // (Entries are of these four types only: see `upsert`.)
+            _ => Ref::Task(TaskId(self.number)),
+        }
+    }
+
+    /// Where the entry's text, chars and fields start in the arena.
+    fn starts(&self) -> (usize, usize, usize) {
+        (self.text as usize, self.chars as usize, self.fields as usize)
+    }
     fn label<'a>(&self, arena: &'a Arena) -> &'a str {
-        &arena.text[self.text..self.text + self.label_len as usize]
+        let text = self.text as usize;
+        &arena.text[text..text + self.label_len as usize]
     }
 
     fn detail<'a>(&self, arena: &'a Arena) -> &'a str {
-        let start = self.text + self.label_len as usize;
+        let start = self.text as usize + self.label_len as usize;
         &arena.text[start..start + self.detail_len as usize]
     }
 
     fn fields<'a>(&self, arena: &'a Arena) -> &'a [Field] {
-        &arena.fields[self.fields..self.fields + self.fields_len as usize]
+        let fields = self.fields as usize;
+        &arena.fields[fields..fields + self.fields_len as usize]
     }
 
-    fn field<'a>(&self, arena: &'a Arena, f: &Field) -> Utf32Str<'a> {
-        let (start, len) = ((f.start & !UNICODE) as usize, (f.len & !TWIN) as usize);
+    /// A field as the matcher reads it (`buf` holds the chars of a field kept as UTF-8).
+    fn field<'a>(&self, arena: &'a Arena, f: &Field, buf: &'a mut Vec<char>) -> Utf32Str<'a> {
+        let (start, len) = ((f.start & !(UNICODE | UTF8)) as usize, (f.len & !TWIN) as usize);
+        let (text0, chars0, _) = self.starts();
         if f.start & UNICODE != 0 {
-            Utf32Str::Unicode(&arena.chars[self.chars + start..self.chars + start + len])
+            return Utf32Str::Unicode(&arena.chars[chars0 + start..chars0 + start + len]);
+        }
+        let text = &arena.text[text0 + start..text0 + start + len];
+        if f.start & UTF8 != 0 {
+            buf.clear();
+            buf.extend(text.chars());
+            Utf32Str::Unicode(buf)
         } else {
-            Utf32Str::Ascii(&arena.text.as_bytes()[self.text + start..self.text + start + len])
+            Utf32Str::Ascii(text.as_bytes())
         }
     }
 
     fn has_tag(&self, arena: &Arena, tag: &str) -> bool {
-        let end = self.text + self.text_len as usize;
+        let end = self.text as usize + self.text_len as usize;
         arena.text[end - self.tags_len as usize..end].split_terminator('\0').any(|t| t == tag)
     }
 
@@ -116,7 +152,15 @@ impl Entry {
 
     /// The entry of a record, its text added to `arena`: its label and detail, and its fields:
     /// the label, the detail's parts, then `extra` (`#…` and empty ones left out).
-    fn build(id: Ref, label: &str, detail: &str, extra: &[Cow<'_, str>], tags: &[String], arena: &mut Arena) -> Entry {
+    /// None past 4 GB of arena (tens of millions of records), where offsets no longer fit.
+    fn build(
+        id: &Ref,
+        label: &str,
+        detail: &str,
+        extra: &[Cow<'_, str>],
+        tags: &[String],
+        arena: &mut Arena,
+    ) -> Option<Entry> {
         let keep = |s: &&str| !s.is_empty() && !s.starts_with('#');
         let (text0, chars0, fields0) = (arena.text.len(), arena.chars.len(), arena.fields.len());
         arena.text.push_str(label);
@@ -152,11 +196,19 @@ impl Entry {
                 let mask = part.bytes().fold(0, |m, c| m | ASCII_BITS[c as usize]);
                 Field { mask, start: start as u32, len: part.len() as u32 }
             } else {
-                let start = arena.chars.len() - chars0;
-                graphemes(part, &mut buf);
-                arena.chars.extend_from_slice(&buf);
+                let single = graphemes(part, &mut buf);
                 let mask = buf.iter().fold(0, |m, &c| m | char_bits(c));
-                let field = Field { mask, start: start as u32 | UNICODE, len: buf.len() as u32 };
+                let field = if single {
+                    let start = at.unwrap_or_else(|| {
+                        arena.text.push_str(part);
+                        arena.text.len() - text0 - part.len()
+                    });
+                    Field { mask, start: start as u32 | UTF8, len: part.len() as u32 }
+                } else {
+                    let start = arena.chars.len() - chars0;
+                    arena.chars.extend_from_slice(&buf);
+                    Field { mask, start: start as u32 | UNICODE, len: buf.len() as u32 }
+                };
                 if ascii_twin(&buf, &mut twin) {
                     arena.fields.push(Field { len: field.len | TWIN, ..field });
                     arena.text.push_str(&twin);
@@ -174,19 +226,27 @@ impl Entry {
             arena.text.push_str(t);
             arena.text.push('\0');
         }
-        Entry {
-            id,
-            text: text0,
+        let fits = |n: usize| u32::try_from(n).is_ok();
+        if !(fits(arena.text.len()) && fits(arena.chars.len()) && fits(arena.fields.len())) {
+            arena.text.truncate(text0);
+            arena.chars.truncate(chars0);
+            arena.fields.truncate(fields0);
+            return None;
+        }
+        Some(Entry {
+            kind: id.kind(),
+            number: id.number().unwrap_or(0),
+            text: text0 as u32,
             label_len: label.len() as u32,
             detail_len: detail.len() as u32,
             text_len: (arena.text.len() - text0) as u32,
-            chars: chars0,
+            chars: chars0 as u32,
             chars_len: (arena.chars.len() - chars0) as u32,
-            fields: fields0,
+            fields: fields0 as u32,
             fields_len: (arena.fields.len() - fields0) as u32,
             mask,
             tags_len: (arena.text.len() - tags0) as u32,
-        }
+        })
     }
 }
 
@@ -249,8 +309,8 @@ const PLACEHOLDER: char = '\x7f';
 /// The chars nucleo matches `s` as (the first of every grapheme, as `Utf32String::from`), into
 /// `out`. Text made only of chars that never join a neighbour in a grapheme (most Latin,
 /// Greek, Cyrillic, Arabic…; see `SINGLE`) skips the grapheme segmentation, which was a tenth
-/// of building the index.
-fn graphemes(s: &str, out: &mut Vec<char>) {
+/// of building the index. Returns whether it did (the chars are then `s.chars()`).
+fn graphemes(s: &str, out: &mut Vec<char>) -> bool {
     out.clear();
     let single = |c: char| {
         let c = c as u32;
@@ -258,8 +318,10 @@ fn graphemes(s: &str, out: &mut Vec<char>) {
     };
     if s.chars().all(single) {
         out.extend(s.chars());
+        true
     } else {
         out.extend(nucleo_matcher::chars::graphemes(s));
+        false
     }
 }
 
@@ -912,7 +974,7 @@ impl SearchIndex {
                 return;
             }
         }
-        let entry = Entry::build(id.clone(), label, &detail, &extra, tags, &mut self.arena);
+        let Some(entry) = Entry::build(&id, label, &detail, &extra, tags, &mut self.arena) else { return };
         match self.slots.get(&id) {
             Some(i) => {
                 if let Some(old) = self.entries[i].replace(entry) {
@@ -950,11 +1012,12 @@ impl SearchIndex {
         let old = std::mem::take(&mut self.arena);
         let new = &mut self.arena;
         for e in self.entries.iter_mut().flatten() {
-            let text = &old.text[e.text..e.text + e.text_len as usize];
-            (e.text, e.chars, e.fields) = (new.text.len(), new.chars.len(), new.fields.len());
-            new.text.push_str(text);
-            new.chars.extend_from_slice(&old.chars[e.chars..e.chars + e.chars_len as usize]);
-            new.fields.extend_from_slice(&old.fields[e.fields..e.fields + e.fields_len as usize]);
+            let (text, chars, fields) = e.starts();
+            // (No larger than the old arena, whose offsets fit.)
+            (e.text, e.chars, e.fields) = (new.text.len() as u32, new.chars.len() as u32, new.fields.len() as u32);
+            new.text.push_str(&old.text[text..text + e.text_len as usize]);
+            new.chars.extend_from_slice(&old.chars[chars..chars + e.chars_len as usize]);
+            new.fields.extend_from_slice(&old.fields[fields..fields + e.fields_len as usize]);
         }
     }
 
@@ -1007,8 +1070,8 @@ impl SearchIndex {
         let at = |k: usize| candidates.map_or(k, |c| c[k]);
         let threads = if count >= PARALLEL_MIN { cores().min(MAX_THREADS) } else { 1 };
         let scored: Vec<(Option<u32>, usize)> = if threads == 1 {
-            let mut matcher = Matcher::new(Config::DEFAULT);
-            (0..count).filter_map(|k| self.score(at(k), &scorer, &mut matcher)).collect()
+            let (mut matcher, mut buf) = (Matcher::new(Config::DEFAULT), Vec::new());
+            (0..count).filter_map(|k| self.score(at(k), &scorer, &mut matcher, &mut buf)).collect()
         } else {
             // Each thread takes a contiguous share; joined in order, the result is the same.
             let share = count.div_ceil(threads);
@@ -1017,9 +1080,9 @@ impl SearchIndex {
                     .map(|t| {
                         let (scorer, at) = (&scorer, &at);
                         s.spawn(move || {
-                            let mut matcher = Matcher::new(Config::DEFAULT);
+                            let (mut matcher, mut buf) = (Matcher::new(Config::DEFAULT), Vec::new());
                             (t * share..((t + 1) * share).min(count))
-                                .filter_map(|k| self.score(at(k), scorer, &mut matcher))
+                                .filter_map(|k| self.score(at(k), scorer, &mut matcher, &mut buf))
                                 .collect::<Vec<_>>()
                         })
                     })
@@ -1059,8 +1122,8 @@ impl SearchIndex {
                 highlight.sort_unstable();
                 highlight.dedup();
                 Some(Hit {
-                    id: e.id.clone(),
-                    kind: e.id.kind(),
+                    id: e.id(),
+                    kind: e.kind,
                     label: e.label(&self.arena).to_string(),
                     detail: e.detail(&self.arena).to_string(),
                     score,
@@ -1074,9 +1137,15 @@ impl SearchIndex {
     /// The score of entry `i` for a search: None when no field holds the query's letters in
     /// order, `Some((None, i))` when one does but too strewn to show (a query extending this one
     /// may still match it well: see `search_within`), `Some((Some(score), i))` for a hit.
-    fn score(&self, i: usize, sc: &Scorer<'_>, matcher: &mut Matcher) -> Option<(Option<u32>, usize)> {
+    fn score(
+        &self,
+        i: usize,
+        sc: &Scorer<'_>,
+        matcher: &mut Matcher,
+        buf: &mut Vec<char>,
+    ) -> Option<(Option<u32>, usize)> {
         let e = self.entries.get(i).and_then(Option::as_ref)?;
-        if sc.query.kind.is_some_and(|k| k != e.id.kind()) {
+        if sc.query.kind.is_some_and(|k| k != e.kind) {
             return None;
         }
         if sc.query.tag.as_ref().is_some_and(|t| !e.has_tag(&self.arena, t)) {
@@ -1106,7 +1175,7 @@ impl SearchIndex {
             if h.mask & sc.needs != sc.needs {
                 continue;
             }
-            let Some(s) = sc.pattern.score(e.field(&self.arena, h), matcher) else { continue };
+            let Some(s) = sc.pattern.score(e.field(&self.arena, h, buf), matcher) else { continue };
             debug_assert!(s <= sc.ceiling, "score {s} over the ceiling {}", sc.ceiling);
             matched = true;
             // Letters strewn across a long field are noise: keep matches of a decent quality.
@@ -1139,8 +1208,8 @@ impl SearchIndex {
         self.entries[i].as_ref().map(|e| e.label(&self.arena)).unwrap_or("")
     }
 
-    fn id(&self, i: usize) -> Option<&Ref> {
-        self.entries[i].as_ref().map(|e| &e.id)
+    fn id(&self, i: usize) -> Option<Ref> {
+        self.entries[i].as_ref().map(Entry::id)
     }
 }
 
@@ -1292,9 +1361,9 @@ mod tests {
             let needs = needle_bits(&pattern);
             for h in hays {
                 let mut arena = Arena::default();
-                let e = Entry::build(Ref::Contact(ContactId(1)), h, "", &[], &[], &mut arena);
+                let e = Entry::build(&Ref::Contact(ContactId(1)), h, "", &[], &[], &mut arena).unwrap();
                 let field = &e.fields(&arena)[0];
-                let score = pattern.score(e.field(&arena, field), &mut matcher);
+                let score = pattern.score(e.field(&arena, field, &mut Vec::new()), &mut matcher);
                 assert!(score.unwrap_or(0) <= ceiling, "{q:?} in {h:?}: {score:?} > {ceiling}");
                 if score.is_some() {
                     assert_eq!(field.mask & needs, needs, "{q:?} matches {h:?} but the mask says no");
