@@ -307,8 +307,20 @@ pub fn export_vcard(crm: &Crm, f: ExportFilter, version: &str, out: &Out) -> Res
 }
 
 pub fn export_json(crm: &Crm, file: Option<&Path>, out: &Out) -> Result<()> {
-    let text = crm.backup_json()?;
-    emit(&text, file, 1, "backup", out)
+    match file {
+        Some(path) => {
+            crm.backup_to_file(path)?;
+            out.message(&format!("Wrote the whole database to {}", path.display()))
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            match crm.write_backup(&mut lock) {
+                Err(ServiceError::Invalid(m)) if m.contains("Broken pipe") => Ok(()),
+                other => Ok(other?),
+            }
+        }
+    }
 }
 
 pub fn backup(crm: &Crm, out: &Out) -> Result<()> {
@@ -344,9 +356,12 @@ pub fn dupes(crm: &Crm, limit: usize, out: &Out) -> Result<()> {
         .collect();
     if rows.is_empty() && out.format == Format::Table {
         out.message("No duplicates found.")?;
+    } else {
+        out.rows(&["a", "name a", "b", "name b", "match", "why"], &rows)?;
+    }
+    if rows.is_empty() {
         return Err(super::Exit(super::exit::NOTHING).into());
     }
-    out.rows(&["a", "name a", "b", "name b", "match", "why"], &rows)?;
     if pairs.len() > limit {
         out.message(&format!("… and {} more (--limit)", pairs.len() - limit))?;
     }

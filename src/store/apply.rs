@@ -94,6 +94,8 @@ struct Batch<'t> {
     /// Records known to exist and not be in the trash at this point of the batch, so that a
     /// large batch linking many records to one company reads that company once.
     live: std::collections::HashSet<Ref>,
+    /// Next ids handed out in this batch, written to `meta` at its end.
+    counters: HashMap<EntityKind, u64>,
 }
 
 impl Batch<'_> {
@@ -143,6 +145,19 @@ impl Batch<'_> {
             Record::Activity(r) => Some(&r.author),
             Record::User(_) => None,
         };
+        if let Record::User(u) = rec {
+            if let Some(m) = &u.manager {
+                if m == &u.login {
+                    return Err(StoreError::validation("manager", format!("{m} cannot be their own manager")));
+                }
+                if self.load(&Ref::User(m.clone()))?.is_none() {
+                    return Err(StoreError::validation(
+                        "manager",
+                        format!("there is no user \"{m}\"; see `crm user list`"),
+                    ));
+                }
+            }
+        }
         if let Some(o) = owner.filter(|o| o.as_str() != self.author) {
             if self.load(&Ref::User(o.clone()))?.is_none() {
                 let field = if matches!(rec, Record::Task(_)) { "assignee" } else { "owner" };
@@ -163,8 +178,9 @@ impl Batch<'_> {
         Ok(())
     }
 
-    /// Validates and writes a record, remembering the first before-image of the batch.
-    fn put(&mut self, mut rec: Record) -> Result<(), StoreError> {
+    /// Validates and writes a record, remembering the first before-image of the batch; gives
+    /// the record back (as written) to callers that log it.
+    fn put(&mut self, mut rec: Record) -> Result<Record, StoreError> {
         rec.set_updated(self.at);
         crate::domain::validate::record(&rec, self.pipeline)?;
         let kind = rec.kind();
@@ -184,6 +200,24 @@ impl Batch<'_> {
                 self.writes.push(Write { kind, key, before, after: Some(bytes) });
             }
         }
+        Ok(rec)
+    }
+
+    /// The next id of a kind. Counters are kept in the batch and written once at its end: a
+    /// batch creating 100k records does not read and write `meta` 100k times.
+    fn next_id(&mut self, kind: EntityKind) -> Result<u64, StoreError> {
+        let n = match self.counters.get(&kind) {
+            Some(n) => *n,
+            None => read_counter(self.txn, &meta::next_id(kind))?,
+        };
+        self.counters.insert(kind, n + 1);
+        Ok(n)
+    }
+
+    fn flush_counters(&mut self) -> Result<(), StoreError> {
+        for (kind, n) in std::mem::take(&mut self.counters) {
+            self.txn.put(Tree::Meta, &meta::next_id(kind), &keys::id(n))?;
+        }
         Ok(())
     }
 }
@@ -197,7 +231,7 @@ fn apply_change(b: &mut Batch<'_>, change: &Change) -> Result<Change, StoreError
             let mut err = None;
             let own = rec.reference().number();
             let real = match own {
-                Some(_) => Some(bump_counter(b.txn, &meta::next_id(kind))?),
+                Some(_) => Some(b.next_id(kind)?),
                 None => None,
             };
             rec.map_ids(&mut |k, n| {
@@ -228,8 +262,7 @@ fn apply_change(b: &mut Batch<'_>, change: &Change) -> Result<Change, StoreError
             rec.stamp_new(b.at, b.author);
             b.check_links(&rec)?;
             b.created.push(rec.reference());
-            b.put(rec.clone())?;
-            Change::Create(rec)
+            Change::Create(b.put(rec)?)
         }
         Change::Edit { target, edits } => {
             let target = b.resolve_ref(target)?;
@@ -281,7 +314,7 @@ fn apply_change(b: &mut Batch<'_>, change: &Change) -> Result<Change, StoreError
             });
             b.put(Record::Task(t))?;
             if let Some(mut nt) = follow_up {
-                nt.id = TaskId(bump_counter(b.txn, &meta::next_id(EntityKind::Task))?);
+                nt.id = TaskId(b.next_id(EntityKind::Task)?);
                 let mut rec = Record::Task(nt);
                 rec.stamp_new(b.at, b.author);
                 b.created.push(rec.reference());
@@ -409,16 +442,24 @@ pub(crate) fn apply_in(
         placeholders: HashMap::new(),
         created: Vec::new(),
         live: std::collections::HashSet::new(),
+        counters: HashMap::new(),
     };
     let mut resolved = Vec::with_capacity(changes.len());
     for c in changes {
         resolved.push(Logged::new(apply_change(&mut b, c)?));
     }
+    b.flush_counters()?;
     let Batch { writes, created, .. } = b;
     let entry = append_journal(txn, author, at, Op::Apply, resolved, writes)?;
     push(txn, Tree::Undo, author, entry.seq)?;
     clear_stack(txn, Tree::Redo, author)?;
     Ok(receipt(&entry, created))
+}
+
+/// Appends an event (an export) to the journal: no record written, nothing to undo, and the
+/// author's redo stack is left alone.
+pub(crate) fn event_in(txn: &mut dyn Txn, author: &str, at: Timestamp, events: Vec<Logged>) -> Result<u64, StoreError> {
+    Ok(append_journal(txn, author, at, Op::Event, events, Vec::new())?.seq)
 }
 
 /// Undo (`redo == false`) or redo the author's most recent entry on the matching stack.

@@ -205,22 +205,8 @@ pub fn restore(store: &Store, b: &Backup) -> Result<(), StoreError> {
             ),
         ));
     }
-    // Encode everything first: a bad backup fails before the database is touched.
-    let mut records: Vec<(Record, Vec<u8>)> = Vec::new();
-    let all = b
-        .users
-        .iter()
-        .cloned()
-        .map(Record::User)
-        .chain(b.companies.iter().cloned().map(Record::Company))
-        .chain(b.contacts.iter().cloned().map(Record::Contact))
-        .chain(b.deals.iter().cloned().map(Record::Deal))
-        .chain(b.activities.iter().cloned().map(Record::Activity))
-        .chain(b.tasks.iter().cloned().map(Record::Task));
-    for r in all {
-        let bytes = encode_record(&r)?;
-        records.push((r, bytes));
-    }
+    // Journal images and raw entries are checked first; records are encoded inside the write,
+    // where an error aborts it and leaves the database as it was.
     let mut journal = Vec::with_capacity(b.journal.len());
     for j in &b.journal {
         let mut writes = Vec::with_capacity(j.writes.len());
@@ -240,7 +226,7 @@ pub fn restore(store: &Store, b: &Backup) -> Result<(), StoreError> {
             changes: j.changes.clone(),
             writes,
         };
-        journal.push((j.seq, codec::encode(&entry)?, entry));
+        journal.push(entry);
     }
     let raw = |list: &[(String, String)]| -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
         list.iter().map(|(k, v)| Ok((unhex(k)?, unhex(v)?))).collect()
@@ -257,17 +243,24 @@ pub fn restore(store: &Store, b: &Backup) -> Result<(), StoreError> {
                 txn.remove(tree, &k)?;
             }
         }
-        for (r, bytes) in &records {
-            txn.put(keys::entity_tree(r.kind()), &keys::entity_key(&r.reference()), bytes)?;
-            for (t, k) in keys::index_entries(r) {
+        let put = |txn: &mut dyn super::engine::Txn, r: Record| -> Result<(), StoreError> {
+            txn.put(keys::entity_tree(r.kind()), &keys::entity_key(&r.reference()), &encode_record(&r)?)?;
+            for (t, k) in keys::index_entries(&r) {
                 txn.put(t, &k, &[])?;
             }
-        }
-        for (seq, bytes, entry) in &journal {
-            txn.put(Tree::Journal, &keys::id(*seq), bytes)?;
+            Ok(())
+        };
+        b.users.iter().try_for_each(|x| put(txn, Record::User(x.clone())))?;
+        b.companies.iter().try_for_each(|x| put(txn, Record::Company(x.clone())))?;
+        b.contacts.iter().try_for_each(|x| put(txn, Record::Contact(x.clone())))?;
+        b.deals.iter().try_for_each(|x| put(txn, Record::Deal(x.clone())))?;
+        b.activities.iter().try_for_each(|x| put(txn, Record::Activity(x.clone())))?;
+        b.tasks.iter().try_for_each(|x| put(txn, Record::Task(x.clone())))?;
+        for entry in &journal {
+            txn.put(Tree::Journal, &keys::id(entry.seq), &codec::encode(entry)?)?;
             for w in &entry.writes {
                 if let Some(r) = w.reference() {
-                    txn.put(Tree::RecordHistory, &keys::cat(&[&keys::record_prefix(&r), &keys::id(*seq)]), &[])?;
+                    txn.put(Tree::RecordHistory, &keys::cat(&[&keys::record_prefix(&r), &keys::id(entry.seq)]), &[])?;
                 }
             }
         }

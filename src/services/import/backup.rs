@@ -15,28 +15,32 @@ pub struct RestoreSummary {
     pub crm_version: String,
 }
 
+/// The fields that say what a file is, read before the rest.
+#[derive(serde::Deserialize)]
+struct Header {
+    format: Option<String>,
+    format_version: Option<u64>,
+}
+
 /// Reads a backup file's text, saying clearly what is wrong with a file that is not one.
 pub fn read(bytes: &[u8]) -> Result<Backup> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+    // The header first (the rest is skipped without being kept), then the whole file straight
+    // into records: a generic JSON tree of a large backup would take several times its size.
+    let header: Header = serde_json::from_slice(bytes).map_err(|e| {
         ServiceError::Invalid(format!("not a JSON file (line {}, column {}): {e}", e.line(), e.column()))
     })?;
-    match value.get("format").and_then(|f| f.as_str()) {
-        Some(backup::FORMAT) => {}
-        _ => {
-            return Err(ServiceError::Invalid(
-                "not a crm backup: it has no \"format\": \"crm-backup\" (write one with `crm export json`)".into(),
-            ))
-        }
+    if header.format.as_deref() != Some(backup::FORMAT) {
+        return Err(ServiceError::Invalid(
+            "not a crm backup: it has no \"format\": \"crm-backup\" (write one with `crm export json`)".into(),
+        ));
     }
-    if let Some(v) = value.get("format_version").and_then(|v| v.as_u64()) {
-        if v > backup::FORMAT_VERSION as u64 {
-            return Err(ServiceError::Invalid(format!(
-                "the backup is format version {v}, newer than this crm reads ({}); upgrade crm",
-                backup::FORMAT_VERSION
-            )));
-        }
+    if let Some(v) = header.format_version.filter(|v| *v > backup::FORMAT_VERSION as u64) {
+        return Err(ServiceError::Invalid(format!(
+            "the backup is format version {v}, newer than this crm reads ({}); upgrade crm",
+            backup::FORMAT_VERSION
+        )));
     }
-    serde_json::from_value(value).map_err(|e| ServiceError::Invalid(format!("the backup is damaged: {e}")))
+    serde_json::from_slice(bytes).map_err(|e| ServiceError::Invalid(format!("the backup is damaged: {e}")))
 }
 
 impl Crm {
@@ -45,9 +49,33 @@ impl Crm {
         Ok(backup::dump(self.store(), self.now())?)
     }
 
-    /// The backup as JSON text.
-    pub fn backup_json(&self) -> Result<String> {
-        serde_json::to_string(&self.backup()?).map_err(|e| ServiceError::Invalid(format!("cannot write JSON: {e}")))
+    /// Writes the backup as JSON (streamed: a large database is not held twice in memory).
+    pub fn write_backup(&self, out: &mut dyn std::io::Write) -> Result<()> {
+        let b = self.backup()?;
+        let mut w = std::io::BufWriter::new(out);
+        serde_json::to_writer(&mut w, &b)
+            .map_err(|e| ServiceError::Invalid(format!("cannot write the backup: {e}")))?;
+        std::io::Write::flush(&mut w).map_err(|e| ServiceError::Invalid(format!("cannot write the backup: {e}")))
+    }
+
+    /// Writes the backup to a file in one step (a temporary file renamed over it).
+    pub fn backup_to_file(&self, path: &std::path::Path) -> Result<()> {
+        let cannot = |e: std::io::Error| ServiceError::Invalid(format!("cannot write {}: {e}", path.display()));
+        let name =
+            path.file_name().ok_or_else(|| ServiceError::Invalid(format!("{} is not a file name", path.display())))?;
+        let mut tmp_name = std::ffi::OsString::from(".");
+        tmp_name.push(name);
+        tmp_name.push(".tmp");
+        let tmp = path.with_file_name(tmp_name);
+        let written = std::fs::File::create(&tmp).map_err(cannot).and_then(|mut f| {
+            self.write_backup(&mut f)?;
+            f.sync_all().map_err(cannot)
+        });
+        if let Err(e) = written.and_then(|_| std::fs::rename(&tmp, path).map_err(cannot)) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+        Ok(())
     }
 
     /// Writes a timestamped backup into the data directory's `backups/` folder.
@@ -62,8 +90,7 @@ impl Crm {
             path = dir.join(format!("crm-{stamp}-{n}.json"));
             n += 1;
         }
-        let text = self.backup_json()?;
-        super::report::write_atomic(&path, text.as_bytes()).map_err(ServiceError::Invalid)?;
+        self.backup_to_file(&path)?;
         Ok(path)
     }
 
@@ -87,5 +114,40 @@ impl Crm {
             written_at: b.written_at.to_string(),
             crm_version: b.crm_version.clone(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrong_files_are_named_for_what_they_are() {
+        let e = read(b"").unwrap_err().to_string();
+        assert!(e.starts_with("not a JSON file (line 1"), "{e}");
+        let e = read(br#"{"format": "other"}"#).unwrap_err().to_string();
+        assert!(e.contains("not a crm backup"), "{e}");
+        let e = read(br#"{"format": "crm-backup", "format_version": 99}"#).unwrap_err().to_string();
+        assert!(e.contains("newer than this crm reads"), "{e}");
+        let e = read(br#"{"format": "crm-backup", "format_version": 1}"#).unwrap_err().to_string();
+        assert!(e.contains("the backup is damaged: missing field"), "{e}");
+    }
+
+    #[test]
+    fn hex_round_trips() {
+        let bytes: Vec<u8> = (0..=255).collect();
+        assert_eq!(backup::unhex(&backup::hex(&bytes)).unwrap(), bytes);
+        assert!(backup::unhex("abc").is_err());
+        assert!(backup::unhex("zz").is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_are_refused_without_panicking(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
+            let _ = read(&bytes);
+            let mut framed = br#"{"format":"crm-backup","format_version":1,"#.to_vec();
+            framed.extend_from_slice(&bytes);
+            let _ = read(&framed);
+        }
     }
 }
