@@ -243,6 +243,38 @@ fn bad_input_says_what_is_wrong() {
     assert!(e.contains("[targets.anna] \"calls_per_wek\""), "{e}");
 }
 
+#[test]
+fn a_schema_3_database_gets_the_report_indexes_when_opened() {
+    use crm::store::{EngineKind, Store, Tree};
+    for engine in common::ENGINES {
+        let db = Db::new(engine);
+        db.ok(&["demo", "--contacts", "60"]);
+        let before = db.ok(&["report", "team", "--period", "quarter", "--format", "json"]);
+        {
+            let store = Store::open(&db.path(), Some(EngineKind::parse(engine).unwrap())).unwrap();
+            store
+                .engine()
+                .write(&mut |txn| {
+                    for tree in [Tree::ActivityByTime, Tree::ContactByCreated] {
+                        let mut keys = Vec::new();
+                        txn.scan(tree, crm::store::engine::full_range(), false, &mut |k, _| {
+                            keys.push(k.to_vec());
+                            true
+                        })?;
+                        assert!(!keys.is_empty(), "{tree:?} has entries on demo data");
+                        for k in keys {
+                            txn.remove(tree, &k)?;
+                        }
+                    }
+                    txn.put(Tree::Meta, b"schema_version", &3u32.to_be_bytes())
+                })
+                .unwrap();
+        }
+        assert_eq!(db.ok(&["report", "team", "--period", "quarter", "--format", "json"]), before, "{engine}");
+        assert!(db.ok(&["doctor"]).contains("No problems found"), "{engine}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The Reports pane
 // ---------------------------------------------------------------------------------------------

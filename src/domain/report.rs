@@ -8,7 +8,7 @@ use super::ids::DealId;
 use super::money::{Currency, Money};
 use super::stage::{Pipeline, StageKind};
 use super::time::{Day, Timestamp};
-use chrono::{Datelike, Duration};
+use chrono::{Datelike, Duration, Weekday};
 use serde::{Serialize, Serializer};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -722,7 +722,7 @@ impl RepKpis {
     }
 }
 
-/// Activities of one week (starting on Monday).
+/// Activities of one week (from its first day).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WeekCount {
     pub week: Day,
@@ -749,9 +749,10 @@ pub struct ActivityReport {
     pub weeks: Vec<WeekCount>,
 }
 
-/// The Monday of a day's week.
-pub fn week_start(d: Day) -> Day {
-    Day(d.0 - Duration::days(d.0.weekday().num_days_from_monday() as i64))
+/// The first day of a day's week, weeks starting on `first` (Monday unless configured).
+pub fn week_start(d: Day, first: Weekday) -> Day {
+    let back = (7 + d.0.weekday().num_days_from_monday() - first.num_days_from_monday()) % 7;
+    Day(d.0 - Duration::days(back as i64))
 }
 
 /// The inputs of the activity report; every list is already narrowed to an owner if wanted.
@@ -764,6 +765,8 @@ pub struct ActivityInputs<'a> {
     /// Reps that get a line even without anything in the period.
     pub reps: &'a [String],
     pub targets: &'a BTreeMap<String, Vec<Target>>,
+    /// The first day of a week, for the weekly counts.
+    pub week_starts: Weekday,
 }
 
 /// Activity KPIs per rep over `period`; `local_day` gives the (local) calendar day of an
@@ -790,7 +793,7 @@ pub fn activity<'a>(
         }
         entry(&mut reps, &a.author).add_activity(a.kind);
         all.add_activity(a.kind);
-        let week = week_start(local_day(a.at));
+        let week = week_start(local_day(a.at), input.week_starts);
         let w = weeks.entry(week).or_insert(WeekCount { week, calls: 0, meetings: 0, emails: 0, notes: 0 });
         match a.kind {
             ActivityKind::Call => w.calls += 1,
@@ -1290,6 +1293,7 @@ mod tests {
             deals: &deals,
             reps: &reps,
             targets: &targets,
+            week_starts: Weekday::Mon,
         };
         let r = activity(&input, week, now, &utc_day);
         let names: Vec<&str> = r.reps.iter().map(|k| k.rep.as_str()).collect();
@@ -1343,6 +1347,7 @@ mod tests {
             deals: &[],
             reps: &[],
             targets: &BTreeMap::new(),
+            week_starts: Weekday::Mon,
         };
         let r = activity(&input, Period::new(wk(0), wk(24)), wk(1), &utc_day);
         assert!(r.reps.is_empty() && r.weeks.is_empty());
@@ -1366,8 +1371,11 @@ mod tests {
     }
 
     #[test]
-    fn weeks_start_on_monday() {
-        assert_eq!(week_start(day(2026, 11, 29)), day(2026, 11, 23));
-        assert_eq!(week_start(day(2026, 11, 23)), day(2026, 11, 23));
+    fn weeks_start_on_monday_or_the_configured_day() {
+        assert_eq!(week_start(day(2026, 11, 29), Weekday::Mon), day(2026, 11, 23));
+        assert_eq!(week_start(day(2026, 11, 23), Weekday::Mon), day(2026, 11, 23));
+        assert_eq!(week_start(day(2026, 11, 29), Weekday::Sun), day(2026, 11, 29));
+        assert_eq!(week_start(day(2026, 11, 28), Weekday::Sun), day(2026, 11, 22));
+        assert_eq!(week_start(day(2026, 11, 27), Weekday::Sat), day(2026, 11, 21));
     }
 }

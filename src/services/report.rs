@@ -7,8 +7,11 @@ use crate::domain::report::{
     TeamReport,
 };
 use crate::domain::*;
+use crate::store::engine::KeyRange;
+use crate::store::{keys, StoreError, Tree};
 use chrono::{Datelike, Local, NaiveDate};
 use serde::Serialize;
+use std::ops::Bound;
 
 /// Which span of time a report covers.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -70,13 +73,13 @@ pub struct ReportBundle {
     pub team: TeamReport,
 }
 
-/// The first and last day of this week (Monday–Sunday), month or quarter around `today`.
-pub fn span_days(span: &Span, today: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+/// The first and last day of this week (from `week_starts`), month or quarter around `today`.
+pub fn span_days(span: &Span, today: NaiveDate, week_starts: chrono::Weekday) -> Option<(NaiveDate, NaiveDate)> {
     let month_start = |y: i32, m: u32| NaiveDate::from_ymd_opt(y, m, 1);
     let next_month = |y: i32, m: u32| if m == 12 { month_start(y + 1, 1) } else { month_start(y, m + 1) };
     match span {
         Span::Week => {
-            let first = report::week_start(Day(today)).0;
+            let first = report::week_start(Day(today), week_starts).0;
             Some((first, first + chrono::Duration::days(6)))
         }
         Span::Month => {
@@ -92,6 +95,16 @@ pub fn span_days(span: &Span, today: NaiveDate) -> Option<(NaiveDate, NaiveDate)
     }
 }
 
+/// The index keys (starting with a time) of the instants in a period.
+fn time_range(p: Period) -> KeyRange {
+    let bound = |t: Option<Timestamp>, included: bool| match t {
+        Some(t) if included => Bound::Included(keys::time(t.0).to_vec()),
+        Some(t) => Bound::Excluded(keys::time(t.0).to_vec()),
+        None => Bound::Unbounded,
+    };
+    (bound(p.from, true), bound(p.to, false))
+}
+
 /// The instant a local day starts.
 fn local_start(d: NaiveDate) -> Timestamp {
     let naive = d.and_hms_opt(0, 0, 0).unwrap_or_default();
@@ -102,15 +115,14 @@ fn local_start(d: NaiveDate) -> Timestamp {
     }
 }
 
-fn local_day(t: Timestamp) -> Day {
-    Day(t.to_datetime().with_timezone(&Local).date_naive())
-}
-
-/// When a task had to be done: its due instant, or the end of its due day.
-fn deadline(due: Due) -> Timestamp {
-    match due {
-        Due::At(t) => t,
-        Due::Day(d) => local_start(d.0.succ_opt().unwrap_or(d.0)),
+/// The local day of instants, remembered per quarter of an hour (every UTC offset and every
+/// change of offset falls on a quarter hour): asking the time zone each time costs more than
+/// the rest of the activity report.
+fn local_days() -> impl Fn(Timestamp) -> Day {
+    let cache = std::cell::RefCell::new(std::collections::HashMap::new());
+    move |t: Timestamp| {
+        let slot = t.0.div_euclid(15 * 60_000);
+        *cache.borrow_mut().entry(slot).or_insert_with(|| Day(t.to_datetime().with_timezone(&Local).date_naive()))
     }
 }
 
@@ -145,7 +157,7 @@ impl Crm {
                 }
                 (f, l)
             }
-            s => match span_days(s, today) {
+            s => match span_days(s, today, self.date_options().week_start) {
                 Some((f, l)) => (Some(f), Some(l)),
                 None => (None, None),
             },
@@ -249,32 +261,47 @@ impl Crm {
     fn activity_of(&self, p: &ResolvedPeriod, owner: Option<&str>, deals: &[Deal]) -> Result<ActivityReport> {
         let period = p.period;
         let keep = |login: &str| owner.is_none_or(|o| o == login);
-        let mut activities = Vec::new();
-        self.store().scan(EntityKind::Activity, &mut |r| {
-            if let Record::Activity(a) = r {
-                if a.deleted.is_none() && period.contains(a.at) && keep(&a.author) {
-                    activities.push(ActivityFact { kind: a.kind, at: a.at, author: a.author });
-                }
+        // Activities and new contacts come from their by-time indexes: only the period's
+        // entries are read, and no record is decoded. Tasks are read whole meanwhile.
+        let range = time_range(period);
+        let (tasks, (activities, contacts)) = std::thread::scope(|s| {
+            let tasks = s.spawn(|| self.report_tasks(period, &keep));
+            let mut activities = Vec::new();
+            let mut contacts = Vec::new();
+            let mut bad = false;
+            let read = self
+                .store()
+                .visit_keys(Tree::ActivityByTime, range.clone(), false, &mut |k| {
+                    match keys::parse_activity_time(k) {
+                        Some((at, kind, author)) if keep(author) => {
+                            activities.push(ActivityFact { kind, at, author: author.to_string() })
+                        }
+                        Some(_) => {}
+                        None => bad = true,
+                    }
+                    true
+                })
+                .and_then(|_| {
+                    self.store().visit_keys(Tree::ContactByCreated, range.clone(), false, &mut |k| {
+                        match keys::parse_contact_created(k) {
+                            Some((created, owner)) if keep(owner) => {
+                                contacts.push(ContactFact { owner: owner.to_string(), created })
+                            }
+                            Some(_) => {}
+                            None => bad = true,
+                        }
+                        true
+                    })
+                });
+            let tasks =
+                tasks.join().map_err(|_| ServiceError::Invalid("reading the tasks stopped unexpectedly".into()))?;
+            read?;
+            if bad {
+                return Err(ServiceError::Store(StoreError::Corrupt(
+                    "an activity_by_time or contact_by_created index entry is damaged; run crm doctor --repair".into(),
+                )));
             }
-            true
-        })?;
-        let mut tasks = Vec::new();
-        self.store().scan(EntityKind::Task, &mut |r| {
-            if let Record::Task(t) = r {
-                if t.deleted.is_none() && keep(&t.assignee) {
-                    tasks.push(TaskFact { assignee: t.assignee, deadline: deadline(t.due), done: t.done });
-                }
-            }
-            true
-        })?;
-        let mut contacts = Vec::new();
-        self.store().scan(EntityKind::Contact, &mut |r| {
-            if let Record::Contact(c) = r {
-                if c.deleted.is_none() && period.contains(c.created) && keep(&c.owner) {
-                    contacts.push(ContactFact { owner: c.owner, created: c.created });
-                }
-            }
-            true
+            Ok::<_, ServiceError>((tasks?, (activities, contacts)))
         })?;
         // Every active user gets a line (with zeros), or only the one asked for.
         let reps: Vec<String> = match owner {
@@ -289,7 +316,31 @@ impl Crm {
             deals,
             reps: &reps,
             targets: self.targets(),
+            week_starts: self.date_options().week_start,
         };
-        Ok(report::activity(&input, period, self.now(), &local_day))
+        Ok(report::activity(&input, period, self.now(), &local_days()))
+    }
+
+    /// The tasks the activity report needs: done in the period, or open (they may be overdue).
+    fn report_tasks(&self, period: Period, keep: &dyn Fn(&str) -> bool) -> Result<Vec<TaskFact>> {
+        // When a task had to be done: its due instant, or the end of its (local) due day.
+        let mut day_ends: std::collections::HashMap<NaiveDate, Timestamp> = std::collections::HashMap::new();
+        let mut out = Vec::new();
+        self.store().scan(EntityKind::Task, &mut |r| {
+            if let Record::Task(t) = r {
+                let wanted = t.done.is_none_or(|d| period.contains(d));
+                if t.deleted.is_none() && wanted && keep(&t.assignee) {
+                    let deadline = match t.due {
+                        Due::At(at) => at,
+                        Due::Day(d) => {
+                            *day_ends.entry(d.0).or_insert_with(|| local_start(d.0.succ_opt().unwrap_or(d.0)))
+                        }
+                    };
+                    out.push(TaskFact { assignee: t.assignee, deadline, done: t.done });
+                }
+            }
+            true
+        })?;
+        Ok(out)
     }
 }

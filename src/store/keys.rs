@@ -192,6 +192,27 @@ pub fn owner_prefix(login: &str) -> Vec<u8> {
     cat(&[login.as_bytes(), &[0]])
 }
 
+/// An `activity_by_time` key: at ‖ kind ‖ author ‖ 0 ‖ id.
+pub fn activity_time_key(a: &Activity) -> Vec<u8> {
+    let kind = ActivityKind::ALL.iter().position(|k| *k == a.kind).unwrap_or(0) as u8;
+    cat(&[&time(a.at.0), &[kind], a.author.as_bytes(), &[0], &id(a.id.0)])
+}
+
+/// Reads an `activity_by_time` key: when, what kind, by whom.
+pub fn parse_activity_time(key: &[u8]) -> Option<(Timestamp, ActivityKind, &str)> {
+    let at = time_from(key)?;
+    let kind = *ActivityKind::ALL.get(*key.get(8)? as usize)?;
+    let author = key.get(9..key.len().checked_sub(9)?)?;
+    Some((Timestamp(at), kind, std::str::from_utf8(author).ok()?))
+}
+
+/// Reads a `contact_by_created` key: when, whose.
+pub fn parse_contact_created(key: &[u8]) -> Option<(Timestamp, &str)> {
+    let at = time_from(key)?;
+    let owner = key.get(8..key.len().checked_sub(9)?)?;
+    Some((Timestamp(at), std::str::from_utf8(owner).ok()?))
+}
+
 /// The index entries a record should have. A record in the trash has only its trash entry.
 pub fn index_entries(r: &Record) -> Vec<(Tree, Vec<u8>)> {
     let mut out = Vec::new();
@@ -203,6 +224,7 @@ pub fn index_entries(r: &Record) -> Vec<(Tree, Vec<u8>)> {
     }
     match r {
         Record::Contact(c) => {
+            out.push((Tree::ContactByCreated, cat(&[&time(c.created.0), c.owner.as_bytes(), &[0], &id(c.id.0)])));
             if let Some(co) = c.company {
                 out.push((Tree::ContactByCompany, cat(&[&id(co.0), &id(c.id.0)])));
             }
@@ -227,6 +249,7 @@ pub fn index_entries(r: &Record) -> Vec<(Tree, Vec<u8>)> {
             }
         }
         Record::Activity(a) => {
+            out.push((Tree::ActivityByTime, activity_time_key(a)));
             if let Some(c) = a.contact {
                 out.push((Tree::ActivityByContact, cat(&[&id(c.0), &time(a.at.0), &id(a.id.0)])));
                 if matches!(a.kind, ActivityKind::Call | ActivityKind::Meeting) {
@@ -337,6 +360,28 @@ mod tests {
         let e = index_entries(&Record::Deal(d));
         let key = &e.iter().find(|(t, _)| *t == Tree::DealByOwner).unwrap().1;
         assert_eq!(parse_deal_by_owner(key), Some(("negotiation", Timestamp(1_000), DealId(5))));
+    }
+
+    #[test]
+    fn activity_and_contact_time_keys_read_back() {
+        let a = Activity {
+            id: ActivityId(42),
+            kind: ActivityKind::Email,
+            at: Timestamp(-5_000),
+            author: "kenji".into(),
+            ..Activity::default()
+        };
+        let k = activity_time_key(&a);
+        assert_eq!(parse_activity_time(&k), Some((Timestamp(-5_000), ActivityKind::Email, "kenji")));
+        assert_eq!(trailing_id(&k), Some(42));
+        let c = Contact { id: ContactId(7), owner: "anna".into(), created: Timestamp(99), ..Contact::default() };
+        let entries = index_entries(&Record::Contact(c));
+        let (_, k) = entries.iter().find(|(t, _)| *t == Tree::ContactByCreated).expect("contact_by_created entry");
+        assert_eq!(parse_contact_created(k), Some((Timestamp(99), "anna")));
+        // Keys sort by time first, whatever the author.
+        let later = Activity { at: Timestamp(1), author: "aaa".into(), ..a.clone() };
+        assert!(activity_time_key(&a) < activity_time_key(&later));
+        assert_eq!(parse_activity_time(&k[..5]), None);
     }
 
     #[test]

@@ -10,12 +10,17 @@ use crate::domain::{EntityKind, Pipeline};
 use std::path::Path;
 
 /// The schema this crm writes. Bump it with a new step in `STEPS`.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Upgrade steps: `STEPS[i]` takes a database from version i+1 to i+2, inside one
 /// transaction (re-encoding records of an old version, building a new index, …).
 type Step = fn(&mut dyn Txn) -> Result<(), StoreError>;
-const STEPS: &[Step] = &[to_2, to_3];
+const STEPS: &[Step] = &[to_2, to_3, to_4];
+
+/// Schema 4: activities by time and contacts by creation, for reports over a period.
+fn to_4(txn: &mut dyn Txn) -> Result<(), StoreError> {
+    build_indexes(txn, &[Tree::ActivityByTime, Tree::ContactByCreated])
+}
 
 /// Schema 3: the last call or meeting of each contact, for follow-up cadences; cadence and
 /// by-owner keys that carry what the agenda needs (every N days and created; since when in

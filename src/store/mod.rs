@@ -8,7 +8,6 @@ pub mod convert;
 pub mod doctor;
 pub mod engine;
 pub mod error;
-pub mod heads;
 pub mod journal;
 pub mod keys;
 pub mod migrate;

@@ -47,10 +47,15 @@ pub enum Tree {
     /// contact ‖ at-ms ‖ activity → (): calls and meetings only, what resets a follow-up
     /// cadence (schema 3).
     ContactTouch,
+    /// at-ms ‖ kind ‖ author ‖ 0 ‖ activity → (): activities by time, with what the reports
+    /// count, so that a report over a period reads no activity record (schema 4).
+    ActivityByTime,
+    /// created-ms ‖ owner ‖ 0 ‖ contact → (): contacts by creation, for "new contacts" (schema 4).
+    ContactByCreated,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 25] = [
+    pub const ALL: [Tree; 27] = [
         Tree::Meta,
         Tree::Journal,
         Tree::Undo,
@@ -76,10 +81,12 @@ impl Tree {
         Tree::ContactCadence,
         Tree::DealByOwner,
         Tree::ContactTouch,
+        Tree::ActivityByTime,
+        Tree::ContactByCreated,
     ];
 
     /// Index trees: derived from the entity trees, rebuildable by `crm doctor --repair`.
-    pub const INDEXES: [Tree; 15] = [
+    pub const INDEXES: [Tree; 17] = [
         Tree::TaskDue,
         Tree::DealStage,
         Tree::ActivityByContact,
@@ -95,6 +102,8 @@ impl Tree {
         Tree::ContactCadence,
         Tree::DealByOwner,
         Tree::ContactTouch,
+        Tree::ActivityByTime,
+        Tree::ContactByCreated,
     ];
 
     pub fn name(self) -> &'static str {
@@ -124,6 +133,8 @@ impl Tree {
             Tree::ContactCadence => "contact_cadence",
             Tree::DealByOwner => "deal_by_owner",
             Tree::ContactTouch => "contact_touch",
+            Tree::ActivityByTime => "activity_by_time",
+            Tree::ContactByCreated => "contact_by_created",
         }
     }
 
