@@ -47,6 +47,8 @@ pub enum Request {
     SearchIndex,
     /// Resolve a filter typed into the contacts filter line (dates, `me`, stages…).
     ContactFilter(String),
+    /// Resolve the filter line of the pipeline (deals) or the reminders (tasks).
+    Filter(EntityKind, String),
     /// The saved views (names and filters).
     Views,
     /// Every report for a period and an owner (the Reports pane).
@@ -108,6 +110,8 @@ pub enum Data {
     SearchIndex(Box<crate::services::search::SearchIndex>),
     /// A filter line resolved by the worker: the text it was for, and the filter or the error.
     ContactFilter(String, Result<Box<crate::services::filter::Compiled>, String>),
+    /// A pane's filter line resolved: for what kind of record, the text, the filter or the error.
+    Filter(EntityKind, String, Result<Box<crate::services::filter::Compiled>, String>),
     Views(Vec<(String, String)>),
     /// The reports for a query, or why they could not be made (a bad date in the period form).
     Reports(crate::services::report::ReportQuery, Result<Box<crate::services::report::ReportBundle>, String>),
@@ -270,7 +274,17 @@ impl App {
         match &self.modal {
             Some(Modal::Form(_) | Modal::Search(_) | Modal::Palette(_)) => true,
             Some(_) => false,
-            None => self.tab == Tab::Contacts && self.contacts.filtering,
+            None => self.filter_editing(),
+        }
+    }
+
+    /// Whether the shown pane's filter line is being typed.
+    pub fn filter_editing(&self) -> bool {
+        match self.tab {
+            Tab::Contacts => self.contacts.filtering,
+            Tab::Pipeline => self.pipeline.card.is_none() && self.pipeline.filter.editing,
+            Tab::Reminders => self.reminders.filter.editing,
+            _ => false,
         }
     }
 
@@ -413,6 +427,10 @@ fn on_loaded(app: &mut App, data: Data) -> Vec<Effect> {
         Data::Users(users) => app.users = users,
         Data::SearchIndex(index) => app.search_index = Some(*index),
         Data::ContactFilter(text, result) => app.contacts.set_compiled(&text, result),
+        Data::Filter(kind, text, result) => match kind {
+            EntityKind::Deal => app.pipeline.set_compiled(&text, result),
+            _ => app.reminders.set_compiled(&text, result, &app.user, app.now),
+        },
         Data::Views(views) => app.views = views,
         Data::ImportPlan(req, result) => return super::panes::import::planned(app, req, result),
         d @ (Data::ImportProgress(_) | Data::Dupes(_) | Data::MergePlan { .. }) => {
@@ -583,6 +601,17 @@ fn on_key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
     if app.modal.is_none() && app.tab == Tab::Contacts && app.contacts.filtering {
         if let Some(effects) = app.contacts.filter_key(key, action) {
             return effects;
+        }
+    }
+    if app.modal.is_none() && app.filter_editing() {
+        let outcome = match app.tab {
+            Tab::Pipeline => app.pipeline.filter_key(key, action),
+            _ => app.reminders.filter_key(key, action, &app.user, app.now),
+        };
+        match outcome {
+            super::panes::filter_line::Outcome::Changed(effects) => return effects,
+            super::panes::filter_line::Outcome::Closed => return vec![],
+            super::panes::filter_line::Outcome::Pass => {}
         }
     }
     match action {

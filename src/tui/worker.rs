@@ -167,6 +167,11 @@ pub fn load(crm: &Crm, r: &Request) -> Result<Data, ServiceError> {
             Data::Pipeline(PipelineData { stages: crm.store().pipeline().stages.clone(), deals, overdue })
         }
         Request::SearchIndex => Data::SearchIndex(Box::new(crate::services::search::SearchIndex::build(crm.store())?)),
+        Request::Filter(kind, text) => Data::Filter(
+            *kind,
+            text.clone(),
+            crm.compile_filter_for(text, *kind).map(Box::new).map_err(|e| e.to_string()),
+        ),
         Request::ContactFilter(text) => Data::ContactFilter(
             text.clone(),
             crm.compile_filter_for(text, EntityKind::Contact).map(Box::new).map_err(|e| e.to_string()),

@@ -1,10 +1,13 @@
 //! The pipeline pane: a kanban board with one column per stage, and a deal's card.
 
+use crate::domain::EntityKind;
 use crate::domain::{Change, DealId, Stage, StageKind};
 use crate::services::query::{DealCard, DealRow};
 use crate::tui::action::Action;
 use crate::tui::app::{company_choices, contact_choices, step, task_form, App, Effect, Modal, Request, Write};
 use crate::tui::form::{Field, Form, FormKind};
+use crate::tui::keymap::Key;
+use crate::tui::panes::filter_line::{FilterLine, Outcome};
 use std::collections::HashSet;
 
 /// Everything the board shows.
@@ -17,7 +20,7 @@ pub struct PipelineData {
     pub overdue: HashSet<DealId>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct PipelinePane {
     pub data: Option<PipelineData>,
     /// Selected column (stage index) and the selected deal in each column.
@@ -25,6 +28,24 @@ pub struct PipelinePane {
     pub rows: Vec<usize>,
     pub card: Option<DealCard>,
     pub card_scroll: u16,
+    /// The board's filter line (`f`): `value>5000 owner:me acme`.
+    pub filter: FilterLine,
+    /// Indexes into `data.deals` that pass the filter (computed when data or filter change).
+    pub shown: Vec<usize>,
+}
+
+impl Default for PipelinePane {
+    fn default() -> Self {
+        PipelinePane {
+            data: None,
+            column: 0,
+            rows: Vec::new(),
+            card: None,
+            card_scroll: 0,
+            filter: FilterLine::new(EntityKind::Deal),
+            shown: Vec::new(),
+        }
+    }
 }
 
 impl PipelinePane {
@@ -33,6 +54,7 @@ impl PipelinePane {
         self.rows.resize(data.stages.len(), 0);
         self.column = self.column.min(data.stages.len().saturating_sub(1));
         self.data = Some(data);
+        self.refilter();
         // Follow a moved deal to its new column.
         if let Some(id) = keep {
             for (c, _) in self.data.as_ref().map(|d| d.stages.clone()).unwrap_or_default().iter().enumerate() {
@@ -55,11 +77,47 @@ impl PipelinePane {
         self.card = Some(card);
     }
 
-    /// The deals of column `c`.
+    /// The deals of column `c` that pass the filter.
     pub fn column_deals(&self, c: usize) -> Vec<&DealRow> {
         let Some(data) = &self.data else { return vec![] };
         let Some(stage) = data.stages.get(c) else { return vec![] };
-        data.deals.iter().filter(|d| d.stage == stage.key).collect()
+        self.shown.iter().map(|&i| &data.deals[i]).filter(|d| d.stage == stage.key).collect()
+    }
+
+    /// Recomputes which deals pass the filter line, keeping each column's selection in range.
+    fn refilter(&mut self) {
+        let Some(data) = &self.data else { return };
+        let mut matcher = self.filter.matcher();
+        self.shown = data
+            .deals
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| {
+                self.filter.keeps(&mut matcher, *d, |c, d| c.deal(d), &[&d.title, &d.company, &d.contact, &d.owner])
+            })
+            .map(|(i, _)| i)
+            .collect();
+        for c in 0..self.rows.len() {
+            let n = self.column_deals(c).len();
+            self.rows[c] = self.rows[c].min(n.saturating_sub(1));
+        }
+    }
+
+    /// The worker resolved the filter line.
+    pub fn set_compiled(&mut self, text: &str, result: Result<Box<crate::services::filter::Compiled>, String>) {
+        if self.filter.set_compiled(text, result) {
+            self.refilter();
+        }
+    }
+
+    /// A key while the filter line is typed.
+    pub fn filter_key(&mut self, key: Key, action: Option<Action>) -> Outcome {
+        let outcome = self.filter.key(key, action);
+        if matches!(outcome, Outcome::Changed(_)) {
+            self.rows.iter_mut().for_each(|r| *r = 0);
+            self.refilter();
+        }
+        outcome
     }
 
     pub fn selected_deal(&self) -> Option<&DealRow> {
@@ -118,6 +176,15 @@ pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
         }
     } else {
         match action {
+            Action::Filter => {
+                pane.filter.editing = true;
+                return vec![];
+            }
+            Action::Back if !pane.filter.is_empty() => {
+                pane.filter.set("");
+                pane.refilter();
+                return vec![];
+            }
             Action::Left => {
                 pane.column = pane.column.saturating_sub(1);
                 return vec![];

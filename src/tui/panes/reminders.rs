@@ -9,6 +9,8 @@ use crate::services::query::TaskRow;
 use crate::tui::action::Action;
 use crate::tui::app::{log_form, step, task_form, App, Effect, Modal, Request, Tab, Write};
 use crate::tui::form::{Field, Form, FormKind};
+use crate::tui::keymap::Key;
+use crate::tui::panes::filter_line::{FilterLine, Outcome};
 use std::collections::HashMap;
 
 /// What the agenda adds to the tasks: follow-ups due by cadence, stale deals, and the urgency
@@ -66,7 +68,7 @@ pub enum Source {
     Item(usize),
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct RemindersPane {
     /// Open tasks of everyone and tasks done recently, most urgent first.
     pub rows: Vec<TaskRow>,
@@ -81,6 +83,24 @@ pub struct RemindersPane {
     /// The sorted sections of the last `visible` call, with what they were computed for.
     #[allow(clippy::type_complexity)]
     pub order: std::cell::RefCell<Option<((u64, bool, Timestamp), Vec<(Section, Source)>)>>,
+    /// The filter line (`f`): tasks by field terms (`due.before:fri priority:high`) and free
+    /// text; follow-ups and stale deals by free text (field terms are about tasks).
+    pub filter: FilterLine,
+}
+
+impl Default for RemindersPane {
+    fn default() -> Self {
+        RemindersPane {
+            rows: Vec::new(),
+            loaded: false,
+            selected: 0,
+            all_users: false,
+            generation: 0,
+            agenda: None,
+            order: Default::default(),
+            filter: FilterLine::new(crate::domain::EntityKind::Task),
+        }
+    }
 }
 
 /// The sections of the pane, in order.
@@ -160,6 +180,36 @@ impl RemindersPane {
         self.update(|pane| pane.agenda = Some(agenda), user, now);
     }
 
+    /// The worker resolved the filter line.
+    pub fn set_compiled(
+        &mut self,
+        text: &str,
+        result: Result<Box<crate::services::filter::Compiled>, String>,
+        user: &str,
+        now: Timestamp,
+    ) {
+        if self.filter.set_compiled(text, result) {
+            self.refiltered(user, now);
+        }
+    }
+
+    /// A key while the filter line is typed.
+    pub fn filter_key(&mut self, key: Key, action: Option<Action>, user: &str, now: Timestamp) -> Outcome {
+        let outcome = self.filter.key(key, action);
+        if matches!(outcome, Outcome::Changed(_)) {
+            self.selected = 0;
+            self.refiltered(user, now);
+        }
+        outcome
+    }
+
+    pub(crate) fn refiltered(&mut self, user: &str, now: Timestamp) {
+        self.generation += 1;
+        let order = order(self, user, now);
+        self.selected = self.selected.min(order.len().saturating_sub(1));
+        *self.order.borrow_mut() = Some(((self.generation, self.all_users, now), order));
+    }
+
     /// Changes the data, keeping the selection on the same line (task, follow-up or deal) when
     /// it is still listed.
     fn update(&mut self, change: impl FnOnce(&mut Self), user: &str, now: Timestamp) {
@@ -231,19 +281,24 @@ fn entry_due_ms(e: &Entry<'_>, section: Section) -> i64 {
 /// urgent first, then by due time ("Done recently": latest first).
 fn order(pane: &RemindersPane, user: &str, now: Timestamp) -> Vec<(Section, Source)> {
     let mine = |who: &str| pane.all_users || who == user;
+    let mut matcher = pane.filter.matcher();
     let mut out: Vec<(Section, Source)> = pane
         .rows
         .iter()
         .enumerate()
         .filter(|(_, t)| mine(&t.assignee))
+        .filter(|(_, t)| pane.filter.keeps(&mut matcher, *t, |c, t| c.task(t), &[&t.title, &t.contact, &t.deal]))
         .map(|(i, t)| (section(t, now), Source::Task(i)))
         .collect();
-    if let Some(a) = &pane.agenda {
+    // Field terms are about tasks: with some, follow-ups and stale deals are left out.
+    let terms = pane.filter.current().is_some_and(|c| c.has_terms()) || pane.filter.error.is_some();
+    if let Some(a) = pane.agenda.as_ref().filter(|_| !terms) {
         out.extend(
             a.extras
                 .iter()
                 .enumerate()
                 .filter(|(_, x)| mine(&x.assignee))
+                .filter(|(_, x)| matcher.as_mut().is_none_or(|m| m.score(&[&x.title, &x.about]).is_some()))
                 .map(|(i, x)| (item_section(x, now), Source::Item(i))),
         );
     }
@@ -396,6 +451,15 @@ pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
     match action {
         Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
             app.reminders.selected = step(app.reminders.selected, n, action, 10);
+            return vec![];
+        }
+        Action::Filter => {
+            app.reminders.filter.editing = true;
+            return vec![];
+        }
+        Action::Back if !app.reminders.filter.is_empty() => {
+            app.reminders.filter.set("");
+            app.reminders.refiltered(&app.user, now);
             return vec![];
         }
         Action::ToggleAllUsers => {

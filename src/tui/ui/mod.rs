@@ -2,6 +2,7 @@
 //! line) and the modals are here.
 
 mod contacts;
+mod filter_line;
 mod form;
 mod help;
 mod merge;

@@ -38,6 +38,15 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         f.render_widget(Paragraph::new("Loading the pipeline…").style(t.style(Role::Dim)), area);
         return;
     };
+    // The filter line, when it is typed or filtering, above the board.
+    let area = if pane.filter.is_shown() {
+        let [line, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+        let count = format!("{} of {} deals", pane.shown.len(), data.deals.len());
+        f.render_widget(super::filter_line::line(app, &pane.filter, count), line);
+        rest
+    } else {
+        area
+    };
     let n = data.stages.len().max(1);
     let fit = ((area.width / MIN_COLUMN) as usize).clamp(1, n);
     // Scroll so that the selected column is visible.

@@ -7,7 +7,7 @@ use crate::services::format;
 use crate::tui::app::App;
 use crate::tui::panes::reminders::{visible, Entry, Section};
 use crate::tui::theme::Role;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
@@ -34,6 +34,15 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         return;
     }
     let rows = visible(app, app.now);
+    // The filter line, when it is typed or filtering, above the list.
+    let area = if app.reminders.filter.is_shown() {
+        let [line, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+        let count = format!("{} shown", rows.len());
+        f.render_widget(super::filter_line::line(app, &app.reminders.filter, count), line);
+        rest
+    } else {
+        area
+    };
     // First the layout (headers, blanks, tasks), cheaply; then lines only for what shows.
     enum Item {
         Header(Section, usize),
