@@ -526,6 +526,69 @@ fn enter_keeps_the_filter_and_esc_then_clears_it() {
 }
 
 #[test]
+fn the_pipeline_filter_line_takes_field_terms_and_free_text() {
+    let fx = Fixture::demo();
+    let mut app = fx.app_dismissed();
+    press(&mut app, ch('2'));
+    let all = app.pipeline.shown.len();
+    assert!(all > 5);
+    press(&mut app, ch('f'));
+    assert!(app.typing(), "the filter line takes the keys");
+    // Field terms go to the worker (which knows stages, dates, `me`).
+    let mut effects = Vec::new();
+    for c in "value>20000".chars() {
+        effects = press(&mut app, ch(c));
+    }
+    assert_eq!(effects, vec![Effect::Load(Request::Filter(crm::domain::EntityKind::Deal, "value>20000".into()))]);
+    fx.perform(&mut app, effects);
+    let data = app.pipeline.data.as_ref().unwrap();
+    let shown: Vec<_> = app.pipeline.shown.iter().map(|&i| &data.deals[i]).collect();
+    assert!(!shown.is_empty() && shown.len() < all, "{} of {all}", shown.len());
+    assert!(shown.iter().all(|d| d.value.minor > 20000 * 100), "{shown:?}");
+    // The board's columns show only those.
+    let on_board: usize = (0..data.stages.len()).map(|c| app.pipeline.column_deals(c).len()).sum();
+    assert_eq!(on_board, shown.len());
+    // A term that does not apply to deals says so and filters nothing out.
+    for _ in 0.."value>20000".len() {
+        press(&mut app, key(KeyCode::Backspace));
+    }
+    let mut effects = Vec::new();
+    for c in "tag:vip".chars() {
+        effects = press(&mut app, ch(c));
+    }
+    fx.perform(&mut app, effects);
+    assert!(app.pipeline.filter.error.as_deref().is_some_and(|e| e.contains("tag")), "{:?}", app.pipeline.filter.error);
+    // Enter keeps the line, esc clears it.
+    press(&mut app, key(KeyCode::Enter));
+    assert!(!app.typing());
+    press(&mut app, key(KeyCode::Esc));
+    assert!(app.pipeline.filter.is_empty());
+    assert_eq!(app.pipeline.shown.len(), all);
+}
+
+#[test]
+fn the_reminders_filter_line_narrows_tasks_by_terms_and_text() {
+    let fx = Fixture::busy();
+    let mut app = fx.app_dismissed();
+    press(&mut app, ch('3'));
+    press(&mut app, ch('f'));
+    type_text(&mut app, "invoice");
+    assert_eq!(reminder_titles(&app), vec!["Call back about the invoice"]);
+    for _ in 0.."invoice".len() {
+        press(&mut app, key(KeyCode::Backspace));
+    }
+    let mut effects = Vec::new();
+    for c in "priority:high".chars() {
+        effects = press(&mut app, ch(c));
+    }
+    fx.perform(&mut app, effects);
+    assert_eq!(reminder_titles(&app), vec!["Send the revised proposal", "Call back"]);
+    press(&mut app, key(KeyCode::Enter));
+    press(&mut app, key(KeyCode::Esc));
+    assert!(reminder_titles(&app).len() > 2);
+}
+
+#[test]
 fn sort_cycles_name_company_last_contact_owner_and_back() {
     let fx = Fixture::demo();
     let mut app = fx.app_dismissed();
@@ -905,6 +968,9 @@ fn a_task_snoozed_past_next_week_is_listed_under_later() {
     assert_eq!(*section, Section::Later, "due in the past but snoozed for three weeks");
     // A task snoozed for an hour is due again today, shown after the overdue ones.
     assert_eq!(selected_task(&app).id, task.id, "the selection follows the task to its new place");
+    // A task snoozed for an hour is due again today, shown after the overdue ones.
+    press(&mut app, ch('g'));
+    assert_eq!(selected_task(&app).title, "Call back about the invoice");
     let effects = press(&mut app, ch('z'));
     fx.perform(&mut app, effects);
     let rows = visible(&app, app.now);
@@ -912,8 +978,6 @@ fn a_task_snoozed_past_next_week_is_listed_under_later() {
     assert_eq!(sections[0], (Section::Today, "Call back about the invoice"), "{sections:?}");
 }
 
-    press(&mut app, ch('g'));
-    assert_eq!(selected_task(&app).title, "Call back about the invoice");
 #[test]
 fn snooze_pick_opens_a_form_for_the_time() {
     let fx = Fixture::busy();

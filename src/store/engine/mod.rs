@@ -70,6 +70,9 @@ pub fn full_range() -> KeyRange {
 /// Visitor for scans: return `false` to stop.
 pub type Visit<'a> = &'a mut dyn FnMut(&[u8], &[u8]) -> bool;
 
+/// Visitor for `scan_each`: the range's position, key, value; return `false` to end the range.
+pub type VisitEach<'a> = &'a mut dyn FnMut(usize, &[u8], &[u8]) -> bool;
+
 /// Reads, outside or inside a write.
 pub trait Read {
     fn get(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
@@ -83,7 +86,7 @@ pub trait Read {
         tree: Tree,
         ranges: &[KeyRange],
         rev: bool,
-        visit: &mut dyn FnMut(usize, &[u8], &[u8]) -> bool,
+        visit: VisitEach<'_>,
     ) -> Result<(), StoreError> {
         for (i, r) in ranges.iter().enumerate() {
             self.scan(tree, r.clone(), rev, &mut |k, v| visit(i, k, v))?;

@@ -2,7 +2,7 @@
 //! use one database at once (one write transaction at a time, across processes). Commits use
 //! redb's default `Durability::Immediate`: acknowledged means on disk.
 
-use super::{Engine, EngineKind, KeyRange, Read, Txn, Visit, WriteFn};
+use super::{Engine, EngineKind, KeyRange, Read, Txn, Visit, VisitEach, WriteFn};
 use crate::store::error::StoreError;
 use crate::store::trees::Tree;
 use redb::{ConcurrencyMode, Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
@@ -112,7 +112,7 @@ impl Read for RedbEngine {
         tree: Tree,
         ranges: &[KeyRange],
         rev: bool,
-        visit: &mut dyn FnMut(usize, &[u8], &[u8]) -> bool,
+        visit: VisitEach<'_>,
     ) -> Result<(), StoreError> {
         let txn = self.db.begin_read().map_err(err)?;
         let table = txn.open_table(def(tree)).map_err(err)?;
