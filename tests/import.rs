@@ -19,7 +19,7 @@ fn fixture(db: &Db, name: &str) -> String {
 }
 
 /// Every entry of every tree, journal and counters included.
-fn all_trees(db: &Db) -> BTreeMap<&'static str, Vec<(Vec<u8>, Vec<u8>)>> {
+fn all_trees(db: &Db) -> crm::store::Snapshot {
     let store = Store::open(&db.path(), None).expect("open store");
     let mut out = BTreeMap::new();
     for t in Tree::ALL {

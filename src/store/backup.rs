@@ -84,7 +84,7 @@ pub fn hex(bytes: &[u8]) -> String {
 
 pub fn unhex(s: &str) -> Result<Vec<u8>, StoreError> {
     let bad = || StoreError::Corrupt(format!("\"{}\" is not hex", s.chars().take(20).collect::<String>()));
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return Err(bad());
     }
     (0..s.len())
@@ -228,7 +228,8 @@ pub fn restore(store: &Store, b: &Backup) -> Result<(), StoreError> {
         };
         journal.push(entry);
     }
-    let raw = |list: &[(String, String)]| -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    type Entries = Vec<(Vec<u8>, Vec<u8>)>;
+    let raw = |list: &[(String, String)]| -> Result<Entries, StoreError> {
         list.iter().map(|(k, v)| Ok((unhex(k)?, unhex(v)?))).collect()
     };
     let (undo, redo, meta) = (raw(&b.undo)?, raw(&b.redo)?, raw(&b.meta)?);
