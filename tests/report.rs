@@ -195,6 +195,9 @@ fn tables_and_csv_show_the_same_figures() {
     assert!(table.contains("€1,000 + $2,000"), "{table}");
     assert!(table.contains("75% to Qualified (3/4)"), "{table}");
     assert!(table.contains("win rate 50%"), "{table}");
+    let stages = db.ok(&["report", "pipeline", "--format", "csv"]);
+    assert_eq!(stages.lines().nth(1), Some("Lead,open,0,,,4,5.8,0.7500"), "{stages}");
+    assert!(db.ok(&["report", "pipeline", "-q"]).contains("Pipeline — everyone"));
     let csv = db.ok(&["report", "forecast", "--format", "csv"]);
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines[0], "month,deals,weighted,best case,committed");

@@ -56,6 +56,8 @@ pub fn run(crm: &Crm, a: ReportArgs, out: &Out) -> Result<()> {
         (None, from, to) => Span::Custom { from: from.clone(), to: to.clone() },
     };
     let q = ReportQuery { span, owner: a.owner.clone() };
+    // A report has no ids to print: -q changes nothing.
+    let out = &Out { format: out.format, quiet: false };
     let owner = crm.report_owner(q.owner.as_deref())?;
     let who = owner.clone().unwrap_or_else(|| "everyone".into());
     let csv = out.format == Format::Csv;
@@ -90,7 +92,11 @@ pub fn run(crm: &Crm, a: ReportArgs, out: &Out) -> Result<()> {
                         money(&s.weighted),
                         s.visits.to_string(),
                         days(s.avg_days),
-                        conv.map(conversion).unwrap_or_default(),
+                        match conv {
+                            Some(c) if csv => c.rate.map(|r| format!("{r:.4}")).unwrap_or_default(),
+                            Some(c) => conversion(c),
+                            None => String::new(),
+                        },
                     ]
                 })
                 .collect();
