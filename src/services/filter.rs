@@ -135,7 +135,8 @@ enum Test {
 
 /// A contact's fields as a filter tests them.
 pub struct ContactFields<'a> {
-    pub tags: &'a [String],
+    /// Separated by spaces (a tag holds none).
+    pub tags: &'a str,
     pub owner: &'a str,
     pub company: &'a str,
     pub name: &'a str,
@@ -150,6 +151,8 @@ pub struct ContactFields<'a> {
 #[derive(Default)]
 struct View<'a> {
     tags: Option<&'a [String]>,
+    /// The tags as one text, separated by spaces (when `tags` is None).
+    tag_words: Option<&'a str>,
     owner: Option<&'a str>,
     company: Option<&'a str>,
     contact: Option<&'a str>,
@@ -416,7 +419,13 @@ impl Cond {
     /// None when the row does not have the field.
     fn test(&self, v: &View<'_>) -> Option<bool> {
         Some(match &self.test {
-            Test::Tag(t) => v.tags?.iter().any(|x| fold(x.trim_start_matches('#')) == *t),
+            Test::Tag(t) => {
+                let is = |x: &str| fold(x.trim_start_matches('#')) == *t;
+                match (v.tags, v.tag_words) {
+                    (Some(list), _) => list.iter().any(|x| is(x)),
+                    (None, words) => words?.split_whitespace().any(is),
+                }
+            }
             Test::Owner(login) => fold(v.owner?) == *login,
             Test::Contains(needle) => {
                 let text = match self.field {
@@ -499,7 +508,7 @@ impl Compiled {
     /// `contact` for a row kept in another form (the TUI's list keeps compact rows).
     pub fn contact_fields(&self, f: &ContactFields<'_>) -> bool {
         self.holds(&View {
-            tags: Some(f.tags),
+            tag_words: Some(f.tags),
             owner: Some(f.owner),
             company: Some(f.company),
             contact: Some(f.name),
@@ -1059,7 +1068,7 @@ mod tests {
     fn fields_for_matches_the_rows() {
         fn offers(v: &View<'_>, f: Field) -> bool {
             match f {
-                Field::Tag => v.tags.is_some(),
+                Field::Tag => v.tags.is_some() || v.tag_words.is_some(),
                 Field::Owner => v.owner.is_some(),
                 Field::Company => v.company.is_some(),
                 Field::Contact => v.contact.is_some(),

@@ -726,7 +726,8 @@ fn cores() -> usize {
 /// thread.
 fn stream(store: &Store, each: &mut dyn FnMut(&[Record])) -> Result<(), StoreError> {
     let kinds = [EntityKind::Company, EntityKind::Contact, EntityKind::Deal, EntityKind::Task];
-    const BATCH: usize = 1024;
+    // (Small batches: the records in flight are memory on top of the index being built.)
+    const BATCH: usize = 256;
     if cores() < 2 {
         let mut batch = Vec::with_capacity(BATCH);
         for kind in kinds {

@@ -77,8 +77,8 @@ impl RedbEngine {
             .set_concurrency_mode(ConcurrencyMode::MultiWriter)
             // Pages read stay in this cache up to its size, on top of the OS page cache: at 256 MB
             // it held ~90 MB of the TUI's 100k-contact session for no measured gain (lists, the
-            // agenda, search and the demo generator ran as fast or faster at 16 MB).
-            .set_cache_size(16 * 1024 * 1024)
+            // agenda, search and the demo generator ran as fast or faster at 8–16 MB).
+            .set_cache_size(8 * 1024 * 1024)
             .create(path)
             .map_err(|e| match e {
                 redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Busy(dir.to_path_buf()),

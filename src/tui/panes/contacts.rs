@@ -18,17 +18,18 @@ use ratatui::crossterm::event::KeyCode;
 pub struct ListRow {
     pub id: ContactId,
     pub last_contact: Option<Timestamp>,
-    /// Name, title, company, email, phone, city and owner, back to back.
+    /// Name, title, company, email, phone, city and owner, back to back, then the tags
+    /// separated by spaces (a tag holds none).
     text: Box<str>,
-    /// Where each of them ends in `text`.
+    /// Where each but the tags ends in `text`.
     ends: [u32; 7],
-    pub tags: Box<[String]>,
 }
 
 impl ListRow {
     fn part(&self, k: usize) -> &str {
         let start = if k == 0 { 0 } else { self.ends[k - 1] as usize };
-        self.text.get(start..self.ends[k] as usize).unwrap_or("")
+        let end = self.ends.get(k).map_or(self.text.len(), |&e| e as usize);
+        self.text.get(start..end).unwrap_or("")
     }
 
     pub fn name(&self) -> &str {
@@ -59,10 +60,15 @@ impl ListRow {
         self.part(6)
     }
 
+    /// The tags, separated by spaces.
+    pub fn tags(&self) -> &str {
+        self.part(7)
+    }
+
     /// The fields the filter line's terms test.
     fn fields(&self) -> ContactFields<'_> {
         ContactFields {
-            tags: &self.tags,
+            tags: self.tags(),
             owner: self.owner(),
             company: self.company(),
             name: self.name(),
@@ -78,14 +84,21 @@ impl ListRow {
 impl From<ContactRow> for ListRow {
     fn from(r: ContactRow) -> ListRow {
         let parts = [&r.name, &r.title, &r.company, &r.email, &r.phone, &r.city, &r.owner];
-        let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+        let tags = r.tags.iter().map(|t| t.len() + 1).sum::<usize>().saturating_sub(1);
+        let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum::<usize>() + tags);
         let mut ends = [0u32; 7];
         for (end, p) in ends.iter_mut().zip(parts) {
             text.push_str(p);
             // (A list row's fields are short; past 4 GB the rest would read as empty.)
             *end = u32::try_from(text.len()).unwrap_or(u32::MAX);
         }
-        ListRow { id: r.id, last_contact: r.last_contact, text: text.into_boxed_str(), ends, tags: r.tags.into() }
+        for (i, t) in r.tags.iter().enumerate() {
+            if i > 0 {
+                text.push(' ');
+            }
+            text.push_str(t);
+        }
+        ListRow { id: r.id, last_contact: r.last_contact, text: text.into_boxed_str(), ends }
     }
 }
 
@@ -203,8 +216,7 @@ impl ContactsPane {
                     .filter(|(_, r)| compiled.is_none_or(|c| c.contact_fields(&r.fields())))
                     .filter(|(_, r)| match &mut m {
                         Some(m) => {
-                            let tags = r.tags.join(" ");
-                            m.score(&[r.name(), r.company(), r.email(), r.phone(), &tags, r.city()]).is_some()
+                            m.score(&[r.name(), r.company(), r.email(), r.phone(), r.tags(), r.city()]).is_some()
                         }
                         None => true,
                     })
@@ -408,7 +420,7 @@ pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
                         r.title().to_string(),
                         r.email().to_string(),
                         r.phone().to_string(),
-                        r.tags.join(", "),
+                        r.tags().replace(' ', ", "),
                     ),
                     None => return vec![],
                 },

@@ -76,7 +76,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                 Cell::from(r.company().to_string()),
                 Cell::from(r.last_contact.map(|t| format::relative_days(t, &now)).unwrap_or_else(|| "never".into())),
                 Cell::from(r.owner().to_string()),
-                Cell::from(Span::styled(r.tags.join(" "), app.theme.style(Role::Tag))),
+                Cell::from(Span::styled(r.tags().to_string(), app.theme.style(Role::Tag))),
             ])
         })
         .collect();
