@@ -116,10 +116,11 @@ fn display_name(login: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // Random numbers: SplitMix64, small, fast and the same everywhere.
 
-struct Rng(u64);
+/// SplitMix64 (also the benchmarks' generator).
+pub(crate) struct Rng(u64);
 
 impl Rng {
-    fn new(seed: u64) -> Rng {
+    pub(crate) fn new(seed: u64) -> Rng {
         Rng(seed ^ 0x5DEE_CE66_D1CE_4E5B)
     }
 
@@ -132,7 +133,7 @@ impl Rng {
     }
 
     /// Uniform in `0..n` (0 when `n` is 0).
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
     }
 
@@ -140,7 +141,7 @@ impl Rng {
         self.below(len as u64) as usize
     }
 
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+    pub(crate) fn pick<T: Copy>(&mut self, items: &[T]) -> T {
         items[self.index(items.len())]
     }
 

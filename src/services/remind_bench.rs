@@ -52,22 +52,6 @@ impl std::fmt::Display for RemindFigures {
     }
 }
 
-/// SplitMix64: deterministic data, the same everywhere.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
 const VERBS: [&str; 6] = ["Call", "Email", "Send the quote to", "Visit", "Follow up with", "Prepare the demo for"];
 const NAMES: [&str; 8] = [
     "Anna Müller",
@@ -88,18 +72,14 @@ struct Gen {
 }
 
 fn generate(n: usize, now: Timestamp) -> Vec<Gen> {
-    let mut rng = Rng(7);
+    let mut rng = crate::services::demo::Rng::new(7);
     (0..n)
         .map(|i| {
             // Even: overdue by 1 hour to 90 days; odd: due in 1 hour to 90 days.
             let offset = (1 + rng.below(90 * 24)) as i64 * 3_600_000;
             let due_ms = if i % 2 == 0 { now.0 - offset } else { now.0 + offset };
-            let title = format!(
-                "{} {} #{i}",
-                VERBS[rng.below(VERBS.len() as u64) as usize],
-                NAMES[rng.below(NAMES.len() as u64) as usize]
-            );
-            let priority = Priority::ALL[rng.below(Priority::ALL.len() as u64) as usize];
+            let title = format!("{} {} #{i}", rng.pick(&VERBS), rng.pick(&NAMES));
+            let priority = rng.pick(&Priority::ALL);
             Gen { title, due_ms, priority }
         })
         .collect()

@@ -210,14 +210,7 @@ pub fn check(store: &Store, repair: bool) -> Result<DoctorReport, StoreError> {
 fn rebuild_indexes(engine: &dyn Engine, want: &HashMap<Tree, Vec<Vec<u8>>>) -> Result<(), StoreError> {
     engine.write(&mut |txn| {
         for tree in Tree::INDEXES {
-            let mut old = Vec::new();
-            txn.scan(tree, full_range(), false, &mut |k, _| {
-                old.push(k.to_vec());
-                true
-            })?;
-            for k in old {
-                txn.remove(tree, &k)?;
-            }
+            super::engine::clear(txn, tree)?;
             for k in want.get(&tree).map(Vec::as_slice).unwrap_or(&[]) {
                 txn.put(tree, k, &[])?;
             }

@@ -10,12 +10,29 @@ use crate::domain::{EntityKind, Pipeline};
 use std::path::Path;
 
 /// The schema this crm writes. Bump it with a new step in `STEPS`.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Upgrade steps: `STEPS[i]` takes a database from version i+1 to i+2, inside one
 /// transaction (re-encoding records of an old version, building a new index, …).
 type Step = fn(&mut dyn Txn) -> Result<(), StoreError>;
-const STEPS: &[Step] = &[to_2, to_3, to_4];
+const STEPS: &[Step] = &[to_2, to_3, to_4, to_5];
+
+/// Schema 5: user records version 2 (manager, hashed token); version 1 users are re-encoded.
+/// Their index entries do not change (none depends on the new fields).
+fn to_5(txn: &mut dyn Txn) -> Result<(), StoreError> {
+    let mut old = Vec::new();
+    txn.scan(Tree::Users, full_range(), false, &mut |k, v| {
+        if v.first() == Some(&1) {
+            old.push((k.to_vec(), v.to_vec()));
+        }
+        true
+    })?;
+    for (k, v) in old {
+        let user = codec::decode_user(&v)?;
+        txn.put(Tree::Users, &k, &codec::encode(&user)?)?;
+    }
+    Ok(())
+}
 
 /// Schema 4: activities by time and contacts by creation, for reports over a period.
 fn to_4(txn: &mut dyn Txn) -> Result<(), StoreError> {
@@ -27,14 +44,7 @@ fn to_4(txn: &mut dyn Txn) -> Result<(), StoreError> {
 /// the stage), so they are rebuilt.
 fn to_3(txn: &mut dyn Txn) -> Result<(), StoreError> {
     for tree in [Tree::ContactCadence, Tree::DealByOwner] {
-        let mut old = Vec::new();
-        txn.scan(tree, full_range(), false, &mut |k, _| {
-            old.push(k.to_vec());
-            true
-        })?;
-        for k in old {
-            txn.remove(tree, &k)?;
-        }
+        super::engine::clear(txn, tree)?;
     }
     build_indexes(txn, &[Tree::ContactTouch, Tree::ContactCadence, Tree::DealByOwner])
 }

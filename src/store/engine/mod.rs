@@ -95,6 +95,19 @@ pub trait Read {
     }
 }
 
+/// Removes every entry of a tree, inside a write (rebuilding an index).
+pub fn clear(txn: &mut dyn Txn, tree: Tree) -> Result<(), StoreError> {
+    let mut old = Vec::new();
+    txn.scan(tree, full_range(), false, &mut |k, _| {
+        old.push(k.to_vec());
+        true
+    })?;
+    for k in old {
+        txn.remove(tree, &k)?;
+    }
+    Ok(())
+}
+
 /// A write in progress: reads see its own writes.
 pub trait Txn: Read {
     fn put(&mut self, tree: Tree, key: &[u8], value: &[u8]) -> Result<(), StoreError>;
