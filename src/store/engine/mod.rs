@@ -81,18 +81,18 @@ pub trait Read {
     /// Scans several ranges of one tree, in one read where the engine has read transactions
     /// (thousands of small lookups otherwise pay for a transaction each). `visit` gets the
     /// range's position in `ranges`; returning false ends that range.
-    fn scan_each(
-        &self,
-        tree: Tree,
-        ranges: &[KeyRange],
-        rev: bool,
-        visit: VisitEach<'_>,
-    ) -> Result<(), StoreError> {
+    fn scan_each(&self, tree: Tree, ranges: &[KeyRange], rev: bool, visit: VisitEach<'_>) -> Result<(), StoreError> {
         for (i, r) in ranges.iter().enumerate() {
             self.scan(tree, r.clone(), rev, &mut |k, v| visit(i, k, v))?;
         }
         Ok(())
     }
+}
+
+/// A write in progress: reads see its own writes.
+pub trait Txn: Read {
+    fn put(&mut self, tree: Tree, key: &[u8], value: &[u8]) -> Result<(), StoreError>;
+    fn remove(&mut self, tree: Tree, key: &[u8]) -> Result<(), StoreError>;
 }
 
 /// Removes every entry of a tree, inside a write (rebuilding an index).
@@ -106,12 +106,6 @@ pub fn clear(txn: &mut dyn Txn, tree: Tree) -> Result<(), StoreError> {
         txn.remove(tree, &k)?;
     }
     Ok(())
-}
-
-/// A write in progress: reads see its own writes.
-pub trait Txn: Read {
-    fn put(&mut self, tree: Tree, key: &[u8], value: &[u8]) -> Result<(), StoreError>;
-    fn remove(&mut self, tree: Tree, key: &[u8]) -> Result<(), StoreError>;
 }
 
 /// The body of a write: it either returns Ok (everything is committed atomically and
