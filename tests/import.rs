@@ -337,21 +337,24 @@ fn json_backup_restores_an_identical_database() {
         db.ok(&["contact", "rm", "Kenji"]);
         db.ok(&["undo"]);
         db.ok(&["contact", "rm", "Kenji"]);
+        // The database as the backup sees it (exporting may itself be recorded afterwards).
+        let original = all_trees(&db);
+        let history = db.ok(&["history", "--limit", "3"]);
         let file = db.dir.path().join("backup.json");
         db.ok(&["export", "json", "--out", file.to_str().unwrap()]);
         let restored = Db::new(engine);
         let out = restored.ok(&["import", "json", file.to_str().unwrap()]);
         assert!(out.contains("Restored"), "{out}");
-        assert_eq!(all_trees(&db), all_trees(&restored), "{engine}: the restored database differs");
+        assert_eq!(original, all_trees(&restored), "{engine}: the restored database differs");
         // History and undo work on the copy as on the original.
-        assert_eq!(restored.ok(&["history", "--limit", "3"]), db.ok(&["history", "--limit", "3"]));
+        assert_eq!(restored.ok(&["history", "--limit", "3"]), history);
         restored.ok(&["undo"]);
         assert!(names(&restored).iter().any(|n| n == "Kenji Sato"));
         // A database with its own data is not overwritten by accident.
         let err = restored.fails(&["import", "json", file.to_str().unwrap()], 4);
         assert!(err.contains("not empty") && err.contains("--force"), "{err}");
         restored.ok(&["import", "json", file.to_str().unwrap(), "--force"]);
-        assert_eq!(all_trees(&db), all_trees(&restored));
+        assert_eq!(original, all_trees(&restored));
     }
 }
 
@@ -458,5 +461,5 @@ fn export_csv_filters_like_the_list_and_reads_back() {
     let deals = db.ok(&["export", "csv", "deals"]);
     assert!(deals.starts_with("id,title,value,currency,stage"), "{deals}");
     let err = db.fails(&["export", "csv", "people-and-things"], 4);
-    assert!(err.contains("not an import type"), "{err}");
+    assert!(err.contains("is not a record type (contacts, companies, deals, tasks)"), "{err}");
 }

@@ -36,7 +36,7 @@ impl ImportKind {
             "companies" | "company" | "organizations" | "organisations" => Ok(ImportKind::Companies),
             "deals" | "deal" => Ok(ImportKind::Deals),
             "tasks" | "task" => Ok(ImportKind::Tasks),
-            other => Err(format!("\"{other}\" is not an import type (contacts, companies, deals, tasks)")),
+            other => Err(format!("\"{other}\" is not a record type (contacts, companies, deals, tasks)")),
         }
     }
 
