@@ -490,8 +490,15 @@ pub fn parse(bytes: &[u8], kind: ImportKind, overrides: &[(String, String)]) -> 
         headers.iter().zip(&targets).map(|(h, t)| format!("{h} → {}", t.name())).collect::<Vec<_>>().join(", ")
     ));
     let mut items = Vec::new();
+    // Line numbers counted here: the csv reader counts only \n, and Excel for Mac ends lines
+    // with a bare \r.
+    let (mut line, mut counted) = (1usize, 0usize);
     loop {
         let start = reader.position().byte() as usize;
+        if let Some(skipped) = text.as_bytes().get(counted..start) {
+            line += skipped.iter().enumerate().filter(|(i, b)| **b == b'\n' || (**b == b'\r' && skipped.get(i + 1) != Some(&b'\n'))).count();
+            counted = start;
+        }
         let read = reader.read_record(&mut rec);
         let end = reader.position().byte() as usize;
         // The row as it was in the file, for the report of bad rows.
@@ -499,7 +506,6 @@ pub fn parse(bytes: &[u8], kind: ImportKind, overrides: &[(String, String)]) -> 
         match read {
             Ok(false) => break,
             Ok(true) => {
-                let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
                 let cells: Vec<&str> = rec.iter().collect();
                 let draft =
                     if cells.len() > headers.len() && cells[headers.len()..].iter().any(|c| !c.trim().is_empty()) {
@@ -510,7 +516,6 @@ pub fn parse(bytes: &[u8], kind: ImportKind, overrides: &[(String, String)]) -> 
                 items.push(Item { line, draft, raw: raw() });
             }
             Err(e) => {
-                let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
                 items.push(Item { line, draft: Err(format!("cannot read this row: {e}")), raw: raw() });
                 if end <= start {
                     break;
@@ -828,6 +833,13 @@ mod tests {
     }
 
     #[test]
+    fn lines_ending_in_a_bare_cr_are_counted() {
+        let p = parse(b"Name,Email\rAnn,a@b.co\r\"Multi\rline\",m@b.co\rX,y,z\r", ImportKind::Contacts, &[]).unwrap();
+        let lines: Vec<usize> = p.items.iter().map(|i| i.line).collect();
+        assert_eq!(lines, [2, 3, 5]);
+    }
+
+    #[test]
     fn windows_1252_is_read() {
         let (text, note) = decode(b"Name\nM\xfcller \x80\n").unwrap();
         assert_eq!(text, "Name\nMüller €\n");
@@ -839,7 +851,16 @@ mod tests {
         #[test]
         fn any_bytes_parse_without_panicking(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
             for kind in [ImportKind::Contacts, ImportKind::Companies, ImportKind::Deals, ImportKind::Tasks] {
-                let _ = parse(&bytes, kind, &[]);
+                match parse(&bytes, kind, &[]) {
+                    Err(e) => proptest::prop_assert!(!e.is_empty()),
+                    Ok(p) => {
+                        for item in p.items {
+                            if let Err(e) = item.draft {
+                                proptest::prop_assert!(!e.is_empty() && item.line >= 2, "line {}: {e:?}", item.line);
+                            }
+                        }
+                    }
+                }
             }
         }
 

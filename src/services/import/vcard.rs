@@ -211,12 +211,13 @@ fn decoded_value(p: &Property) -> Result<String, String> {
     let bytes = quoted_printable(&p.value)?;
     let charset = p.param("CHARSET").unwrap_or("UTF-8").to_uppercase();
     match charset.as_str() {
-        "UTF-8" | "UTF8" | "US-ASCII" | "ASCII" => String::from_utf8(bytes)
-            .map_err(|_| format!("{}: the quoted-printable text is not valid {charset}", p.name)),
+        "UTF-8" | "UTF8" | "US-ASCII" | "ASCII" => {
+            String::from_utf8(bytes).map_err(|_| format!("the quoted-printable text is not valid {charset}"))
+        }
         "ISO-8859-1" | "LATIN1" | "WINDOWS-1252" | "CP1252" | "ISO-8859-15" => {
             Ok(super::csv::decode(&bytes).map(|(t, _)| t).unwrap_or_default())
         }
-        other => Err(format!("{}: charset {other} is not supported; convert the file to UTF-8", p.name)),
+        other => Err(format!("charset {other} is not supported; convert the file to UTF-8")),
     }
 }
 
@@ -276,7 +277,17 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
             if depth == 0 {
                 if let Some((start, body)) = current.take() {
                     let raw = body.iter().map(|(_, l)| l.as_str()).collect::<Vec<_>>().join("\n");
-                    items.push(Item { line: start, draft: card(&body).map(|d| Some(Draft::Contact(d))), raw });
+                    let (line, draft) = match card(&body) {
+                        Ok(d) => (start, Ok(Some(Draft::Contact(d)))),
+                        // An error names the line of the property at fault, not of BEGIN.
+                        Err(e) => match e.strip_prefix("line ").and_then(|r| r.split_once(": ")) {
+                            Some((n, msg)) if n.parse::<usize>().is_ok() => {
+                                (n.parse().unwrap_or(start), Err(msg.to_string()))
+                            }
+                            _ => (start, Err(e)),
+                        },
+                    };
+                    items.push(Item { line, draft, raw });
                 }
                 continue;
             }
@@ -371,7 +382,7 @@ fn card(lines: &[(usize, String)]) -> Result<ContactDraft, String> {
         let Some(p) = parse_line(line) else {
             return Err(format!("line {line_no}: \"{}\" is not a vCard property (NAME:value)", clip(line)));
         };
-        let value = decoded_value(&p).map_err(|e| format!("line {line_no}: {e}"))?;
+        let value = decoded_value(&p).map_err(|e| format!("line {line_no}: {}: {e}", p.name))?;
         // A property re-encoded for keeping: quoted-printable undone, escaped for 3.0/4.0.
         let kept = || Property {
             raw_params: p
@@ -684,8 +695,10 @@ mod tests {
         assert!(parse(b"hello").unwrap_err().contains("BEGIN:VCARD"));
         let c = cards("BEGIN:VCARD\nFN:A\n");
         assert!(c[0].as_ref().unwrap_err().contains("no END:VCARD"));
-        let c = cards("BEGIN:VCARD\nVERSION:5.0\nFN:A\nEND:VCARD\n");
-        assert!(c[0].as_ref().unwrap_err().contains("line 2"), "{c:?}");
+        let p = parse(b"BEGIN:VCARD\nVERSION:5.0\nFN:A\nEND:VCARD\n").unwrap();
+        assert_eq!(p.items[0].line, 2, "the line of the property at fault");
+        let e = p.items[0].draft.clone().unwrap_err();
+        assert_eq!(e, "vCard version \"5.0\" is not supported (2.1, 3.0, 4.0)");
     }
 
     #[test]
@@ -711,10 +724,20 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn any_bytes_parse_without_panicking(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
-            let _ = parse(&bytes);
             let mut with_card = b"BEGIN:VCARD\n".to_vec();
             with_card.extend_from_slice(&bytes);
-            let _ = parse(&with_card);
+            for input in [&bytes, &with_card] {
+                match parse(input) {
+                    Err(e) => proptest::prop_assert!(!e.is_empty()),
+                    Ok(p) => {
+                        for item in p.items {
+                            if let Err(e) = item.draft {
+                                proptest::prop_assert!(!e.is_empty() && item.line >= 1, "line {}: {e:?}", item.line);
+                            }
+                        }
+                    }
+                }
+            }
         }
 
         #[test]
