@@ -148,8 +148,28 @@ fn task_v1() {
 }
 
 #[test]
-fn user_v1() {
+fn user_v2() {
     let u = User {
+        login: "olek".into(),
+        name: "Olek".into(),
+        role: Role::Rep,
+        disabled: true,
+        created: T,
+        updated: T,
+        deleted: None,
+        manager: Some("marta".into()),
+        token: Some(crm::domain::token::TokenHash { salt: [1; 16], hash: [2; 32], issued: T, revoked: Some(T) }),
+    };
+    check(&u, "02046f6c656b044f6c656b0201fd0045773844030000fd00457738440300000001056d6172746101010101010101010101010101010101010202020202020202020202020202020202020202020202020202020202020202fd004577384403000001fd0045773844030000");
+}
+
+/// Version 1 users (before managers and tokens) are still read: journal images keep them.
+#[test]
+fn user_v1_is_still_read() {
+    let v1 = "0104616e6e6104416e6e610000fd0045773844030000fd004577384403000000";
+    let bytes: Vec<u8> = (0..v1.len()).step_by(2).map(|i| u8::from_str_radix(&v1[i..i + 2], 16).unwrap()).collect();
+    let u = crm::store::codec::decode_user(&bytes).expect("decode v1");
+    let expected = User {
         login: "anna".into(),
         name: "Anna".into(),
         role: Role::Admin,
@@ -157,8 +177,11 @@ fn user_v1() {
         created: T,
         updated: T,
         deleted: None,
+        manager: None,
+        token: None,
     };
-    check(&u, "0104616e6e6104416e6e610000fd0045773844030000fd004577384403000000");
+    assert_eq!(u, expected);
+    assert_eq!(crm::store::codec::decode_record(EntityKind::User, &bytes).expect("record"), Record::User(expected));
 }
 
 #[test]
@@ -200,6 +223,16 @@ fn journal_entry_v1() {
     let undo =
         JournalEntry { seq: 6, at: T, author: "anna".into(), op: Op::Undo { of: 5 }, changes: vec![], writes: vec![] };
     check(&undo, "0106fd004577384403000004616e6e6101050000");
+    // An export: an event with no writes (appended variants leave older entries' bytes alone).
+    let export = JournalEntry {
+        seq: 7,
+        at: T,
+        author: "olek".into(),
+        op: Op::Event,
+        changes: vec![Logged::Exported { what: "csv contacts".into(), count: 120, filter: "tag:vip".into() }],
+        writes: vec![],
+    };
+    check(&export, "0107fd0045773844030000046f6c656b0301020c63737620636f6e746163747378077461673a76697000");
 }
 
 #[test]

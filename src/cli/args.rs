@@ -11,7 +11,8 @@ Records: c12 (contact), co3 (company), d7 (deal), t30 (task), a4 (activity); con
 companies and deals may also be named by a unique part of their name.
 
 Exit codes: 0 ok, 1 nothing to do (nothing to undo, nothing found), 2 usage error,
-3 not found or ambiguous, 4 invalid input, 5 database in use, 6 conflict, 7 storage error.";
+3 not found or ambiguous, 4 invalid input, 5 database in use, 6 conflict, 7 storage error,
+8 not allowed (role, disabled user, refused token).";
 
 #[derive(Debug, Parser)]
 #[command(name = "crm", version, about = "A terminal CRM for small sales teams", after_help = AFTER_HELP)]
@@ -137,6 +138,25 @@ pub enum Command {
     #[command(subcommand)]
     #[command(after_help = "Examples:\n  crm user list\n  crm user add kenji --name \"Kenji Sato\" --role rep")]
     User(UserCmd),
+    /// The audit log: who created, changed, moved, merged, exported, trashed what, and when
+    #[command(
+        after_help = "Examples:\n  crm audit\n  crm audit --user olek --since \"-30d\"\n  crm audit --record c12\n  crm audit --user olek --format csv > olek.csv"
+    )]
+    Audit {
+        /// Only what this user did
+        // Not named `user`: that id is the global --as.
+        #[arg(long = "user", value_name = "LOGIN")]
+        by: Option<String>,
+        /// Only from this date or time on ("2026-11-01", "-7d", "monday")
+        #[arg(long, value_name = "DATE", allow_hyphen_values = true)]
+        since: Option<String>,
+        /// Only what happened to this record (c12, d7, t30, …)
+        #[arg(long, value_name = "ID")]
+        record: Option<String>,
+        /// At most this many lines (0: all)
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
     /// Fill the database with realistic demo data
     #[command(after_help = "Example:\n  crm demo --contacts 1000")]
     Demo {
@@ -207,10 +227,14 @@ pub enum Command {
     )]
     Import(super::import::ImportCmd),
     /// Write a timestamped JSON backup of the whole database into its data directory
-    #[command(after_help = "Examples:\n  crm backup\n  crm --db ~/crm-restored import json ~/.local/share/crm/db/backups/crm-20261127-090000.json")]
+    #[command(
+        after_help = "Examples:\n  crm backup\n  crm --db ~/crm-restored import json ~/.local/share/crm/db/backups/crm-20261127-090000.json"
+    )]
     Backup,
     /// Contacts that look like the same person: same email, same phone, same or similar name at the same company
-    #[command(after_help = "Examples:\n  crm dupes\n  crm dupes --format json\n  crm merge c12 c40   # then merge a pair")]
+    #[command(
+        after_help = "Examples:\n  crm dupes\n  crm dupes --format json\n  crm merge c12 c40   # then merge a pair"
+    )]
     Dupes {
         #[arg(long, default_value_t = 100)]
         limit: usize,
@@ -716,8 +740,10 @@ pub enum UserCmd {
     /// List users
     #[command(after_help = "Example:\n  crm user list")]
     List,
-    /// Add a user
-    #[command(after_help = "Example:\n  crm user add kenji --name \"Kenji Sato\" --role manager")]
+    /// Add a user (admins only)
+    #[command(
+        after_help = "Examples:\n  crm user add kenji --name \"Kenji Sato\" --role manager\n  crm user add olek --name \"Olek Nowak\" --manager kenji"
+    )]
     Add {
         login: String,
         #[arg(long)]
@@ -725,7 +751,50 @@ pub enum UserCmd {
         /// admin, manager or rep
         #[arg(long, default_value = "rep")]
         role: String,
+        /// The user's manager (a login)
+        #[arg(long, value_name = "LOGIN")]
+        manager: Option<String>,
     },
+    /// Change a user's role or manager (admins only)
+    #[command(
+        after_help = "Examples:\n  crm user set olek --role manager\n  crm user set olek --manager marta\n  crm user set olek --manager none"
+    )]
+    Set {
+        login: String,
+        /// admin, manager or rep
+        #[arg(long)]
+        role: Option<String>,
+        /// The user's manager (a login), or "none"
+        #[arg(long, value_name = "LOGIN")]
+        manager: Option<String>,
+    },
+    /// Disable a user: they can no longer use crm; --reassign-to hands their records over
+    #[command(
+        after_help = "Examples:\n  crm user disable olek --reassign-to marta   # contacts, companies, deals, open tasks\n  crm undo                                   # takes the whole handover back\n  crm audit --user olek                      # what they did, exports included"
+    )]
+    Disable {
+        login: String,
+        /// Give every live contact, company and deal they own, and every open task assigned to
+        /// them, to this user, in the same change
+        #[arg(long, value_name = "LOGIN")]
+        reassign_to: Option<String>,
+    },
+    /// Let a disabled user in again
+    #[command(after_help = "Example:\n  crm user enable olek")]
+    Enable { login: String },
+    /// Issue a personal token (printed once, stored hashed; replaces the previous one), or revoke it
+    #[command(
+        after_help = "Examples:\n  crm user token olek            # prints crm_olek_… once: keep it\n  crm user token olek --revoke\n  crm user verify < token.txt    # whose token is it?"
+    )]
+    Token {
+        login: String,
+        /// Revoke the user's token instead of issuing a new one
+        #[arg(long)]
+        revoke: bool,
+    },
+    /// Check a token read from stdin and print whose it is (exit 8 when refused)
+    #[command(after_help = "Example:\n  crm user verify < token.txt")]
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]

@@ -59,12 +59,8 @@ pub fn run(crm: &Crm, cmd: Command, out: &Out) -> Result<()> {
                 id.parse().map_err(|e: crate::domain::ids::IdParseError| ServiceError::Invalid(e.to_string()))?;
             out.receipt(&crm.apply(vec![Change::Restore { target }])?)
         }
-        Command::User(UserCmd::List) => out.list(&crm.users()?),
-        Command::User(UserCmd::Add { login, name, role }) => {
-            let role = Role::parse(&role).map_err(ServiceError::Invalid)?;
-            let user = User { name: name.unwrap_or_else(|| login.clone()), login, role, ..User::default() };
-            out.receipt(&crm.apply(vec![Change::Create(Record::User(user))])?)
-        }
+        Command::User(c) => super::users::run(crm, c, out),
+        Command::Audit { by, since, record, limit } => super::users::audit(crm, by, since, record, limit, out),
         Command::Demo { contacts, seed } => demo(crm, contacts, seed, out),
         Command::Doctor { repair } => doctor(crm, repair, out),
         Command::Stress { changes } => stress(crm, changes),

@@ -296,14 +296,16 @@ pub fn export_csv(crm: &Crm, kind: &str, f: ExportFilter, out: &Out) -> Result<(
     let kind = ImportKind::parse(kind).map_err(invalid)?;
     let ids = crm.export_ids(kind, f.view.as_deref(), &f.filter)?;
     let (text, n) = crm.export_csv(kind, &ids)?;
-    emit(&text, f.out.as_deref(), n, kind.name(), out)
+    emit(&text, f.out.as_deref(), n, kind.name(), out)?;
+    Ok(crm.journal_export_filtered(&format!("csv {}", kind.name()), n, f.view.as_deref(), &f.filter)?)
 }
 
 pub fn export_vcard(crm: &Crm, f: ExportFilter, version: &str, out: &Out) -> Result<()> {
     let version = vcard::Version::parse(version).map_err(invalid)?;
     let ids = crm.export_ids(ImportKind::Contacts, f.view.as_deref(), &f.filter)?;
     let (text, n) = crm.export_vcard(&ids, version)?;
-    emit(&text, f.out.as_deref(), n, "contacts", out)
+    emit(&text, f.out.as_deref(), n, "contacts", out)?;
+    Ok(crm.journal_export_filtered("vcard contacts", n, f.view.as_deref(), &f.filter)?)
 }
 
 pub fn export_json(crm: &Crm, file: Option<&Path>, out: &Out) -> Result<()> {

@@ -7,6 +7,7 @@ mod config;
 mod import;
 pub mod output;
 pub mod report;
+mod users;
 
 use crate::services::{Crm, OpenOptions, ServiceError};
 use crate::store::{EngineKind, StoreError};
@@ -26,6 +27,8 @@ pub mod exit {
     pub const BUSY: i32 = 5;
     pub const CONFLICT: i32 = 6;
     pub const STORAGE: i32 = 7;
+    /// Not allowed: a role that may not do it, a disabled user, a refused token.
+    pub const DENIED: i32 = 8;
 }
 
 /// The exit code for an error.
@@ -43,6 +46,7 @@ pub fn exit_code(e: &anyhow::Error) -> i32 {
             ServiceError::Store(st) => store_code(st),
             ServiceError::NotFound(_) | ServiceError::Ambiguous { .. } => exit::NOT_FOUND,
             ServiceError::Invalid(_) => exit::INVALID,
+            ServiceError::Denied(_) => exit::DENIED,
         };
     }
     if let Some(s) = e.downcast_ref::<StoreError>() {

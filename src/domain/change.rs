@@ -74,6 +74,10 @@ pub enum Edit {
     Duration(Option<u32>),
     Role(Role),
     Disabled(bool),
+    /// A user's manager (a login).
+    Manager(Option<String>),
+    /// A user's token: a new one, revoked, or none.
+    Token(Option<super::token::TokenHash>),
 }
 
 impl Edit {
@@ -109,6 +113,8 @@ impl Edit {
             Edit::Duration(_) => "duration",
             Edit::Role(_) => "role",
             Edit::Disabled(_) => "disabled",
+            Edit::Manager(_) => "manager",
+            Edit::Token(_) => "token",
         }
     }
 
@@ -159,6 +165,11 @@ impl Edit {
             }
             Edit::Role(r) => format!("role = {r}"),
             Edit::Disabled(b) => format!("disabled = {b}"),
+            Edit::Manager(m) => format!("manager = {}", opt(m)),
+            // Never the hash: the audit log says what happened to the token.
+            Edit::Token(None) => "token removed".into(),
+            Edit::Token(Some(t)) if t.revoked.is_some() => "token revoked".into(),
+            Edit::Token(Some(_)) => "new token issued".into(),
         }
     }
 
@@ -261,6 +272,8 @@ impl Edit {
             (Edit::Duration(v), Record::Activity(r)) => r.duration_min = *v,
             (Edit::Role(v), Record::User(r)) => r.role = *v,
             (Edit::Disabled(v), Record::User(r)) => r.disabled = *v,
+            (Edit::Manager(v), Record::User(r)) => r.manager = v.clone(),
+            (Edit::Token(v), Record::User(r)) => r.token = v.clone(),
             _ => return Err(misfit()),
         }
         Ok(())

@@ -387,6 +387,12 @@ pub struct User {
     pub created: Timestamp,
     pub updated: Timestamp,
     pub deleted: Option<Timestamp>,
+    /// The login of the user's manager (user record version 2).
+    #[serde(default)]
+    pub manager: Option<String>,
+    /// The user's personal token, hashed (user record version 2).
+    #[serde(default)]
+    pub token: Option<super::token::TokenHash>,
 }
 
 /// Any record, as the store holds it.

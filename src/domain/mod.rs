@@ -12,6 +12,7 @@ pub mod recurrence;
 pub mod report;
 pub mod stage;
 pub mod time;
+pub mod token;
 pub mod urgency;
 pub mod validate;
 

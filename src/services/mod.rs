@@ -3,6 +3,7 @@
 //! so that the same calls can later travel to a process that owns the database.
 
 pub mod agenda;
+pub mod audit;
 pub mod bench;
 pub mod config;
 pub mod demo;
@@ -14,9 +15,10 @@ pub mod import;
 pub mod input;
 pub mod merge;
 pub mod query;
-pub mod report;
 pub mod remind_bench;
+pub mod report;
 pub mod search;
+pub mod users;
 pub mod views;
 
 use crate::domain::dates::{self, DateOptions, When};
@@ -37,6 +39,9 @@ pub enum ServiceError {
     /// Bad input: a date, an amount, a config file, an option.
     #[error("{0}")]
     Invalid(String),
+    /// Not allowed: the role does not permit it, the user is disabled, a token is refused.
+    #[error("{0}")]
+    Denied(String),
 }
 
 fn ambiguous_message(what: &str, text: &str, candidates: &[(String, String)]) -> String {
@@ -165,7 +170,13 @@ impl Crm {
 
     /// The first run creates the current user (the very first user of a database is its admin).
     fn ensure_user(&self, name: Option<&str>) -> Result<()> {
-        if self.store.get(&Ref::User(self.user.clone()))?.is_some() {
+        if let Some(Record::User(u)) = self.store.get(&Ref::User(self.user.clone()))? {
+            if u.disabled {
+                return Err(ServiceError::Denied(format!(
+                    "user {} is disabled; an admin can enable them again with `crm user enable {}`",
+                    u.login, u.login
+                )));
+            }
             return Ok(());
         }
         let first = self.store.count(crate::store::Tree::Users)? == 0;

@@ -679,12 +679,13 @@ impl Crm {
                     Op::Apply => "apply".into(),
                     Op::Undo { .. } => "undo".into(),
                     Op::Redo { .. } => "redo".into(),
+                    Op::Event => "event".into(),
                 },
                 summary: match target {
                     // For one record, only what happened to it.
                     Some(r) if e.op == Op::Apply => {
                         let own: Vec<String> =
-                            e.changes.iter().filter(|c| c.target() == *r).map(|c| c.describe()).collect();
+                            e.changes.iter().filter(|c| c.target().as_ref() == Some(r)).map(|c| c.describe()).collect();
                         if own.is_empty() {
                             e.summary()
                         } else {

@@ -27,7 +27,7 @@ versioned! {
     Deal => 1, "deal";
     Activity => 1, "activity";
     Task => 1, "task";
-    User => 1, "user";
+    User => 2, "user";
     Pipeline => 1, "pipeline";
     super::journal::JournalEntry => 1, "journal entry";
 }
@@ -55,6 +55,11 @@ pub fn decode<T: DeserializeOwned + Versioned>(bytes: &[u8]) -> Result<T, StoreE
             T::VERSION
         )));
     }
+    decode_body(body)
+}
+
+/// Decodes a body (the bytes after the version byte) that must be read whole.
+fn decode_body<T: DeserializeOwned + Versioned>(body: &[u8]) -> Result<T, StoreError> {
     let (value, used) = bincode::serde::decode_from_slice::<T, _>(body, config())
         .map_err(|e| StoreError::Corrupt(format!("cannot read a {} record: {e}", T::WHAT)))?;
     if used != body.len() {
@@ -85,6 +90,48 @@ pub fn decode_record(kind: EntityKind, bytes: &[u8]) -> Result<Record, StoreErro
         EntityKind::Deal => Record::Deal(decode(bytes)?),
         EntityKind::Activity => Record::Activity(decode(bytes)?),
         EntityKind::Task => Record::Task(decode(bytes)?),
-        EntityKind::User => Record::User(decode(bytes)?),
+        EntityKind::User => Record::User(decode_user(bytes)?),
     })
+}
+
+/// User record version 1: before managers and tokens.
+#[derive(serde::Deserialize)]
+pub struct UserV1 {
+    pub login: String,
+    pub name: String,
+    pub role: crate::domain::Role,
+    pub disabled: bool,
+    pub created: crate::domain::Timestamp,
+    pub updated: crate::domain::Timestamp,
+    pub deleted: Option<crate::domain::Timestamp>,
+}
+
+impl Versioned for UserV1 {
+    const VERSION: u8 = 1;
+    const WHAT: &'static str = "user";
+}
+
+impl From<UserV1> for User {
+    fn from(u: UserV1) -> User {
+        User {
+            login: u.login,
+            name: u.name,
+            role: u.role,
+            disabled: u.disabled,
+            created: u.created,
+            updated: u.updated,
+            deleted: u.deleted,
+            manager: None,
+            token: None,
+        }
+    }
+}
+
+/// A user record of any version this crm knows: journal images keep version 1 bytes
+/// forever (undo writes them back), so version 1 is read as well as the current one.
+pub fn decode_user(bytes: &[u8]) -> Result<User, StoreError> {
+    match bytes.first() {
+        Some(1) => Ok(decode::<UserV1>(bytes)?.into()),
+        _ => decode(bytes),
+    }
 }

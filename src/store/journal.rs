@@ -7,8 +7,15 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Op {
     Apply,
-    Undo { of: u64 },
-    Redo { of: u64 },
+    Undo {
+        of: u64,
+    },
+    Redo {
+        of: u64,
+    },
+    /// Something that wrote no record but belongs in the audit log (an export): never on an
+    /// undo stack.
+    Event,
 }
 
 /// One record written by an entry: its entity-tree key and its encoded value before and
@@ -31,8 +38,18 @@ impl Write {
 /// write; the logged change only names it (this keeps the journal about a third smaller).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Logged {
-    Created { target: Ref, label: String },
+    Created {
+        target: Ref,
+        label: String,
+    },
     Changed(Box<Change>),
+    /// Records left the database: `what` ("csv contacts", "vcard", "json", "backup"), how
+    /// many records, and the filter used (empty: everything).
+    Exported {
+        what: String,
+        count: u64,
+        filter: String,
+    },
 }
 
 impl Logged {
@@ -43,10 +60,12 @@ impl Logged {
         }
     }
 
-    pub fn target(&self) -> Ref {
+    /// The record a change is about; None for events about no one record (an export).
+    pub fn target(&self) -> Option<Ref> {
         match self {
-            Logged::Created { target, .. } => target.clone(),
-            Logged::Changed(c) => c.target(),
+            Logged::Created { target, .. } => Some(target.clone()),
+            Logged::Changed(c) => Some(c.target()),
+            Logged::Exported { .. } => None,
         }
     }
 
@@ -54,6 +73,14 @@ impl Logged {
         match self {
             Logged::Created { target, label } => format!("created {} {label:?}", target.kind()),
             Logged::Changed(c) => c.describe(),
+            Logged::Exported { what, count, filter } => {
+                let records = if *count == 1 { "record" } else { "records" };
+                if filter.is_empty() {
+                    format!("exported {count} {records} ({what})")
+                } else {
+                    format!("exported {count} {records} ({what}, {filter})")
+                }
+            }
         }
     }
 }
@@ -74,9 +101,16 @@ impl JournalEntry {
         match self.op {
             Op::Undo { of } => format!("undid #{of}"),
             Op::Redo { of } => format!("redid #{of}"),
-            Op::Apply => {
-                let parts: Vec<String> =
-                    self.changes.iter().take(3).map(|c| format!("{}: {}", c.target(), c.describe())).collect();
+            Op::Apply | Op::Event => {
+                let parts: Vec<String> = self
+                    .changes
+                    .iter()
+                    .take(3)
+                    .map(|c| match c.target() {
+                        Some(t) => format!("{t}: {}", c.describe()),
+                        None => c.describe(),
+                    })
+                    .collect();
                 if self.changes.len() > 3 {
                     format!("{}; … ({} changes)", parts.join("; "), self.changes.len())
                 } else {

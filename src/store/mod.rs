@@ -159,6 +159,16 @@ impl Store {
         self.step(author, at, true)
     }
 
+    /// Journals something that wrote no record (an export), for the audit log; returns its seq.
+    pub fn record_event(&self, author: &str, at: Timestamp, events: Vec<journal::Logged>) -> Result<u64, StoreError> {
+        let mut seq = None;
+        self.engine.write(&mut |txn| {
+            seq = Some(apply::event_in(txn, author, at, events.clone())?);
+            Ok(())
+        })?;
+        seq.ok_or_else(|| StoreError::Engine("write did not run".into()))
+    }
+
     fn step(&self, author: &str, at: Timestamp, redo: bool) -> Result<Receipt, StoreError> {
         let mut out = None;
         self.engine.write(&mut |txn| {
@@ -323,6 +333,25 @@ impl Store {
             },
         )?;
         err.map_or(Ok(out), Err)
+    }
+
+    /// Visits journal entries newest first until `visit` returns false (an audit going back
+    /// to a date stops there instead of reading the whole journal).
+    pub fn visit_journal(&self, visit: &mut dyn FnMut(JournalEntry) -> bool) -> Result<(), StoreError> {
+        let mut err = None;
+        self.engine.scan(
+            Tree::Journal,
+            engine::full_range(),
+            true,
+            &mut |_, v| match codec::decode::<JournalEntry>(v) {
+                Ok(e) => visit(e),
+                Err(e) => {
+                    err = Some(e);
+                    false
+                }
+            },
+        )?;
+        err.map_or(Ok(()), Err)
     }
 
     /// The journal entries that wrote a record, newest first.

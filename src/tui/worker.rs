@@ -121,7 +121,7 @@ fn plan_import(crm: &Crm, req: &ImportRequest, progress: &mut dyn FnMut(usize, u
 fn import(crm: &Crm, req: &ImportRequest, out: &Sender<Msg>) -> Result<Receipt, ServiceError> {
     let mut last = 0;
     let mut progress = |done: usize, total: usize| {
-        let pct = if total == 0 { 100 } else { done * 100 / total };
+        let pct = (done * 100).checked_div(total).unwrap_or(100);
         if pct >= last + 10 || done == total {
             last = pct;
             let _ = out.send(Msg::Loaded(Data::ImportProgress(format!(

@@ -46,6 +46,7 @@ pub fn read(bytes: &[u8]) -> Result<Backup> {
 impl Crm {
     /// The whole database as a backup value.
     pub fn backup(&self) -> Result<Backup> {
+        self.require_bulk_export("exporting the whole database")?;
         Ok(backup::dump(self.store(), self.now())?)
     }
 
@@ -55,7 +56,10 @@ impl Crm {
         let mut w = std::io::BufWriter::new(out);
         serde_json::to_writer(&mut w, &b)
             .map_err(|e| ServiceError::Invalid(format!("cannot write the backup: {e}")))?;
-        std::io::Write::flush(&mut w).map_err(|e| ServiceError::Invalid(format!("cannot write the backup: {e}")))
+        std::io::Write::flush(&mut w).map_err(|e| ServiceError::Invalid(format!("cannot write the backup: {e}")))?;
+        let n =
+            b.users.len() + b.companies.len() + b.contacts.len() + b.deals.len() + b.activities.len() + b.tasks.len();
+        self.journal_export("json (whole database)", n as u64, "").map(drop)
     }
 
     /// Writes the backup to a file in one step (a temporary file renamed over it).
@@ -97,6 +101,7 @@ impl Crm {
     /// Replaces the database with a backup. Refused when the database holds records or
     /// history of its own, unless `force`.
     pub fn restore(&self, b: &Backup, force: bool) -> Result<RestoreSummary> {
+        self.require_bulk_export("restoring a backup")?;
         let (records, entries) = backup::user_data(self.store(), SYSTEM_AUTHOR)?;
         if (records > 0 || entries > 0) && !force {
             return Err(ServiceError::Invalid(format!(

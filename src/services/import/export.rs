@@ -13,6 +13,7 @@ use std::collections::{BTreeSet, HashMap};
 /// filter says otherwise).
 impl Crm {
     pub fn export_ids(&self, kind: ImportKind, view: Option<&str>, filter: &[String]) -> Result<Vec<u64>> {
+        self.require_bulk_export("bulk export")?;
         let text = self.view_filter(view, filter)?;
         Ok(match kind {
             ImportKind::Contacts => {
