@@ -415,6 +415,21 @@ mod pane {
         fx.press(&mut app, 'O');
         assert_eq!(app.reports.owner, None);
 
+        // [ and ] move the period: by quarters, by months, by weeks.
+        let label = |app: &App| app.reports.data.as_ref().unwrap().period.label.clone();
+        fx.press(&mut app, '[');
+        assert_eq!(label(&app), "2026-07-01 – 2026-09-30");
+        fx.press(&mut app, 'm');
+        fx.press(&mut app, '[');
+        assert_eq!(label(&app), "2026-10-01 – 2026-10-31");
+        fx.press(&mut app, ']');
+        fx.press(&mut app, ']');
+        assert_eq!(label(&app), "2026-12-01 – 2026-12-31");
+        fx.press(&mut app, 'w');
+        fx.press(&mut app, ']');
+        assert_eq!(label(&app), "2026-11-30 – 2026-12-06");
+        fx.press(&mut app, 'Q');
+
         // A custom period: a bad day stays in the form with its error; good days close it.
         fx.press(&mut app, 'c');
         assert!(matches!(app.modal, Some(Modal::Form(_))));

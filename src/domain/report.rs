@@ -755,6 +755,34 @@ pub fn week_start(d: Day, first: Weekday) -> Day {
     Day(d.0 - Duration::days(back as i64))
 }
 
+/// How a period moves to the one before or after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Step {
+    /// By calendar months (1 for a month, 3 for a quarter), whole months to whole months.
+    Months(u32),
+    /// By its own length in days (a week, or any span of days).
+    #[default]
+    Length,
+}
+
+/// The period `n` steps after (or before, when negative) the days `first`..=`last`.
+pub fn shift_days(first: Day, last: Day, step: Step, n: i32) -> Option<(Day, Day)> {
+    match step {
+        Step::Months(m) => {
+            let months = chrono::Months::new(m.checked_mul(n.unsigned_abs())?);
+            let start =
+                if n >= 0 { first.0.checked_add_months(months)? } else { first.0.checked_sub_months(months)? };
+            let end = start.checked_add_months(chrono::Months::new(m))?.pred_opt()?;
+            Some((Day(start), Day(end)))
+        }
+        Step::Length => {
+            let len = (last.0 - first.0).num_days() + 1;
+            let by = Duration::days(len.checked_mul(n as i64)?);
+            Some((Day(first.0.checked_add_signed(by)?), Day(last.0.checked_add_signed(by)?)))
+        }
+    }
+}
+
 /// The inputs of the activity report; every list is already narrowed to an owner if wanted.
 pub struct ActivityInputs<'a> {
     pub pipeline: &'a Pipeline,
@@ -1368,6 +1396,21 @@ mod tests {
         let mut table = BTreeMap::new();
         table.insert("anna".to_string(), BTreeMap::from([("calls_per_wek".to_string(), 20.0)]));
         assert!(parse_targets(&table).unwrap_err().starts_with("[targets.anna] \"calls_per_wek\""));
+    }
+
+    #[test]
+    fn periods_move_by_months_or_by_their_length() {
+        let nov = (day(2026, 11, 1), day(2026, 11, 30));
+        assert_eq!(shift_days(nov.0, nov.1, Step::Months(1), -1), Some((day(2026, 10, 1), day(2026, 10, 31))));
+        assert_eq!(shift_days(nov.0, nov.1, Step::Months(1), 3), Some((day(2027, 2, 1), day(2027, 2, 28))));
+        let q4 = (day(2026, 10, 1), day(2026, 12, 31));
+        assert_eq!(shift_days(q4.0, q4.1, Step::Months(3), -1), Some((day(2026, 7, 1), day(2026, 9, 30))));
+        let week = (day(2026, 11, 23), day(2026, 11, 29));
+        assert_eq!(shift_days(week.0, week.1, Step::Length, -1), Some((day(2026, 11, 16), day(2026, 11, 22))));
+        assert_eq!(
+            shift_days(day(2026, 11, 1), day(2026, 11, 10), Step::Length, 1),
+            Some((day(2026, 11, 11), day(2026, 11, 20)))
+        );
     }
 
     #[test]

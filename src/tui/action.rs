@@ -98,6 +98,8 @@ actions! {
     ReportMonth => "report_month", "Reports for this month";
     ReportQuarter => "report_quarter", "Reports for this quarter";
     ReportCustom => "report_custom", "Reports for days you type (from, to)";
+    PeriodPrev => "period_prev", "Reports for the period before (last month, last week, …)";
+    PeriodNext => "period_next", "Reports for the period after";
     NextOwner => "next_owner", "Reports of the next rep (everyone, then each user)";
     PrevOwner => "prev_owner", "Reports of the previous rep";
 }

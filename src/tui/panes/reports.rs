@@ -2,6 +2,7 @@
 //! The figures come from `services::report` through the worker; keys pick the period (this
 //! week, month, quarter, or days typed into a small form) and cycle the owner.
 
+use crate::domain::report::{shift_days, Step};
 use crate::services::report::{ReportBundle, ReportQuery, Span};
 use crate::tui::action::Action;
 use crate::tui::app::{App, Effect, Modal, Request};
@@ -10,6 +11,8 @@ use crate::tui::form::{Field, Form, FormKind};
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReportsPane {
     pub span: Span,
+    /// How `[` and `]` move the period.
+    pub step: Step,
     /// One rep's figures, or everyone's (None).
     pub owner: Option<String>,
     pub data: Option<ReportBundle>,
@@ -19,7 +22,7 @@ pub struct ReportsPane {
 
 impl Default for ReportsPane {
     fn default() -> Self {
-        ReportsPane { span: Span::Month, owner: None, data: None, loading: false }
+        ReportsPane { span: Span::Month, step: Step::Months(1), owner: None, data: None, loading: false }
     }
 }
 
@@ -51,9 +54,22 @@ pub fn reload(app: &App) -> Option<Effect> {
 pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
     let pane = &mut app.reports;
     match action {
-        Action::ReportWeek => pane.span = Span::Week,
-        Action::ReportMonth => pane.span = Span::Month,
-        Action::ReportQuarter => pane.span = Span::Quarter,
+        Action::ReportWeek => (pane.span, pane.step) = (Span::Week, Step::Length),
+        Action::ReportMonth => (pane.span, pane.step) = (Span::Month, Step::Months(1)),
+        Action::ReportQuarter => (pane.span, pane.step) = (Span::Quarter, Step::Months(3)),
+        Action::PeriodPrev | Action::PeriodNext => {
+            let n = if action == Action::PeriodNext { 1 } else { -1 };
+            let days = pane.data.as_ref().and_then(|d| d.period.first.zip(d.period.last));
+            match days.and_then(|(first, last)| shift_days(first, last, pane.step, n)) {
+                Some((first, last)) => {
+                    pane.span = Span::Custom { from: Some(first.to_string()), to: Some(last.to_string()) };
+                }
+                None => {
+                    app.error("The period needs a first and a last day to move; pick one with c.");
+                    return vec![];
+                }
+            }
+        }
         Action::ReportCustom => {
             let (from, to) = match (&pane.span, &pane.data) {
                 (Span::Custom { from, to }, _) => (from.clone().unwrap_or_default(), to.clone().unwrap_or_default()),
@@ -102,6 +118,7 @@ pub fn loaded(app: &mut App, q: ReportQuery, result: Result<Box<ReportBundle>, S
                 Ok(data) => {
                     app.modal = None;
                     app.reports.span = q.span;
+                    app.reports.step = Step::Length;
                     app.reports.owner = q.owner;
                     app.reports.data = Some(*data);
                     app.reports.loading = false;
