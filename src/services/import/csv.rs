@@ -496,7 +496,11 @@ pub fn parse(bytes: &[u8], kind: ImportKind, overrides: &[(String, String)]) -> 
     loop {
         let start = reader.position().byte() as usize;
         if let Some(skipped) = text.as_bytes().get(counted..start) {
-            line += skipped.iter().enumerate().filter(|(i, b)| **b == b'\n' || (**b == b'\r' && skipped.get(i + 1) != Some(&b'\n'))).count();
+            line += skipped
+                .iter()
+                .enumerate()
+                .filter(|(i, b)| **b == b'\n' || (**b == b'\r' && skipped.get(i + 1) != Some(&b'\n')))
+                .count();
             counted = start;
         }
         let read = reader.read_record(&mut rec);
