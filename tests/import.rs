@@ -151,7 +151,7 @@ fn good_rows_are_imported_and_bad_ones_reported() {
     let db = Db::new("redb");
     let report = db.dir.path().join("report.csv");
     let out = db.ok(&["import", "csv", &fixture(&db, "bad-row.csv"), "--report", report.to_str().unwrap()]);
-    assert!(out.contains("1 bad rows"), "{out}");
+    assert!(out.contains("; 1 bad row"), "{out}");
     assert_eq!(names(&db), ["Good One", "Good Two"]);
     let text = std::fs::read_to_string(&report).expect("report written");
     let mut r = csv::Reader::from_reader(text.as_bytes());
@@ -263,7 +263,7 @@ fn vcard_round_trip_keeps_every_property() {
     for engine in ENGINES {
         let db = Db::new(engine);
         let out = db.ok(&["import", "vcard", &fixture(&db, "quirks.vcf")]);
-        assert!(out.contains("create 2 contacts, 1 companies"), "{out}");
+        assert!(out.contains("create 2 contacts, 1 company"), "{out}");
         let exported = db.ok(&["export", "vcard"]);
         let original = std::fs::read_to_string(fixture(&db, "quirks.vcf")).unwrap();
         let got = properties(&exported);

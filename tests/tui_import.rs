@@ -104,7 +104,7 @@ fn import_shows_the_dry_run_first_then_imports_in_one_undoable_change() {
     let effects = key(&mut app, KeyCode::Enter);
     fx.perform(&mut app, effects);
     let Some(Modal::Confirm { question, .. }) = &app.modal else { panic!("expected the dry run, got {:?}", app.modal) };
-    assert!(question.starts_with("3 rows: create 2 contacts, 1 companies"), "{question}");
+    assert!(question.starts_with("3 rows: create 2 contacts, 1 company"), "{question}");
     assert!(question.contains("line 3: email: \"bad-email\" is not an email address"), "{question}");
     assert_eq!(fx.contacts(), 0, "the dry run wrote nothing");
     let effects = ch(&mut app, 'y');

@@ -98,22 +98,28 @@ pub struct ImportPlan {
 impl ImportPlan {
     /// A short human summary (the dry-run output, the TUI's confirmation).
     pub fn summary(&self) -> String {
-        let mut parts = Vec::new();
-        let c = &self.create;
-        for (n, what) in [(c.contacts, "contacts"), (c.companies, "companies"), (c.deals, "deals"), (c.tasks, "tasks")]
-        {
-            if n > 0 {
-                parts.push(format!("{n} {what}"));
-            }
+        fn n(count: usize, one: &str, many: &str) -> String {
+            format!("{count} {}", if count == 1 { one } else { many })
         }
+        let c = &self.create;
+        let parts: Vec<String> = [
+            (c.contacts, "contact", "contacts"),
+            (c.companies, "company", "companies"),
+            (c.deals, "deal", "deals"),
+            (c.tasks, "task", "tasks"),
+        ]
+        .into_iter()
+        .filter(|(count, ..)| *count > 0)
+        .map(|(count, one, many)| n(count, one, many))
+        .collect();
         let created = if parts.is_empty() { "nothing".to_string() } else { parts.join(", ") };
         format!(
-            "{} rows: create {created}; update {}; skip {}; {} possible duplicates; {} bad rows",
-            self.rows,
+            "{}: create {created}; update {}; skip {}; {}; {}",
+            n(self.rows, "row", "rows"),
             self.update,
             self.skip,
-            self.duplicates.len(),
-            self.errors.len()
+            n(self.duplicates.len(), "duplicate", "duplicates"),
+            n(self.errors.len(), "bad row", "bad rows"),
         )
     }
 }
@@ -522,6 +528,9 @@ impl<'a> Planner<'a> {
         match self.contact_names.get(&fold(t)) {
             Some(Some(id)) => Ok(Some(*id)),
             Some(None) => Err(format!("contact: several contacts are named \"{t}\"; use an email or id (c12)")),
+            None if t.contains('@') => {
+                Err(format!("contact: no contact has the email {t} (import the contacts first)"))
+            }
             None => Err(format!("contact: no contact is named \"{t}\" (import the contacts first)")),
         }
     }
