@@ -964,9 +964,9 @@ fn a_task_snoozed_past_next_week_is_listed_under_later() {
     let effects = vec![Effect::Write(Write::Changes(vec![Change::SnoozeTask { task: task.id, until }]))];
     fx.perform(&mut app, effects);
     let rows = visible(&app, app.now);
-    let (section, _) = rows.iter().find(|(_, t)| t.reference() == crm::domain::Ref::Task(task.id)).expect("still listed");
+    let (section, _) =
+        rows.iter().find(|(_, t)| t.reference() == crm::domain::Ref::Task(task.id)).expect("still listed");
     assert_eq!(*section, Section::Later, "due in the past but snoozed for three weeks");
-    // A task snoozed for an hour is due again today, shown after the overdue ones.
     assert_eq!(selected_task(&app).id, task.id, "the selection follows the task to its new place");
     // A task snoozed for an hour is due again today, shown after the overdue ones.
     press(&mut app, ch('g'));
@@ -1136,6 +1136,13 @@ fn a_stale_deal_is_listed_and_enter_opens_it_in_the_pipeline() {
     assert_eq!(app.tab, Tab::Pipeline);
 }
 
+#[test]
+fn enter_on_a_task_opens_its_contact_card() {
+    let fx = Fixture::busy();
+    let mut app = fx.app_dismissed();
+    press(&mut app, ch('3'));
+    let task = selected_task(&app);
+    let effects = press(&mut app, key(KeyCode::Enter));
     assert_eq!(effects, vec![Effect::Load(Request::ContactCard(task.contact_id.unwrap()))]);
     assert_eq!(app.tab, Tab::Contacts);
 }
@@ -1152,6 +1159,8 @@ fn the_overdue_reminder_opens_after_the_first_task_and_agenda_loads_when_anna_ha
     update(&mut app, Msg::Loaded(fx.load(Request::Contacts)));
     assert_eq!(app.modal, None, "not before the tasks are loaded");
     update(&mut app, Msg::Loaded(fx.load(Request::Tasks)));
+    assert_eq!(app.modal, None, "not before the follow-ups are known");
+    update(&mut app, Msg::Loaded(fx.load(Request::Agenda)));
     assert_eq!(app.modal, Some(Modal::Overdue { selected: 0 }));
     let titles: Vec<&str> = app.my_overdue().iter().map(|t| t.title()).collect();
     assert_eq!(titles, vec!["Send the revised proposal", "Call back about the invoice"]);
@@ -1170,6 +1179,12 @@ fn the_reminders_pane_starts_at_the_top_whatever_loads_first() {
     // The follow-up arrives and ranks first: the selection stays on the first line, not on
     // the task that was first before.
     update(&mut app, Msg::Loaded(fx.load(Request::Agenda)));
+    assert_eq!(app.reminders.selected, 0);
+    assert!(reminder_titles(&app)[0].starts_with("Follow up with Zoë Fischer"), "{:?}", reminder_titles(&app));
+}
+
+#[test]
+fn the_overdue_reminder_stays_closed_when_nothing_of_anna_is_overdue() {
     let fx = Fixture::demo();
     let mut app = fx.app();
     // Others have overdue tasks; anna has none.
