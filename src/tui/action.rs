@@ -53,6 +53,7 @@ actions! {
     Import => "import", "Import contacts (or companies, deals, tasks) from a CSV or vCard file, dry run first";
     Duplicates => "duplicates", "Find duplicate contacts and merge them side by side";
     Redo => "redo", "Redo what you last undid";
+    Audit => "audit", "Show the audit log: who created, changed, merged, exported what, and when";
     Up => "up", "Move up";
     Down => "down", "Move down";
     Left => "left", "Move left (previous column)";

@@ -57,6 +57,8 @@ pub enum Request {
     ImportPlan(super::panes::import::ImportRequest),
     /// Pairs of contacts that look like the same person.
     Dupes,
+    /// The audit log (the journal, one line per change).
+    Audit(crate::services::audit::AuditQuery),
     /// What merging `other` into `keep` would do; `pairs` and `index` say which pair it is.
     MergePlan {
         pairs: Vec<crate::services::dupes::DupePair>,
@@ -122,6 +124,7 @@ pub enum Data {
     /// How far an import is, for the status line.
     ImportProgress(String),
     Dupes(Vec<crate::services::dupes::DupePair>),
+    Audit(Result<Vec<crate::services::audit::AuditRow>, String>),
     MergePlan {
         pairs: Vec<crate::services::dupes::DupePair>,
         index: usize,
@@ -165,6 +168,8 @@ pub enum Modal {
     Palette(super::panes::palette::CommandPalette),
     /// Two duplicate contacts side by side, to merge.
     Merge(Box<super::panes::import::MergeView>),
+    /// The audit log.
+    Audit(Box<super::panes::audit::AuditView>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -256,6 +261,7 @@ impl App {
             Some(Modal::Palette(_)) => return vec![Mode::Palette],
             // Fields up and down, enter to merge, esc to cancel; sides by arrow keys.
             Some(Modal::Merge(_)) => return vec![Mode::Form],
+            Some(Modal::Audit(_)) => return vec![Mode::List, Mode::Global],
             None => {}
         }
         match self.tab {
@@ -437,6 +443,7 @@ fn on_loaded(app: &mut App, data: Data) -> Vec<Effect> {
             return super::panes::import::loaded(app, d)
         }
         Data::Reports(q, result) => return super::panes::reports::loaded(app, q, result),
+        d @ Data::Audit(_) => return super::panes::audit::loaded(app, d),
         Data::Touched(records) => {
             if let Some(index) = &mut app.search_index {
                 for (r, rec) in records {
@@ -756,6 +763,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
             };
         }
         Some(Modal::Overdue { .. }) => return super::panes::reminders::overdue_action(app, action),
+        Some(Modal::Audit(_)) => return super::panes::audit::action(app, action),
         Some(Modal::Form(_)) | Some(Modal::Search(_)) | Some(Modal::Palette(_)) | Some(Modal::Merge(_)) => {
             return vec![]
         }
@@ -797,6 +805,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
             super::panes::reports::enter(app)
         }
         Action::Undo => vec![Effect::Write(Write::Undo)],
+        Action::Audit => super::panes::audit::open(app),
         Action::Import => super::panes::import::open(app),
         Action::Duplicates => super::panes::import::find_duplicates(app),
         Action::Redo => vec![Effect::Write(Write::Redo)],

@@ -179,6 +179,7 @@ pub fn load(crm: &Crm, r: &Request) -> Result<Data, ServiceError> {
         Request::Reports(q) => Data::Reports(q.clone(), crm.reports(q).map(Box::new).map_err(|e| e.to_string())),
         Request::ImportPlan(req) => Data::ImportPlan(req.clone(), plan_import(crm, req, &mut |_, _| {})),
         Request::Dupes => Data::Dupes(crm.duplicate_contacts()?),
+        Request::Audit(q) => Data::Audit(crm.audit(q).map_err(|e| e.to_string())),
         Request::MergePlan { pairs, index, keep, other } => Data::MergePlan {
             pairs: pairs.clone(),
             index: *index,

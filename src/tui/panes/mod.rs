@@ -1,5 +1,6 @@
 //! State and actions of each pane (one file each); drawing lives in `tui/ui/`.
 
+pub mod audit;
 pub mod contacts;
 pub mod filter_line;
 pub mod import;

@@ -1,6 +1,7 @@
 //! Drawing: a pure function of `&App`. One pane per file; the frame (tabs, status line, hint
 //! line) and the modals are here.
 
+mod audit;
 mod contacts;
 mod filter_line;
 mod form;
@@ -50,6 +51,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         Some(Modal::Search(p)) => search::draw(f, app, area, p),
         Some(Modal::Palette(p)) => palette::draw(f, app, area, p),
         Some(Modal::Merge(view)) => merge::draw(f, app, area, view),
+        Some(Modal::Audit(view)) => audit::draw(f, app, area, view),
         None => {}
     }
 }
