@@ -199,7 +199,7 @@ fn the_rep_who_leaves_hands_everything_over_in_one_change_that_one_undo_takes_ba
     let before = db.json(&["contact", "list"]);
     let msg = db.ok(&["user", "disable", "olek", "--reassign-to", "marta"]);
     assert!(
-        msg.contains("olek is disabled; to marta: 2 contacts, 1 companies, 1 deals, 1 open tasks, manager of 1 users"),
+        msg.contains("olek is disabled; to marta: 2 contacts, 1 company, 1 deal, 1 open task, manager of 1 user"),
         "{msg}"
     );
 

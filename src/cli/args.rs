@@ -134,9 +134,11 @@ pub enum Command {
     #[command(subcommand)]
     #[command(after_help = "Examples:\n  crm trash list\n  crm trash restore c12")]
     Trash(TrashCmd),
-    /// People who use this database
+    /// People who use this database: roles, managers, tokens, disabling (docs/teams.md)
     #[command(subcommand)]
-    #[command(after_help = "Examples:\n  crm user list\n  crm user add kenji --name \"Kenji Sato\" --role rep")]
+    #[command(
+        after_help = "Examples:\n  crm user list\n  crm user add kenji --name \"Kenji Sato\" --role rep --manager marta\n  crm user token kenji\n  crm user disable kenji --reassign-to marta"
+    )]
     User(UserCmd),
     /// The audit log: who created, changed, moved, merged, exported, trashed what, and when
     #[command(

@@ -30,12 +30,16 @@ pub fn run(crm: &Crm, cmd: UserCmd, out: &Out) -> Result<()> {
             let mut text = format!("#{} {login} is disabled", receipt.seq);
             if let Some(to) = reassign_to {
                 let h = &handover;
+                let n = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
                 text.push_str(&format!(
-                    "; to {to}: {} contacts, {} companies, {} deals, {} open tasks",
-                    h.contacts, h.companies, h.deals, h.tasks
+                    "; to {to}: {}, {}, {}, {}",
+                    n(h.contacts, "contact", "contacts"),
+                    n(h.companies, "company", "companies"),
+                    n(h.deals, "deal", "deals"),
+                    n(h.tasks, "open task", "open tasks")
                 ));
                 if h.reports > 0 {
-                    text.push_str(&format!(", manager of {} users", h.reports));
+                    text.push_str(&format!(", manager of {}", n(h.reports, "user", "users")));
                 }
             }
             out.message(&format!("{text}. `crm undo` takes it back."))

@@ -73,7 +73,7 @@ impl Crm {
         if !roles.contains(&me.role) {
             let names: Vec<String> = roles.iter().map(|r| format!("{r}s")).collect();
             return Err(denied(format!(
-                "{what} is for {}; {} is a {} (ask an admin: crm user add {} --role …)",
+                "{what} is for {}; {} is a {} (an admin can change that: crm user set {} --role …)",
                 names.join(" and "),
                 me.login,
                 me.role,
