@@ -139,6 +139,16 @@ mod tests {
     }
 
     #[test]
+    fn json_keeps_milliseconds_of_times() {
+        let t = crate::domain::Timestamp(1_795_785_241_957);
+        let text = serde_json::to_string(&t).unwrap();
+        assert_eq!(text, "\"2026-11-27T13:14:01.957Z\"");
+        assert_eq!(serde_json::from_str::<crate::domain::Timestamp>(&text).unwrap(), t);
+        let whole = crate::domain::Timestamp(1_795_785_241_000);
+        assert_eq!(serde_json::to_string(&whole).unwrap(), "\"2026-11-27T13:14:01Z\"");
+    }
+
+    #[test]
     fn hex_round_trips() {
         let bytes: Vec<u8> = (0..=255).collect();
         assert_eq!(backup::unhex(&backup::hex(&bytes)).unwrap(), bytes);
