@@ -463,3 +463,40 @@ fn export_csv_filters_like_the_list_and_reads_back() {
     let err = db.fails(&["export", "csv", "people-and-things"], 4);
     assert!(err.contains("is not a record type (contacts, companies, deals, tasks)"), "{err}");
 }
+
+#[test]
+fn duplicate_policies_and_rows_repeated_within_the_file() {
+    let db = Db::new("redb");
+    let file = db.dir.path().join("twice.csv");
+    std::fs::write(
+        &file,
+        "Name,Email,Phone,Tags\nAnna Müller,anna@atlas.de,,vip\nAnna Müller,ANNA@atlas.de,030 1234567,fair\nJan Koch,jan@atlas.de,,\n",
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    // Two rows of one person make one contact with what both say.
+    let out = db.ok(&["import", "csv", f]);
+    assert!(out.contains("3 rows: create 2 contacts; update 0; skip 1; 1 duplicate"), "{out}");
+    let anna = card(&db, "Anna");
+    assert_eq!(anna["contact"]["tags"], serde_json::json!(["fair", "vip"]));
+    assert_eq!(anna["contact"]["phones"][0]["value"], "030 1234567");
+    // Again with skip: nothing changes; with create: second copies.
+    let skip = db.json(&["import", "csv", f, "--duplicates", "skip", "--dry-run"]);
+    assert_eq!(skip["create"]["contacts"], 0);
+    assert_eq!(skip["skip"], 3);
+    db.ok(&["import", "csv", f, "--duplicates", "create"]);
+    assert_eq!(names(&db), ["Anna Müller", "Anna Müller", "Anna Müller", "Jan Koch", "Jan Koch"]);
+    let err = db.fails(&["import", "csv", f, "--duplicates", "maybe"], 4);
+    assert!(err.contains("not a duplicate policy"), "{err}");
+}
+
+#[test]
+fn vcard_3_export_reads_back() {
+    let db = Db::new("redb");
+    db.ok(&["contact", "add", "Zoë Fischer", "--email", "home:zoe@f.de", "--tag", "vip", "--company", "Fischer"]);
+    let text = db.ok(&["export", "vcard", "--vcard-version", "3.0"]);
+    assert!(text.starts_with("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Zoë Fischer\r\nN:Fischer;Zoë;;;\r\n"), "{text}");
+    assert!(text.contains("ORG:Fischer\r\n") && text.contains("EMAIL;TYPE=home:zoe@f.de\r\n"), "{text}");
+    let err = db.fails(&["export", "vcard", "--vcard-version", "2.1"], 4);
+    assert!(err.contains("cannot be written (3.0 or 4.0)"), "{err}");
+}
