@@ -122,7 +122,8 @@ pub fn loaded(app: &mut App, data: Data) -> Vec<Effect> {
         }
         Data::MergePlan { pairs, index, plan } => match plan {
             Ok(plan) => {
-                app.info(format!("Duplicates {} of {}: {}", index + 1, pairs.len(), pairs[index].why.join("; ")));
+                let why = pairs.get(index).map(|p| p.why.join("; ")).unwrap_or_default();
+                app.info(format!("Duplicates {} of {}: {why}", index + 1, pairs.len()));
                 app.modal = Some(Modal::Merge(Box::new(MergeView { pairs, index, plan: *plan, selected: 0 })));
                 vec![]
             }
