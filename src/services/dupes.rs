@@ -135,35 +135,59 @@ pub struct ContactIndex {
     name: FxMap<(String, Option<CompanyId>), ContactId>,
 }
 
+/// A contact's normalized emails, phones (with the index of the phone) and name, computed once
+/// for both looking it up and adding it.
+pub struct Keys {
+    emails: Vec<String>,
+    phones: Vec<(usize, String)>,
+    name: String,
+}
+
+impl Keys {
+    pub fn of(c: &Contact) -> Keys {
+        Keys {
+            emails: c.emails.iter().map(|e| norm_email(&e.value)).collect(),
+            phones: c.phones.iter().enumerate().filter_map(|(i, p)| norm_phone(&p.value).map(|n| (i, n))).collect(),
+            name: norm_name(&c.name),
+        }
+    }
+}
+
 impl ContactIndex {
     pub fn add(&mut self, c: &Contact) {
-        for e in &c.emails {
-            self.email.entry(norm_email(&e.value)).or_insert(c.id);
+        self.add_keys(c.id, c.company, Keys::of(c));
+    }
+
+    pub fn add_keys(&mut self, id: ContactId, company: Option<CompanyId>, keys: Keys) {
+        for e in keys.emails {
+            self.email.entry(e).or_insert(id);
         }
-        for p in &c.phones {
-            if let Some(n) = norm_phone(&p.value) {
-                self.phone.entry(phone_key(&n).to_string()).or_default().push((n, c.id));
-            }
+        for (_, n) in keys.phones {
+            self.phone.entry(phone_key(&n).to_string()).or_default().push((n, id));
         }
-        self.name.entry((norm_name(&c.name), c.company)).or_insert(c.id);
+        self.name.entry((keys.name, company)).or_insert(id);
     }
 
     /// The contact `c` duplicates, strongest reason first.
     pub fn find(&self, c: &Contact) -> Option<(ContactId, Why)> {
-        for e in &c.emails {
-            if let Some(id) = self.email.get(&norm_email(&e.value)).filter(|id| **id != c.id) {
-                return Some((*id, Why::Email(e.value.clone())));
+        self.find_keys(c, &Keys::of(c))
+    }
+
+    /// `find` with the keys of `c` already made.
+    pub fn find_keys(&self, c: &Contact, keys: &Keys) -> Option<(ContactId, Why)> {
+        for (e, original) in keys.emails.iter().zip(&c.emails) {
+            if let Some(id) = self.email.get(e).filter(|id| **id != c.id) {
+                return Some((*id, Why::Email(original.value.clone())));
             }
         }
-        if let Some(id) = self.name.get(&(norm_name(&c.name), c.company)).filter(|id| **id != c.id) {
+        if let Some(id) = self.name.get(&(keys.name.clone(), c.company)).filter(|id| **id != c.id) {
             return Some((*id, Why::Name { similarity: 100 }));
         }
-        for p in &c.phones {
-            let Some(n) = norm_phone(&p.value) else { continue };
-            let hit = self.phone.get(phone_key(&n)).and_then(|list| {
-                list.iter().find(|(other, id)| *id != c.id && same_phone(&n, other)).map(|(_, id)| *id)
+        for (i, n) in &keys.phones {
+            let hit = self.phone.get(phone_key(n)).and_then(|list| {
+                list.iter().find(|(other, id)| *id != c.id && same_phone(n, other)).map(|(_, id)| *id)
             });
-            if let Some(id) = hit {
+            if let (Some(id), Some(p)) = (hit, c.phones.get(*i)) {
                 return Some((id, Why::Phone(p.value.clone())));
             }
         }

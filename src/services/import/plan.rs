@@ -311,7 +311,8 @@ impl<'a> Planner<'a> {
             return self.error(line, e, raw);
         }
         c.company = self.company(&d.company);
-        let found = match self.contacts.find(&c) {
+        let keys = crate::services::dupes::Keys::of(&c);
+        let found = match self.contacts.find_keys(&c, &keys) {
             Some((existing, why)) if why.is_strong() => return self.duplicate(line, c, existing, why, raw),
             weak => weak,
         };
@@ -327,8 +328,9 @@ impl<'a> Planner<'a> {
                 action: "created".into(),
             });
         }
-        self.contacts.add(&c);
-        self.contact_names.entry(fold(c.name.trim())).and_modify(|v| *v = None).or_insert(Some(c.id));
+        // (Deals and tasks, which link to contacts by name, come in files of their own: the
+        // names of contacts this file creates are not needed.)
+        self.contacts.add_keys(c.id, c.company, keys);
         self.pending_lines.insert(c.id, (line, self.plan.changes.len()));
         self.plan.changes.push(Change::Create(Record::Contact(c)));
         self.plan.create.contacts += 1;
