@@ -19,8 +19,8 @@
 # The whole-process comparison runs on the largest size. The text file holds one CSV line per
 # record crm searches (every contact, company, deal and task, live ones, as `crm … list --format
 # csv` prints them, without the header lines), so both tools look at the same records; fzf reads
-# it ready-made, while `crm search` opens the database and decodes every record to build its
-# index first. fzf runs as `fzf --filter Q < FILE | head -20`, crm as `crm search Q --limit 20`,
+# it ready-made, while `crm search` opens the database and decodes every record, matching them as
+# it reads (it keeps no index). fzf runs as `fzf --filter Q < FILE | head -20`, crm as `crm search Q --limit 20`,
 # both with their output to /dev/null. Peak RSS: crm reports its own (`CRM_REPORT_PEAK_RSS`),
 # fzf's comes from /usr/bin/time when it is installed.
 set -euo pipefail
@@ -73,7 +73,7 @@ echo "crm: $bin; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 [[ -n $have_fzf ]] && echo "fzf $(fzf --version | cut -d' ' -f1)"
 echo
 
-rows=()
+rows=() heaps=()
 for n in $sizes; do
     db=$dir/crm-search-$n
     if [[ ! -e $db ]]; then
@@ -83,8 +83,10 @@ for n in $sizes; do
         made+=("$db")
     fi
     for ((r = 1; r <= rounds; r++)); do
-        rows+=("$("$bin" bench --search --dir "$db" | tail -1 | sed "s/^| /| $n | $r | /")")
+        out=$("$bin" bench --search --dir "$db")
+        rows+=("$(grep '^| [0-9]' <<<"$out" | tail -1 | sed "s/^| /| $n | $r | /")")
     done
+    heaps+=("$n contacts: $(sed -n 's/^index heap, used\/allocated (MB): //p' <<<"$out")")
 done
 
 echo "### Per keystroke (in-process, \`crm bench --search\`)"
@@ -92,6 +94,10 @@ echo
 echo "| contacts | run | records | index build (ms) | index memory (MB) | keystrokes | p50 (ms) | p99 (ms) | max (ms) | first letter p50 (ms) |"
 echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${rows[@]}"
+echo
+echo "What the index holds, used / allocated (MB):"
+echo
+printf -- '- %s\n' "${heaps[@]}"
 echo
 
 [[ -n $have_fzf ]] || exit 0
