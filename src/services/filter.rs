@@ -737,7 +737,22 @@ mod tests {
     }
 
     fn contact_matches(crm: &Crm, text: &str, row: &ContactRow) -> bool {
-        compiled(crm, EntityKind::Contact, text).contact(row)
+        let c = compiled(crm, EntityKind::Contact, text);
+        // The same contact given field by field, tags as words (the TUI's compact rows).
+        let tags = row.tags.join(" ");
+        let fields = ContactFields {
+            tags: &tags,
+            owner: &row.owner,
+            company: &row.company,
+            name: &row.name,
+            title: &row.title,
+            email: &row.email,
+            phone: &row.phone,
+            city: &row.city,
+            last_contact: row.last_contact,
+        };
+        assert_eq!(c.contact_fields(&fields), c.contact(row), "{text}: the contact given field by field");
+        c.contact(row)
     }
 
     fn deal_matches(crm: &Crm, text: &str, row: &DealRow) -> bool {

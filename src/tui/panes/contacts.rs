@@ -451,3 +451,33 @@ pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
     }
     vec![]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_list_row_gives_back_every_field_of_the_contact() {
+        let full = ContactRow {
+            id: ContactId(7),
+            name: "Zoë Fischer".into(),
+            title: "".into(),
+            company_id: None,
+            company: "Fischer GmbH".into(),
+            email: "zoe@fischer.de".into(),
+            phone: "+49 30 1".into(),
+            city: "Köln".into(),
+            tags: vec!["vip".into(), "messe".into()],
+            owner: "anna".into(),
+            last_contact: Some(Timestamp(5)),
+        };
+        let row = ListRow::from(full.clone());
+        assert_eq!(
+            [row.name(), row.title(), row.company(), row.email(), row.phone(), row.city(), row.owner(), row.tags()],
+            ["Zoë Fischer", "", "Fischer GmbH", "zoe@fischer.de", "+49 30 1", "Köln", "anna", "vip messe"]
+        );
+        assert_eq!((row.id, row.last_contact), (full.id, full.last_contact));
+        let bare = ListRow::from(ContactRow { tags: vec![], owner: "".into(), ..full });
+        assert_eq!((bare.owner(), bare.tags(), bare.city()), ("", "", "Köln"));
+    }
+}
