@@ -92,7 +92,13 @@ pub struct DateOptions {
 
 impl Default for DateOptions {
     fn default() -> Self {
-        DateOptions { morning: hm(9, 0), afternoon: hm(14, 0), evening: hm(18, 0), day_first: true, week_start: Weekday::Mon }
+        DateOptions {
+            morning: hm(9, 0),
+            afternoon: hm(14, 0),
+            evening: hm(18, 0),
+            day_first: true,
+            week_start: Weekday::Mon,
+        }
     }
 }
 

@@ -107,13 +107,7 @@ impl Read for RedbEngine {
         scan_table(&table, range, rev, visit)
     }
 
-    fn scan_each(
-        &self,
-        tree: Tree,
-        ranges: &[KeyRange],
-        rev: bool,
-        visit: VisitEach<'_>,
-    ) -> Result<(), StoreError> {
+    fn scan_each(&self, tree: Tree, ranges: &[KeyRange], rev: bool, visit: VisitEach<'_>) -> Result<(), StoreError> {
         let txn = self.db.begin_read().map_err(err)?;
         let table = txn.open_table(def(tree)).map_err(err)?;
         for (i, r) in ranges.iter().enumerate() {
