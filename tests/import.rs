@@ -163,6 +163,15 @@ fn good_rows_are_imported_and_bad_ones_reported() {
 }
 
 #[test]
+fn dry_run_lists_each_bad_row_with_its_whole_reason() {
+    let db = Db::new("redb");
+    let out = db.ok(&["import", "csv", &fixture(&db, "bad-row.csv"), "--dry-run"]);
+    // The reason is the table's last column: printed whole, never clipped with "…".
+    let line = out.lines().find(|l| l.starts_with("3 ")).unwrap_or_else(|| panic!("{out}"));
+    assert!(line.ends_with("\"not-an-email\" is not an email address: it has no @"), "{out}");
+}
+
+#[test]
 fn dry_run_counts_and_explains_duplicates_without_writing() {
     let db = Db::new("redb");
     db.ok(&["contact", "add", "Anna M.", "--email", "ANNA@atlas.de"]);

@@ -32,10 +32,22 @@ pub struct Out {
 
 const MAX_CELL: usize = 48;
 
+/// Columns a cell takes on a terminal: CJK and other wide characters count two, combining
+/// marks none, so that a table with names in several alphabets still lines up.
+fn cols(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
 fn clip(s: &str) -> String {
     let one_line = s.replace(['\n', '\r'], " ");
-    if one_line.chars().count() > MAX_CELL {
-        let mut t: String = one_line.chars().take(MAX_CELL - 1).collect();
+    if cols(&one_line) > MAX_CELL {
+        let mut t = String::new();
+        for ch in one_line.chars() {
+            if cols(&t) + unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0) > MAX_CELL - 1 {
+                break;
+            }
+            t.push(ch);
+        }
         t.push('…');
         t
     } else {
@@ -43,14 +55,23 @@ fn clip(s: &str) -> String {
     }
 }
 
-/// A plain aligned table.
+/// A plain aligned table. Cells are clipped to keep the columns readable, except the last one:
+/// nothing follows it, so a long reason or note is printed whole.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let rows: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| clip(c)).collect()).collect();
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .enumerate()
+                .map(|(i, c)| if i + 1 == headers.len() { c.replace(['\n', '\r'], " ") } else { clip(c) })
+                .collect()
+        })
+        .collect();
+    let mut widths: Vec<usize> = headers.iter().map(|h| cols(h)).collect();
     for r in &rows {
         for (i, c) in r.iter().enumerate() {
             if let Some(w) = widths.get_mut(i) {
-                *w = (*w).max(c.chars().count());
+                *w = (*w).max(cols(c));
             }
         }
     }
@@ -61,7 +82,7 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
                 s.push_str(c);
             } else {
                 s.push_str(c);
-                s.push_str(&" ".repeat(widths[i] - c.chars().count() + 2));
+                s.push_str(&" ".repeat(widths[i].saturating_sub(cols(c)) + 2));
             }
         }
         s.trim_end().to_string()
@@ -385,7 +406,28 @@ mod tests {
         let lines: Vec<&str> = t.lines().collect();
         assert_eq!(lines[0], "ID   NAME");
         assert_eq!(lines[1], "c1   Ann");
-        assert!(lines[2].ends_with('…'));
-        assert_eq!(lines[2].chars().count(), 5 + MAX_CELL);
+        assert_eq!(lines[2], format!("c10  {}", "x".repeat(60)), "the last column is never clipped");
+        let t = table(&["name", "id"], &[vec!["x".repeat(60), "c1".into()]]);
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines[1], format!("{}…  c1", "x".repeat(MAX_CELL - 1)));
+    }
+
+    #[test]
+    fn wide_characters_take_two_columns_and_keep_the_table_aligned() {
+        let t = table(
+            &["name", "company", "id"],
+            &[
+                vec!["田中 太郎".into(), "株式会社サンプル".into(), "c4".into()],
+                vec!["Anna".into(), "Atlas".into(), "c1".into()],
+            ],
+        );
+        let lines: Vec<&str> = t.lines().collect();
+        // Where the ID column starts, counted in terminal columns, is the same on every line.
+        let id_at = |l: &str| cols(&l[..l.rfind('c').expect("an id")]);
+        assert_eq!(id_at(lines[1]), id_at(lines[2]), "{t}");
+        assert_eq!(id_at(lines[1]), 9 + 2 + 16 + 2);
+        // Clipping counts columns too: 30 wide characters are 60 columns, clipped to MAX_CELL.
+        let clipped = clip(&"田".repeat(30));
+        assert!(cols(&clipped) <= MAX_CELL && clipped.ends_with('…'), "{clipped}");
     }
 }
