@@ -1620,3 +1620,23 @@ fn a_task_that_falls_due_while_crm_is_open_is_announced_once() {
     assert_eq!(effects, vec![]);
     assert!(app.message.is_none());
 }
+
+// =============================================================================================
+// The status line at 80×24
+// =============================================================================================
+
+#[test]
+fn a_long_message_takes_the_place_of_the_database_path_in_the_status_line() {
+    let fx = Fixture::demo();
+    let mut app = fx.app_dismissed();
+    let status = |app: &App| render_to_string(app, 80, 24).lines().nth(22).unwrap_or_default().to_string();
+    assert!(status(&app).contains(DB_PATH), "{}", status(&app));
+    // A short message fits beside the path.
+    app.error("Saved");
+    assert!(status(&app).contains(DB_PATH) && status(&app).ends_with("· Saved"), "{}", status(&app));
+    // A long one (a keymap typo found at start) needs the room: the path gives way.
+    let text = "2 config problems (`crm config check`): k.toml:1";
+    app.error(text);
+    assert!(!status(&app).contains(DB_PATH), "{}", status(&app));
+    assert!(status(&app).ends_with(text), "{}", status(&app));
+}

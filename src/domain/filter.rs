@@ -555,7 +555,7 @@ fn unknown_field_message(name: &str) -> String {
 }
 
 /// The candidate closest to `word` by edit distance (any case), when at most 2 edits away.
-fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let w = word.to_ascii_lowercase();
     candidates.map(|c| (edit_distance(&w, c), c)).filter(|(d, _)| *d <= 2).min_by_key(|(d, _)| *d).map(|(_, c)| c)
 }

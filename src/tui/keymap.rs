@@ -11,6 +11,7 @@ pub use crate::services::config::Diagnostic;
 pub use key::{Chord, Key};
 
 use super::action::Action;
+use crate::domain::filter::closest;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use toml::de::{DeTable, ValueDeserializer};
@@ -173,7 +174,12 @@ impl Keymap {
                 let names: Vec<&str> = Mode::ALL.iter().map(|m| m.name()).collect();
                 diags.push(diag(
                     name.span().start,
-                    format!("unknown section \"{}\"; sections are {}", name.get_ref(), names.join(", ")),
+                    format!(
+                        "unknown section \"{}\"{}; sections are {}",
+                        name.get_ref(),
+                        did_you_mean(name.get_ref(), names.iter().copied()),
+                        names.join(", ")
+                    ),
                 ));
                 continue;
             };
@@ -210,7 +216,11 @@ impl Keymap {
                 let Some(action) = Action::from_name(b.action.get_ref()) else {
                     diags.push(diag(
                         b.action.span().start,
-                        format!("unknown action \"{}\"; `crm keys --actions` lists them", b.action.get_ref()),
+                        format!(
+                            "unknown action \"{}\"{}; `crm keys --actions` lists them",
+                            b.action.get_ref(),
+                            did_you_mean(b.action.get_ref(), Action::ALL.iter().map(|a| a.name()))
+                        ),
                     ));
                     continue;
                 };
@@ -383,6 +393,11 @@ pub fn markdown() -> String {
     out
 }
 
+/// " (did you mean \"log_call\"?)" for a name one or two typos away from a known one.
+fn did_you_mean<'a>(word: &str, names: impl Iterator<Item = &'a str>) -> String {
+    closest(word, names).map(|n| format!(" (did you mean \"{n}\"?)")).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -513,6 +528,19 @@ mod tests {
         assert!(msgs[4].starts_with("k.toml:8:") && msgs[4].contains("key"), "{msgs:?}");
         assert!(msgs.iter().any(|m| m.starts_with("k.toml:11:8: list must be a list")), "{msgs:?}");
         assert!(msgs.iter().any(|m| m.starts_with("k.toml:10:1: unknown section \"nowhere\"")), "{msgs:?}");
+        let (_, d) = Keymap::parse(
+            "contcts = [{ keys = \"c\", action = \"log_cal\" }]\ncontacts = [{ keys = \"c\", action = \"log_cal\" }]\n",
+            "k.toml",
+        );
+        let msgs: Vec<String> = d.iter().map(|x| x.to_string()).collect();
+        assert!(
+            msgs[0].starts_with("k.toml:1:1: unknown section \"contcts\" (did you mean \"contacts\"?); sections are"),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs[1].starts_with("k.toml:2:36: unknown action \"log_cal\" (did you mean \"log_call\"?);"),
+            "{msgs:?}"
+        );
         assert_eq!(km.action(&[Mode::Global], Key::parse("q").unwrap()), Some(Action::Quit));
         assert_eq!(km.lookup(&[Mode::Global], &k("g g")), Lookup::Action(Action::Top));
     }

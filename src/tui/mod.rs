@@ -85,15 +85,17 @@ pub fn run(crm: Crm) -> anyhow::Result<()> {
 }
 
 /// Says once, in the status line, what was wrong with the config files (the broken parts fell
-/// back to the defaults): the first problem and how many more.
+/// back to the defaults): how many problems and where to see them all first, since the line is
+/// cut at the terminal's width, then the first one, its file named without the directory.
 pub fn show_diagnostics(app: &mut App, diagnostics: &[Diagnostic]) {
     if let Some(first) = diagnostics.first() {
-        let more = if diagnostics.len() > 1 {
-            format!(" (and {} more; `crm config check` lists them)", diagnostics.len() - 1)
+        let file = std::path::Path::new(&first.file).file_name().map(|n| n.to_string_lossy().into_owned());
+        let short = Diagnostic { file: file.unwrap_or_else(|| first.file.clone()), ..first.clone() };
+        if diagnostics.len() > 1 {
+            app.error(format!("{} config problems (`crm config check`): {short}", diagnostics.len()));
         } else {
-            String::new()
-        };
-        app.error(format!("{first}{more}"));
+            app.error(short.to_string());
+        }
     }
 }
 
@@ -148,7 +150,12 @@ mod tests {
         show_diagnostics(&mut app, &diags);
         let (text, kind) = app.message.clone().expect("a message");
         assert_eq!(kind, app::MessageKind::Error);
+        assert!(text.starts_with("2 config problems (`crm config check`): keymap.toml:1:"), "{text}");
+        assert!(text.contains("unknown action \"fly\""), "{text}");
+        // One problem: just it, named by its file without the directory.
+        let one = Diagnostic { file: "/home/anna/.config/crm/keymap.toml".into(), ..diags[0].clone() };
+        show_diagnostics(&mut app, &[one]);
+        let (text, _) = app.message.clone().expect("a message");
         assert!(text.starts_with("keymap.toml:1:") && text.contains("unknown action \"fly\""), "{text}");
-        assert!(text.ends_with("(and 1 more; `crm config check` lists them)"), "{text}");
     }
 }

@@ -81,8 +81,8 @@ fn draw_tabs(f: &mut Frame, app: &App, area: Rect) {
 fn draw_status(f: &mut Frame, app: &App, area: Rect) {
     let (overdue, today) = app.counts();
     let base = app.theme.style(Role::Status);
-    let mut spans =
-        vec![Span::styled(format!(" {} ", app.user), base), Span::styled(format!("· {} ", app.db_path), base)];
+    let mut spans = vec![Span::styled(format!(" {} ", app.user), base)];
+    let db = Span::styled(format!("· {} ", app.db_path), base);
     let warn = if overdue > 0 { app.theme.style(Role::StatusWarn) } else { base };
     spans.push(Span::styled(format!("· {overdue} overdue "), warn));
     spans.push(Span::styled(format!("· {today} today "), base));
@@ -96,6 +96,12 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
             MessageKind::Error => app.theme.style(Role::StatusWarn),
         };
         spans.push(Span::styled(format!("· {text}"), style));
+    }
+    // The database path is the same all session (and on the welcome screen): it gives way to a
+    // message that would not fit otherwise.
+    let width: usize = spans.iter().map(Span::width).sum();
+    if width + db.width() <= area.width as usize {
+        spans.insert(1, db);
     }
     f.render_widget(Paragraph::new(Line::from(spans)).style(base), area);
 }
