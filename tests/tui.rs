@@ -1640,3 +1640,18 @@ fn a_long_message_takes_the_place_of_the_database_path_in_the_status_line() {
     assert!(!status(&app).contains(DB_PATH), "{}", status(&app));
     assert!(status(&app).ends_with(text), "{}", status(&app));
 }
+
+#[test]
+fn the_pipeline_at_80x24_shows_every_currency_total_and_the_stale_mark_whole() {
+    let fx = Fixture::busy();
+    let mut app = fx.app_dismissed();
+    press(&mut app, ch('2'));
+    let screen = render_to_string(&app, 80, 24);
+    // Lead holds euros and dollars: each total and weighted total is on a line of its own.
+    for figure in ["Σ €1,200", "weighted €120", "Σ $770", "weighted $77"] {
+        assert!(screen.contains(figure), "{figure} missing:\n{screen}");
+    }
+    // d3 is stale: the mark comes before its company, which is cut with "…" if it must be.
+    assert!(screen.contains("│  stale ООО «Смирнов»"), "{screen}");
+    assert!(screen.contains("d3 Pilot project – ООО «…│"), "{screen}");
+}

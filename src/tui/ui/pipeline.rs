@@ -14,17 +14,64 @@ use std::collections::BTreeMap;
 
 const MIN_COLUMN: u16 = 26;
 
-/// Totals per currency, never summed across currencies.
-fn totals(deals: &[&DealRow], weighted: bool) -> String {
-    let mut by: BTreeMap<String, Money> = BTreeMap::new();
+/// Totals and weighted totals per currency (never summed across currencies), in order.
+fn totals(deals: &[&DealRow]) -> Vec<(Money, Money)> {
+    let mut by: BTreeMap<String, (Money, Money)> = BTreeMap::new();
     for d in deals {
-        let v = if weighted { d.weighted } else { d.value };
-        by.entry(v.currency.code().to_string()).or_insert(Money::new(0, v.currency)).minor += v.minor;
+        let e = by
+            .entry(d.value.currency.code().to_string())
+            .or_insert((Money::new(0, d.value.currency), Money::new(0, d.weighted.currency)));
+        e.0.minor += d.value.minor;
+        e.1.minor += d.weighted.minor;
     }
-    if by.is_empty() {
-        return "0".into();
+    by.into_values().collect()
+}
+
+/// A column's header: per currency, the total and the weighted total; on one line when every
+/// visible column has room for that (`one_line`), else on two, so that the columns line up and no
+/// figure is ever cut off.
+fn header_lines(deals: &[&DealRow], width: usize, one_line: bool) -> Vec<(String, String)> {
+    let sums = totals(deals);
+    if sums.is_empty() {
+        return vec![("Σ 0".into(), String::new())];
     }
-    by.values().map(|m| m.to_string()).collect::<Vec<_>>().join(" + ")
+    let mut out = Vec::new();
+    for (total, weighted) in sums {
+        let t = format!("Σ {total}");
+        let w = format!(" · weighted {weighted}");
+        if one_line && width_of(&t) + width_of(&w) <= width {
+            out.push((t, w));
+        } else {
+            out.push((t, String::new()));
+            out.push((String::new(), format!("  weighted {weighted}")));
+        }
+    }
+    out
+}
+
+/// Whether every visible column's totals fit on one line per currency.
+fn one_line_totals(columns: &[Vec<&DealRow>], width: usize) -> bool {
+    columns.iter().all(|c| header_lines(c, width, true).len() == totals(c).len().max(1))
+}
+
+fn width_of(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+/// `s` cut to `width` terminal columns, with "…" when something was cut.
+fn clip(s: &str, width: usize) -> String {
+    if width_of(s) <= width {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    for ch in s.chars() {
+        if width_of(&out) + unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0) + 1 > width {
+            break;
+        }
+        out.push(ch);
+    }
+    out.push('…');
+    out
 }
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
@@ -34,6 +81,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     }
     let pane = &app.pipeline;
     let t = &app.theme;
+    let (t_value, t_dim) = (t.style(Role::Value), t.style(Role::Dim));
     let Some(data) = &pane.data else {
         f.render_widget(Paragraph::new("Loading the pipeline…").style(t.style(Role::Dim)), area);
         return;
@@ -52,6 +100,9 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     // Scroll so that the selected column is visible.
     let first = pane.column.saturating_sub(fit - 1).min(n - fit);
     let cols = Layout::horizontal(vec![Constraint::Ratio(1, fit as u32); fit]).split(area);
+    // How the totals are laid out, the same for every visible column (worked out once, for the
+    // first column's width less one: the columns differ by one at most).
+    let mut layout: Option<(bool, u16)> = None;
     for (slot, c) in (first..first + fit).enumerate() {
         let stage = &data.stages[c];
         let deals = pane.column_deals(c);
@@ -65,13 +116,23 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             .title(Span::styled(title, t.style(Role::Title)));
         let inner_all = block.inner(cols[slot]);
         f.render_widget(block, cols[slot]);
-        // Two header lines: the total and the weighted total, per currency.
-        let [head, inner] = Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(inner_all);
+        // The totals, per currency; as tall as the tallest visible header so the cards line up.
+        let width = inner_all.width as usize;
+        let (one_line, head_height) = *layout.get_or_insert_with(|| {
+            let visible: Vec<Vec<&DealRow>> = (first..first + fit).map(|c| pane.column_deals(c)).collect();
+            let one_line = one_line_totals(&visible, width.saturating_sub(1));
+            let height = visible.iter().map(|c| header_lines(c, width, one_line).len()).max().unwrap_or(1);
+            (one_line, height.min(inner_all.height as usize / 2) as u16)
+        });
+        let heads = header_lines(&deals, width, one_line);
+        let [head, inner] = Layout::vertical([Constraint::Length(head_height), Constraint::Min(0)]).areas(inner_all);
         f.render_widget(
-            Paragraph::new(vec![
-                Line::styled(format!("Σ {}", totals(&deals, false)), t.style(Role::Value)),
-                Line::styled(format!("weighted {}", totals(&deals, true)), t.style(Role::Dim)),
-            ]),
+            Paragraph::new(
+                heads
+                    .into_iter()
+                    .map(|(t, w)| Line::from(vec![Span::styled(t, t_value), Span::styled(w, t_dim)]))
+                    .collect::<Vec<_>>(),
+            ),
             head,
         );
         let per_card = 3u16;
@@ -83,28 +144,33 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             let is_sel = selected_col && i == sel;
             let base = if is_sel { t.style(Role::ListSelected) } else { t.style(Role::Text) };
             let stale = stage.kind == StageKind::Open && stage.stale_days.is_some_and(|s| d.days_in_stage > s as i64);
-            let mut marks = Vec::new();
+            // The marks come first on the second line so that a narrow column never cuts them.
+            let mut second = vec![Span::raw("  ")];
+            let mut used = 2;
             if data.overdue.contains(&d.id) {
-                marks.push(Span::styled(" ! task", t.style(Role::Overdue)));
+                second.push(Span::styled("! task ", t.style(Role::Overdue)));
+                used += 7;
             }
             if stale {
-                marks.push(Span::styled(" stale", t.style(Role::Stale)));
+                second.push(Span::styled("stale ", t.style(Role::Stale)));
+                used += 6;
             }
-            lines.push(Line::styled(format!("{} {}", d.id, d.title), base));
-            let mut second = vec![Span::styled(
-                format!("  {}", if d.company.is_empty() { "—" } else { &d.company }),
-                t.style(Role::Dim),
-            )];
-            second.extend(marks);
+            lines.push(Line::styled(clip(&format!("{} {}", d.id, d.title), width), base));
+            let company = if d.company.is_empty() { "—" } else { &d.company };
+            second.push(Span::styled(clip(company, width.saturating_sub(used)), t.style(Role::Dim)));
             lines.push(Line::from(second));
             let value_role = match stage.kind {
                 StageKind::Won => Role::Won,
                 StageKind::Lost => Role::Lost,
                 StageKind::Open => Role::Value,
             };
+            let value = format!("  {}", d.value);
+            let days = format!(" · {}d in stage", d.days_in_stage);
+            let days =
+                if width_of(&value) + width_of(&days) <= width { days } else { format!(" · {}d", d.days_in_stage) };
             lines.push(Line::from(vec![
-                Span::styled(format!("  {}", d.value), t.style(value_role)),
-                Span::styled(format!(" · {}d in stage", d.days_in_stage), t.style(Role::Dim)),
+                Span::styled(value, t.style(value_role)),
+                Span::styled(days, t.style(Role::Dim)),
             ]));
         }
         if deals.is_empty() {
