@@ -32,6 +32,8 @@ pub struct PipelinePane {
     pub filter: FilterLine,
     /// Indexes into `data.deals` that pass the filter (computed when data or filter change).
     pub shown: Vec<usize>,
+    /// The same, per column (stage), so that drawing and moving look at one column only.
+    columns: Vec<Vec<usize>>,
 }
 
 impl Default for PipelinePane {
@@ -44,6 +46,7 @@ impl Default for PipelinePane {
             card_scroll: 0,
             filter: FilterLine::new(EntityKind::Deal),
             shown: Vec::new(),
+            columns: Vec::new(),
         }
     }
 }
@@ -80,8 +83,7 @@ impl PipelinePane {
     /// The deals of column `c` that pass the filter.
     pub fn column_deals(&self, c: usize) -> Vec<&DealRow> {
         let Some(data) = &self.data else { return vec![] };
-        let Some(stage) = data.stages.get(c) else { return vec![] };
-        self.shown.iter().map(|&i| &data.deals[i]).filter(|d| d.stage == stage.key).collect()
+        self.columns.get(c).map(|col| col.iter().map(|&i| &data.deals[i]).collect()).unwrap_or_default()
     }
 
     /// Recomputes which deals pass the filter line, keeping each column's selection in range.
@@ -97,6 +99,14 @@ impl PipelinePane {
             })
             .map(|(i, _)| i)
             .collect();
+        let column_of: std::collections::HashMap<&str, usize> =
+            data.stages.iter().enumerate().map(|(c, s)| (s.key.as_str(), c)).collect();
+        self.columns = vec![Vec::new(); data.stages.len()];
+        for &i in &self.shown {
+            if let Some(&c) = column_of.get(data.deals[i].stage.as_str()) {
+                self.columns[c].push(i);
+            }
+        }
         for c in 0..self.rows.len() {
             let n = self.column_deals(c).len();
             self.rows[c] = self.rows[c].min(n.saturating_sub(1));

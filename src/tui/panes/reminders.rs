@@ -83,6 +83,9 @@ pub struct RemindersPane {
     /// The sorted sections of the last `visible` call, with what they were computed for.
     #[allow(clippy::type_complexity)]
     pub order: std::cell::RefCell<Option<((u64, bool, Timestamp), Vec<(Section, Source)>)>>,
+    /// The current user's overdue lines of the last `my_overdue` call, for the generation.
+    #[allow(clippy::type_complexity)]
+    pub overdue: std::cell::RefCell<Option<(u64, Vec<Source>)>>,
     /// The filter line (`f`): tasks by field terms (`due.before:fri priority:high`) and free
     /// text; follow-ups and stale deals by free text (field terms are about tasks).
     pub filter: FilterLine,
@@ -98,6 +101,7 @@ impl Default for RemindersPane {
             generation: 0,
             agenda: None,
             order: Default::default(),
+            overdue: Default::default(),
             filter: FilterLine::new(crate::domain::EntityKind::Task),
         }
     }
@@ -348,15 +352,23 @@ fn selected(app: &App, now: Timestamp) -> Option<Owned> {
 
 /// The current user's overdue tasks and follow-ups (what the startup reminder lists), most
 /// overdue first.
+/// Computed once per change of the data (the startup reminder asks on every frame and key).
 pub fn my_overdue(app: &App) -> Vec<Entry<'_>> {
     let pane = &app.reminders;
-    let tasks = pane.rows.iter().map(Entry::Task);
-    let follow_ups =
-        pane.agenda.iter().flat_map(|a| a.extras.iter()).filter(|i| i.kind == ItemKind::FollowUp).map(Entry::Item);
-    let mut out: Vec<Entry<'_>> =
-        tasks.chain(follow_ups).filter(|e| e.assignee() == app.user && e.state() == TaskState::Overdue).collect();
-    out.sort_by_cached_key(|e| (entry_due_ms(e, Section::Overdue), e.reference()));
-    out
+    let mut cache = pane.overdue.borrow_mut();
+    if cache.as_ref().is_none_or(|(g, _)| *g != pane.generation) {
+        let tasks = pane.rows.iter().enumerate().map(|(i, t)| (Source::Task(i), Entry::Task(t)));
+        let follow_ups = pane.agenda.iter().flat_map(|a| a.extras.iter().enumerate());
+        let follow_ups =
+            follow_ups.filter(|(_, x)| x.kind == ItemKind::FollowUp).map(|(i, x)| (Source::Item(i), Entry::Item(x)));
+        let mut mine: Vec<(Source, Entry<'_>)> = tasks
+            .chain(follow_ups)
+            .filter(|(_, e)| e.assignee() == app.user && e.state() == TaskState::Overdue)
+            .collect();
+        mine.sort_by_cached_key(|(_, e)| (entry_due_ms(e, Section::Overdue), e.reference()));
+        *cache = Some((pane.generation, mine.into_iter().map(|(s, _)| s).collect()));
+    }
+    cache.as_ref().map(|(_, srcs)| srcs.iter().filter_map(|s| pane.entry(*s)).collect()).unwrap_or_default()
 }
 
 /// Says in the status line why a line ranks where it does.
@@ -530,11 +542,18 @@ pub fn select(app: &mut App, id: crate::domain::TaskId) -> bool {
 
 /// Keys in the startup overdue modal.
 pub fn overdue_action(app: &mut App, action: Action) -> Vec<Effect> {
-    let overdue: Vec<Owned> = my_overdue(app).into_iter().map(Owned::from).collect();
+    let at = match &app.modal {
+        Some(Modal::Overdue { selected }) => *selected,
+        _ => return vec![],
+    };
+    let (count, chosen) = {
+        let overdue = my_overdue(app);
+        (overdue.len(), overdue.get(at).map(|e| Owned::from(*e)))
+    };
     let Some(Modal::Overdue { selected, .. }) = &mut app.modal else { return vec![] };
     match action {
         Action::Up | Action::Down => {
-            *selected = step(*selected, overdue.len(), action, 10);
+            *selected = step(*selected, count, action, 10);
             vec![]
         }
         Action::Back | Action::Quit => {
@@ -546,7 +565,7 @@ pub fn overdue_action(app: &mut App, action: Action) -> Vec<Effect> {
             vec![]
         }
         other => {
-            let Some(line) = overdue.get(*selected).cloned() else {
+            let Some(line) = chosen else {
                 app.modal = None;
                 return vec![];
             };
