@@ -1452,6 +1452,17 @@ fn snapshot_help() {
 }
 
 #[test]
+fn the_welcome_screen_suggests_loading_demo_data_into_the_database_that_is_open() {
+    let fx = Fixture::empty();
+    let mut app = fx.app();
+    assert!(render_to_string(&app, 80, 24).contains("│    crm demo --contacts 500 "));
+    // Opened with --db: the suggested command must fill that database, not the default one.
+    app.db_arg = Some("--db /tmp/qa-db".into());
+    let screen = render_to_string(&app, 80, 24);
+    assert!(screen.contains("    crm --db /tmp/qa-db demo --contacts 500"), "{screen}");
+}
+
+#[test]
 fn snapshot_welcome_on_an_empty_database() {
     let fx = Fixture::empty();
     let app = fx.app();

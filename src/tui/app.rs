@@ -182,6 +182,9 @@ pub struct App {
     pub tab: Tab,
     pub user: String,
     pub db_path: String,
+    /// `--db PATH` for the commands the TUI suggests (the welcome screen's `crm demo`), when
+    /// the database open is not the default one; None otherwise.
+    pub db_arg: Option<String>,
     pub keymap: Keymap,
     pub theme: Theme,
     pub contacts: ContactsPane,
@@ -216,6 +219,7 @@ impl App {
             tab: Tab::Contacts,
             user,
             db_path,
+            db_arg: None,
             keymap,
             theme,
             contacts: ContactsPane::default(),

@@ -80,8 +80,20 @@ pub fn run(crm: Crm) -> anyhow::Result<()> {
     let (keymap, theme, mut diagnostics) = load_config_files(crm.config(), crm.config_dir());
     diagnostics.splice(0..0, crm.config_diagnostics().iter().cloned());
     let mut app = App::new(crm.user().to_string(), crm.store().dir().display().to_string(), keymap, theme);
+    app.db_arg = db_arg(crm.store().dir(), crate::services::config::default_db_dir().as_deref());
     show_diagnostics(&mut app, &diagnostics);
     runtime::run(crm, app)
+}
+
+/// `--db PATH` (quoted for a POSIX shell when it needs to be) when `db` is not the default
+/// database, so that a command the TUI suggests acts on the database that is open.
+pub fn db_arg(db: &std::path::Path, default: Option<&std::path::Path>) -> Option<String> {
+    if default == Some(db) {
+        return None;
+    }
+    let path = db.display().to_string();
+    let plain = path.chars().all(|c| c.is_alphanumeric() || "/._-+,:@%".contains(c));
+    Some(if plain { format!("--db {path}") } else { format!("--db '{}'", path.replace('\'', r"'\''")) })
 }
 
 /// Says once, in the status line, what was wrong with the config files (the broken parts fell
@@ -102,6 +114,16 @@ pub fn show_diagnostics(app: &mut App, diagnostics: &[Diagnostic]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn suggested_commands_name_the_database_unless_it_is_the_default() {
+        use std::path::Path;
+        let default = Path::new("/home/anna/.local/share/crm/db");
+        assert_eq!(db_arg(default, Some(default)), None);
+        assert_eq!(db_arg(Path::new("/tmp/qa-db"), Some(default)).as_deref(), Some("--db /tmp/qa-db"));
+        assert_eq!(db_arg(Path::new("/tmp/my crm"), None).as_deref(), Some("--db '/tmp/my crm'"));
+        assert_eq!(db_arg(Path::new("/tmp/anna's"), None).as_deref(), Some(r"--db '/tmp/anna'\''s'"));
+    }
 
     #[test]
     fn no_color_picks_mono_whatever_the_config_says_and_user_files_merge_over_the_preset() {

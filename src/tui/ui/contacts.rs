@@ -119,7 +119,13 @@ fn welcome(f: &mut Frame, app: &App, area: Rect) {
         ]),
         Line::styled("or quit and load demo data to look around:", t.style(Role::Text)),
         Line::raw(""),
-        Line::styled("    crm demo --contacts 500", t.style(Role::HintKey)),
+        Line::styled(
+            match &app.db_arg {
+                Some(db) => format!("    crm {db} demo --contacts 500"),
+                None => "    crm demo --contacts 500".to_string(),
+            },
+            t.style(Role::HintKey),
+        ),
         Line::raw(""),
         Line::styled(format!("Your data lives in {}.", app.db_path), t.style(Role::Dim)),
         Line::from(vec![
