@@ -34,6 +34,29 @@ pub enum Outcome {
     Pass,
 }
 
+/// What a row must pass: the resolved field terms (none while unresolved) and the free text.
+pub struct RowTest<'a> {
+    compiled: Option<&'a Compiled>,
+    matcher: Option<TextMatcher>,
+}
+
+impl RowTest<'_> {
+    /// Whether a row passes the field terms (`holds` tests them).
+    pub fn holds<T>(&self, row: &T, holds: impl Fn(&Compiled, &T) -> bool) -> bool {
+        self.compiled.is_none_or(|c| holds(c, row))
+    }
+
+    /// Whether these texts of a row match the free text.
+    pub fn matches(&mut self, texts: &[&str]) -> bool {
+        self.matcher.as_mut().is_none_or(|m| m.score(texts).is_some())
+    }
+
+    /// Both.
+    pub fn keeps<T>(&mut self, row: &T, holds: impl Fn(&Compiled, &T) -> bool, texts: &[&str]) -> bool {
+        self.holds(row, holds) && self.matches(texts)
+    }
+}
+
 /// Whether `text` has field terms (`name:value`, `value>5000`), which need the worker.
 pub fn has_field_terms(text: &str) -> bool {
     text.split_whitespace().any(|w| {
@@ -76,20 +99,9 @@ impl FilterLine {
         (!free.is_empty()).then(|| TextMatcher::new(&free))
     }
 
-    /// Whether a row passes the field terms: `holds` tests them (true while unresolved).
-    pub fn holds<T>(&self, row: &T, holds: impl Fn(&Compiled, &T) -> bool) -> bool {
-        self.current().is_none_or(|c| holds(c, row))
-    }
-
-    /// Whether a row with these texts passes (the field terms and the free text).
-    pub fn keeps<T>(
-        &self,
-        matcher: &mut Option<TextMatcher>,
-        row: &T,
-        holds: impl Fn(&Compiled, &T) -> bool,
-        texts: &[&str],
-    ) -> bool {
-        self.holds(row, holds) && matcher.as_mut().is_none_or(|m| m.score(texts).is_some())
+    /// The test for rows, made once per refiltering (the line is parsed once, not per row).
+    pub fn rows(&self) -> RowTest<'_> {
+        RowTest { compiled: self.current(), matcher: self.matcher() }
     }
 
     /// The worker resolved `text`; keep it if the line still says that. True when kept.

@@ -89,14 +89,12 @@ impl PipelinePane {
     /// Recomputes which deals pass the filter line, keeping each column's selection in range.
     fn refilter(&mut self) {
         let Some(data) = &self.data else { return };
-        let mut matcher = self.filter.matcher();
+        let mut test = self.filter.rows();
         self.shown = data
             .deals
             .iter()
             .enumerate()
-            .filter(|(_, d)| {
-                self.filter.keeps(&mut matcher, *d, |c, d| c.deal(d), &[&d.title, &d.company, &d.contact, &d.owner])
-            })
+            .filter(|(_, d)| test.keeps(*d, |c, d| c.deal(d), &[&d.title, &d.company, &d.contact, &d.owner]))
             .map(|(i, _)| i)
             .collect();
         let column_of: std::collections::HashMap<&str, usize> =

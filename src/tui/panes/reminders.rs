@@ -285,13 +285,13 @@ fn entry_due_ms(e: &Entry<'_>, section: Section) -> i64 {
 /// urgent first, then by due time ("Done recently": latest first).
 fn order(pane: &RemindersPane, user: &str, now: Timestamp) -> Vec<(Section, Source)> {
     let mine = |who: &str| pane.all_users || who == user;
-    let mut matcher = pane.filter.matcher();
+    let mut test = pane.filter.rows();
     let mut out: Vec<(Section, Source)> = pane
         .rows
         .iter()
         .enumerate()
         .filter(|(_, t)| mine(&t.assignee))
-        .filter(|(_, t)| pane.filter.keeps(&mut matcher, *t, |c, t| c.task(t), &[&t.title, &t.contact, &t.deal]))
+        .filter(|(_, t)| test.keeps(*t, |c, t| c.task(t), &[&t.title, &t.contact, &t.deal]))
         .map(|(i, t)| (section(t, now), Source::Task(i)))
         .collect();
     // Field terms are about tasks: with some, follow-ups and stale deals are left out.
@@ -302,7 +302,7 @@ fn order(pane: &RemindersPane, user: &str, now: Timestamp) -> Vec<(Section, Sour
                 .iter()
                 .enumerate()
                 .filter(|(_, x)| mine(&x.assignee))
-                .filter(|(_, x)| matcher.as_mut().is_none_or(|m| m.score(&[&x.title, &x.about]).is_some()))
+                .filter(|(_, x)| test.matches(&[&x.title, &x.about]))
                 .map(|(i, x)| (item_section(x, now), Source::Item(i))),
         );
     }
