@@ -142,12 +142,16 @@ fn import(crm: &Crm, req: &ImportRequest, out: &Sender<Msg>) -> Result<Receipt, 
         let path = crate::services::import::report::default_path(std::path::Path::new(&req.path));
         crate::services::import::report::write_atomic(&path, crate::services::import::report::csv(&plan).as_bytes())
             .map_err(ServiceError::Invalid)?;
-        format!("; report in {}", path.display())
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        format!("; {} bad, {} duplicate: see {name}", plan.errors.len(), plan.duplicates.len())
     };
     let mut receipt = crm
         .run_import(&mut plan, false)?
         .ok_or_else(|| ServiceError::Invalid(format!("nothing to import: {}", plan.summary())))?;
-    receipt.summary = format!("Imported {}: {}{report} (u undoes it)", req.path, plan.summary());
+    // What was created and how to take it back come first: the status line is cut at the
+    // terminal's width. The report is written beside the file, so its name is enough.
+    let updated = if plan.update > 0 { format!(", updated {}", plan.update) } else { String::new() };
+    receipt.summary = format!("Imported {}{updated} (u undoes it){report}", plan.created());
     Ok(receipt)
 }
 

@@ -98,9 +98,19 @@ pub struct ImportPlan {
 impl ImportPlan {
     /// A short human summary (the dry-run output, the TUI's confirmation).
     pub fn summary(&self) -> String {
-        fn n(count: usize, one: &str, many: &str) -> String {
-            format!("{count} {}", if count == 1 { one } else { many })
-        }
+        format!(
+            "{}: create {}; update {}; skip {}; {}; {}",
+            n(self.rows, "row", "rows"),
+            self.created(),
+            self.update,
+            self.skip,
+            n(self.duplicates.len(), "duplicate", "duplicates"),
+            n(self.errors.len(), "bad row", "bad rows"),
+        )
+    }
+
+    /// What the import creates: "8 contacts, 7 companies", or "nothing".
+    pub fn created(&self) -> String {
         let c = &self.create;
         let parts: Vec<String> = [
             (c.contacts, "contact", "contacts"),
@@ -112,16 +122,16 @@ impl ImportPlan {
         .filter(|(count, ..)| *count > 0)
         .map(|(count, one, many)| n(count, one, many))
         .collect();
-        let created = if parts.is_empty() { "nothing".to_string() } else { parts.join(", ") };
-        format!(
-            "{}: create {created}; update {}; skip {}; {}; {}",
-            n(self.rows, "row", "rows"),
-            self.update,
-            self.skip,
-            n(self.duplicates.len(), "duplicate", "duplicates"),
-            n(self.errors.len(), "bad row", "bad rows"),
-        )
+        if parts.is_empty() {
+            "nothing".to_string()
+        } else {
+            parts.join(", ")
+        }
     }
+}
+
+fn n(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
 }
 
 /// Placeholder numbers of a batch, one counter per kind.
