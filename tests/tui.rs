@@ -1666,3 +1666,28 @@ fn the_pipeline_at_80x24_shows_every_currency_total_and_the_stale_mark_whole() {
     assert!(screen.contains("│  stale ООО «Смирнов»"), "{screen}");
     assert!(screen.contains("d3 Pilot project – ООО «…│"), "{screen}");
 }
+
+#[test]
+fn the_overdue_header_counts_stale_deals_apart_from_reminders() {
+    use crm::tui::panes::reminders::{visible, Entry, Section};
+    let fx = Fixture::busy();
+    let mut app = fx.app_dismissed();
+    press(&mut app, ch('3'));
+    press(&mut app, ch('A'));
+    let rows = visible(&app, app.now);
+    let overdue: Vec<_> = rows.iter().filter(|(s, _)| *s == Section::Overdue).collect();
+    let stale = overdue
+        .iter()
+        .filter(|(_, e)| matches!(e, Entry::Item(it) if it.kind == crm::services::agenda::ItemKind::Stale))
+        .count();
+    assert!(stale > 1, "the busy week has stale deals overdue");
+    let header = format!("Overdue ({}, and {stale} stale deals)", overdue.len() - stale);
+    let screen = render_to_string(&app, 80, 24);
+    assert!(screen.contains(&header), "{header}\n{screen}");
+    // In anna's own view the reminders count is the status line's "N overdue".
+    press(&mut app, ch('A'));
+    let (mine, _) = app.counts();
+    let screen = render_to_string(&app, 80, 24);
+    assert!(screen.contains(&format!("Overdue ({mine}")), "{mine}\n{screen}");
+    assert!(screen.contains(&format!("· {mine} overdue")), "{screen}");
+}

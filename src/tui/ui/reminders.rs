@@ -45,7 +45,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     };
     // First the layout (headers, blanks, tasks), cheaply; then lines only for what shows.
     enum Item {
-        Header(Section, usize),
+        Header(Section, usize, usize),
         Blank,
         Task(usize),
     }
@@ -57,8 +57,12 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             if current.is_some() {
                 items.push(Item::Blank);
             }
-            let n = rows.iter().filter(|(s, _)| s == section).count();
-            items.push(Item::Header(*section, n));
+            // Stale deals are counted apart: they are not reminders, and the status line's
+            // "12 overdue" counts only tasks and follow-ups.
+            let in_section = || rows.iter().filter(|(s, _)| s == section);
+            let stale =
+                in_section().filter(|(_, e)| matches!(e, Entry::Item(it) if it.kind == ItemKind::Stale)).count();
+            items.push(Item::Header(*section, in_section().count() - stale, stale));
             current = Some(*section);
         }
         if i == app.reminders.selected {
@@ -75,8 +79,13 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                 lines.push(Line::raw(""));
                 continue;
             }
-            Item::Header(section, n) => {
-                lines.push(Line::styled(format!("{} ({n})", section.title()), t.style(Role::Header)));
+            Item::Header(section, n, stale) => {
+                let count = match stale {
+                    0 => format!("{n}"),
+                    1 => format!("{n}, and 1 stale deal"),
+                    _ => format!("{n}, and {stale} stale deals"),
+                };
+                lines.push(Line::styled(format!("{} ({count})", section.title()), t.style(Role::Header)));
                 continue;
             }
             Item::Task(i) => (*i, rows[*i].1),
