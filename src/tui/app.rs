@@ -328,19 +328,7 @@ impl App {
 
     /// The current user's overdue and due-today tasks and follow-ups, for the status line.
     pub fn counts(&self) -> (usize, usize) {
-        use super::panes::reminders::Entry;
-        let follow_ups = self.reminders.agenda.iter().flat_map(|a| a.extras.iter());
-        let follow_ups = follow_ups.filter(|i| i.kind == crate::services::agenda::ItemKind::FollowUp);
-        let all = self.reminders.rows.iter().map(Entry::Task).chain(follow_ups.map(Entry::Item));
-        let (mut overdue, mut today) = (0, 0);
-        for e in all.filter(|e| e.assignee() == self.user) {
-            match e.state() {
-                agenda::TaskState::Overdue => overdue += 1,
-                agenda::TaskState::Today => today += 1,
-                _ => {}
-            }
-        }
-        (overdue, today)
+        super::panes::reminders::my_counts(self)
     }
 
     /// Loads for what is on screen after a write.

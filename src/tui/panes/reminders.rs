@@ -86,6 +86,8 @@ pub struct RemindersPane {
     /// The current user's overdue lines of the last `my_overdue` call, for the generation.
     #[allow(clippy::type_complexity)]
     pub overdue: std::cell::RefCell<Option<(u64, Vec<Source>)>>,
+    /// The counts of the last `my_counts` call, for the generation.
+    pub counts: std::cell::Cell<Option<(u64, (usize, usize))>>,
     /// The filter line (`f`): tasks by field terms (`due.before:fri priority:high`) and free
     /// text; follow-ups and stale deals by free text (field terms are about tasks).
     pub filter: FilterLine,
@@ -102,6 +104,7 @@ impl Default for RemindersPane {
             agenda: None,
             order: Default::default(),
             overdue: Default::default(),
+            counts: Default::default(),
             filter: FilterLine::new(crate::domain::EntityKind::Task),
         }
     }
@@ -369,6 +372,29 @@ pub fn my_overdue(app: &App) -> Vec<Entry<'_>> {
         *cache = Some((pane.generation, mine.into_iter().map(|(s, _)| s).collect()));
     }
     cache.as_ref().map(|(_, srcs)| srcs.iter().filter_map(|s| pane.entry(*s)).collect()).unwrap_or_default()
+}
+
+/// The current user's overdue and due-today tasks and follow-ups (the status line shows them on
+/// every frame, so they are counted once per change of the data).
+pub fn my_counts(app: &App) -> (usize, usize) {
+    let pane = &app.reminders;
+    if let Some((g, counts)) = pane.counts.get() {
+        if g == pane.generation {
+            return counts;
+        }
+    }
+    let follow_ups = pane.agenda.iter().flat_map(|a| a.extras.iter()).filter(|i| i.kind == ItemKind::FollowUp);
+    let all = pane.rows.iter().map(Entry::Task).chain(follow_ups.map(Entry::Item));
+    let (mut overdue, mut today) = (0, 0);
+    for e in all.filter(|e| e.assignee() == app.user) {
+        match e.state() {
+            TaskState::Overdue => overdue += 1,
+            TaskState::Today => today += 1,
+            _ => {}
+        }
+    }
+    pane.counts.set(Some((pane.generation, (overdue, today))));
+    (overdue, today)
 }
 
 /// Says in the status line why a line ranks where it does.
