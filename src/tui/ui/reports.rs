@@ -123,6 +123,50 @@ fn major(minor: i64, c: Currency) -> u64 {
     (minor.max(0) as u64) / 10u64.pow(c.decimals())
 }
 
+/// An amount per currency in `width` columns: in full when it fits, else each currency rounded
+/// (`€476k + £162k`), else as many rounded ones as fit and `+ …`; never cut in the middle of a
+/// figure (`crm report` prints every figure in full).
+fn fit_amounts(a: &Amounts, width: usize) -> String {
+    let full = a.to_string();
+    if Span::raw(full.as_str()).width() <= width {
+        return full;
+    }
+    let short: Vec<String> = a
+        .iter()
+        .map(|m| {
+            // The currency's own spelling around the digits: "€0" or "0 CHF".
+            let zero = Money::new(0, m.currency).to_string();
+            let (pre, post) = zero.split_once('0').unwrap_or(("", ""));
+            format!("{pre}{}{post}", compact(major(m.minor, m.currency)))
+        })
+        .collect();
+    let joined = short.join(" + ");
+    if Span::raw(joined.as_str()).width() <= width {
+        return joined;
+    }
+    let mut out = String::new();
+    for part in &short {
+        let next = if out.is_empty() { part.clone() } else { format!("{out} + {part}") };
+        // Room is kept for the " + …" (four columns) that follows.
+        if Span::raw(next.as_str()).width() + 4 > width {
+            break;
+        }
+        out = next;
+    }
+    if out.is_empty() {
+        "…".to_string()
+    } else {
+        format!("{out} + …")
+    }
+}
+
+/// The width of each `Fill` column of a bordered table with `fixed` columns taking `fixed_sum`
+/// and `fills` equal fill columns, one space between columns.
+fn fill_width(area: Rect, fixed: usize, fixed_sum: u16, fills: usize) -> usize {
+    let spacing = (fixed + fills).saturating_sub(1) as u16;
+    (area.width.saturating_sub(2 + fixed_sum + spacing) as usize) / fills.max(1)
+}
+
 fn forecast_chart(f: &mut Frame, app: &App, data: &ReportBundle, area: Rect) {
     let fc = &data.forecast;
     let Some(cur) = main_currency(&fc.total.best_case) else {
@@ -209,6 +253,7 @@ fn header<'a>(app: &App, cells: &[&'a str]) -> Row<'a> {
 
 fn stage_table(f: &mut Frame, app: &App, data: &ReportBundle, area: Rect) {
     let p = &data.pipeline;
+    let money = fill_width(area, 4, 12 + 5 + 8 + 6, 2);
     let rows: Vec<Row> = p
         .stages
         .iter()
@@ -217,8 +262,8 @@ fn stage_table(f: &mut Frame, app: &App, data: &ReportBundle, area: Rect) {
             Row::new(vec![
                 s.name.clone(),
                 s.count.to_string(),
-                s.total.to_string(),
-                s.weighted.to_string(),
+                fit_amounts(&s.total, money),
+                fit_amounts(&s.weighted, money),
                 s.avg_days.map(|d| format!("{d:.1}")).unwrap_or_else(|| "–".into()),
                 conv,
             ])
@@ -241,6 +286,7 @@ fn stage_table(f: &mut Frame, app: &App, data: &ReportBundle, area: Rect) {
 
 fn forecast_table(f: &mut Frame, app: &App, data: &ReportBundle, area: Rect) {
     let fc = &data.forecast;
+    let money = fill_width(area, 2, 8 + 5, 3);
     let mut rows: Vec<Row> = fc
         .months
         .iter()
@@ -249,9 +295,9 @@ fn forecast_table(f: &mut Frame, app: &App, data: &ReportBundle, area: Rect) {
             Row::new(vec![
                 m.label.clone(),
                 m.deals.to_string(),
-                m.weighted.to_string(),
-                m.best_case.to_string(),
-                m.committed.to_string(),
+                fit_amounts(&m.weighted, money),
+                fit_amounts(&m.best_case, money),
+                fit_amounts(&m.committed, money),
             ])
             .style(app.theme.style(Role::Text))
         })
@@ -264,7 +310,9 @@ fn forecast_table(f: &mut Frame, app: &App, data: &ReportBundle, area: Rect) {
     let title = if fc.slipped.is_empty() {
         "Forecast".to_string()
     } else {
-        format!("Forecast · slipped: {} deals, {}", fc.slipped.len(), fc.slipped_total)
+        let text = format!("Forecast · slipped: {} deals, ", fc.slipped.len());
+        let room = (area.width as usize).saturating_sub(4 + Span::raw(text.as_str()).width());
+        format!("{text}{}", fit_amounts(&fc.slipped_total, room))
     };
     let table = Table::new(rows, widths)
         .header(header(app, &["Month", "Deals", "Weighted", "Best case", "Committed"]))
@@ -285,6 +333,10 @@ fn targets(k: &RepKpis) -> String {
 
 fn kpi_table(f: &mut Frame, app: &App, data: &ReportBundle, area: Rect) {
     let a = &data.activity;
+    // The won column is as wide as its widest figure in full, within a third of the table;
+    // the targets take the rest.
+    let widest = a.reps.iter().chain([&a.everyone]).map(|k| Span::raw(k.won_value.to_string()).width()).max();
+    let won_w = (widest.unwrap_or(0) as u16).clamp(8, (area.width / 3).max(10));
     let line = |k: &RepKpis, style: Role| {
         Row::new(vec![
             k.rep.clone(),
@@ -295,7 +347,7 @@ fn kpi_table(f: &mut Frame, app: &App, data: &ReportBundle, area: Rect) {
             format!("{}/{}", k.tasks_on_time, k.tasks_late),
             k.new_contacts.to_string(),
             format!("{}/{}", k.deals_won, k.deals_lost),
-            k.won_value.iter().map(won).collect::<Vec<_>>().join(" + "),
+            fit_amounts(&k.won_value, won_w as usize),
             targets(k),
         ])
         .style(app.theme.style(style))
@@ -313,7 +365,7 @@ fn kpi_table(f: &mut Frame, app: &App, data: &ReportBundle, area: Rect) {
         Constraint::Length(7),
         Constraint::Length(5),
         Constraint::Length(5),
-        Constraint::Length(10),
+        Constraint::Length(won_w),
         Constraint::Fill(1),
     ];
     let table = Table::new(rows, widths)
@@ -322,6 +374,32 @@ fn kpi_table(f: &mut Frame, app: &App, data: &ReportBundle, area: Rect) {
     f.render_widget(table, area);
 }
 
-fn won(m: Money) -> String {
-    m.to_string()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn amounts(parts: &[(i64, &str)]) -> Amounts {
+        let mut a = Amounts::default();
+        for (major, code) in parts {
+            let c = Currency::parse(code).expect("currency");
+            a.add(Money::new(major * 10i64.pow(c.decimals()), c));
+        }
+        a
+    }
+
+    #[test]
+    fn amounts_are_shortened_to_fit_never_cut_inside_a_figure() {
+        let a = amounts(&[(475_730, "EUR"), (162_460, "GBP"), (232_070, "USD")]);
+        assert_eq!(fit_amounts(&a, 40), "€475,730 + £162,460 + $232,070");
+        assert_eq!(fit_amounts(&a, 24), "€475k + £162k + $232k");
+        assert_eq!(fit_amounts(&a, 17), "€475k + £162k + …");
+        assert_eq!(fit_amounts(&a, 16), "€475k + …");
+        assert_eq!(fit_amounts(&a, 12), "€475k + …");
+        assert_eq!(fit_amounts(&a, 3), "…");
+        // A currency without a symbol keeps its code where Money puts it.
+        let chf = amounts(&[(12_500, "CHF"), (3_000, "EUR")]);
+        let short = fit_amounts(&chf, 16);
+        assert!(short.contains("12k") && short.contains("CHF") && short.contains("€3.0k"), "{short}");
+        assert_eq!(fit_amounts(&Amounts::default(), 10), "–");
+    }
 }
