@@ -1691,3 +1691,27 @@ fn the_overdue_header_counts_stale_deals_apart_from_reminders() {
     assert!(screen.contains(&format!("Overdue ({mine}")), "{mine}\n{screen}");
     assert!(screen.contains(&format!("· {mine} overdue")), "{screen}");
 }
+
+#[test]
+fn a_long_overdue_reminder_ends_in_an_ellipsis_and_a_wide_terminal_shows_it_whole() {
+    let fx = Fixture::busy();
+    let title = "Send the signed framework agreement with the revised price list";
+    fx.add_task(title, "2026-11-25 09:00", Some("Jessica White"), None, "normal");
+    let app = fx.app();
+    assert!(matches!(app.modal, Some(Modal::Overdue { .. })));
+    let narrow = render_to_string(&app, 80, 24);
+    let line = narrow.lines().find(|l| l.contains("Send the signed")).unwrap_or_else(|| panic!("{narrow}"));
+    assert!(line.contains("…│"), "cut with an ellipsis inside the border: {line}");
+    let wide = render_to_string(&app, 160, 48);
+    assert!(wide.contains(&format!("{title} · Jessica White")), "{wide}");
+}
+
+#[test]
+fn one_contact_is_counted_in_the_singular() {
+    let fx = Fixture::empty();
+    let one = crm::services::input::ContactInput { name: Some("Seed Person".into()), ..Default::default() };
+    fx.crm.apply(fx.crm.contact_changes(None, one).expect("contact")).expect("add contact");
+    let app = fx.app();
+    let screen = render_to_string(&app, 80, 24);
+    assert!(screen.contains(" 1 contact · sorted by name"), "{screen}");
+}

@@ -57,7 +57,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             ),
         ])
     } else {
-        Line::styled(format!(" {} contacts · sorted by {sort}", rows.len()), app.theme.style(Role::Dim))
+        let noun = if rows.len() == 1 { "contact" } else { "contacts" };
+        Line::styled(format!(" {} {noun} · sorted by {sort}", rows.len()), app.theme.style(Role::Dim))
     };
     f.render_widget(filter_line, filter_area);
     let now = app.now.to_datetime().with_timezone(&chrono::Local);

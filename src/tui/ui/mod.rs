@@ -157,6 +157,27 @@ fn draw_hints(f: &mut Frame, app: &App, area: Rect) {
 }
 
 /// A centred rectangle of at most `w`×`h`.
+/// Terminal columns `s` takes (wide characters count two).
+pub fn width_of(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+/// `s` cut to `width` terminal columns, with "…" when something was cut.
+pub fn clip(s: &str, width: usize) -> String {
+    if width_of(s) <= width {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    for ch in s.chars() {
+        if width_of(&out) + unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0) + 1 > width {
+            break;
+        }
+        out.push(ch);
+    }
+    out.push('…');
+    out
+}
+
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let [v] = Layout::vertical([Constraint::Length(h.min(area.height))]).flex(Flex::Center).areas(area);
     let [r] = Layout::horizontal([Constraint::Length(w.min(area.width))]).flex(Flex::Center).areas(v);

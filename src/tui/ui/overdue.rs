@@ -1,6 +1,6 @@
 //! The overdue reminder shown at startup: how many, the most overdue first, and what to do.
 
-use super::{centered, modal_block};
+use super::{centered, clip, modal_block};
 use crate::services::format;
 use crate::tui::action::Action;
 use crate::tui::app::App;
@@ -17,7 +17,11 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect, selected: usize) {
     let overdue = app.my_overdue();
     // At most ten at a time: the modal should leave the screen behind it visible.
     let shown = overdue.len().min(10).min(area.height.saturating_sub(10) as usize).max(1);
-    let r = centered(area, 76, shown as u16 + 7);
+    // Wider on a wide terminal, so that a follow-up's reason is read whole.
+    let width = area.width.saturating_sub(8).clamp(76, 112);
+    let r = centered(area, width, shown as u16 + 7);
+    // Inside the borders, after the due date column.
+    let room = (r.width as usize).saturating_sub(2 + 18);
     f.render_widget(Clear, r);
     let mut lines = vec![Line::styled(
         format!("You have {} overdue reminder{}.", overdue.len(), if overdue.len() == 1 { "" } else { "s" }),
@@ -38,7 +42,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect, selected: usize) {
         lines.push(Line::from(vec![
             Span::styled(format!(" {due:<17}"), t.style(Role::Overdue)),
             Span::styled(
-                format!("{title}{}", if link.is_empty() { String::new() } else { format!(" · {link}") }),
+                clip(&format!("{title}{}", if link.is_empty() { String::new() } else { format!(" · {link}") }), room),
                 style,
             ),
         ]));

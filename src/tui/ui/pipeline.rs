@@ -1,6 +1,7 @@
 //! The pipeline pane: one column per stage (scrolling sideways when they do not fit), or a
 //! deal's card.
 
+use super::{clip, width_of};
 use crate::domain::{Money, StageKind};
 use crate::services::format;
 use crate::services::query::DealRow;
@@ -52,26 +53,6 @@ fn header_lines(deals: &[&DealRow], width: usize, one_line: bool) -> Vec<(String
 /// Whether every visible column's totals fit on one line per currency.
 fn one_line_totals(columns: &[Vec<&DealRow>], width: usize) -> bool {
     columns.iter().all(|c| header_lines(c, width, true).len() == totals(c).len().max(1))
-}
-
-fn width_of(s: &str) -> usize {
-    unicode_width::UnicodeWidthStr::width(s)
-}
-
-/// `s` cut to `width` terminal columns, with "…" when something was cut.
-fn clip(s: &str, width: usize) -> String {
-    if width_of(s) <= width {
-        return s.to_string();
-    }
-    let mut out = String::new();
-    for ch in s.chars() {
-        if width_of(&out) + unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0) + 1 > width {
-            break;
-        }
-        out.push(ch);
-    }
-    out.push('…');
-    out
 }
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
