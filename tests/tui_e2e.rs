@@ -184,7 +184,7 @@ fn tui_journey_contact_call_overdue_task_done_across_restarts() {
     tmux.wait_for("run1", &["Add a contact", "first and last name"]);
     tmux.type_text("run1", "Anna Müller");
     tmux.keys("run1", &["Enter"]);
-    let s = tmux.wait_for("run1", &["created contact \"Anna Müller\"", "1 contacts"]);
+    let s = tmux.wait_for("run1", &["created contact \"Anna Müller\"", "1 contact ·"]);
     assert!(!s.contains("Add a contact"), "the form should close after saving:\n{s}");
     assert!(s.contains("│Anna Müller "), "the new contact should be listed (and selected):\n{s}");
 
@@ -220,7 +220,7 @@ fn tui_journey_contact_call_overdue_task_done_across_restarts() {
     let s = tmux.wait("run2", "the overdue modal to close after `space`", |s| {
         !s.contains("overdue reminder") && s.contains("0 overdue") && s.contains(": done")
     });
-    assert!(s.contains("1 contacts"), "the contacts list should be back:\n{s}");
+    assert!(s.contains("1 contact ·"), "the contacts list should be back:\n{s}");
     tmux.keys("run2", &["q"]);
     tmux.wait_for("run2", &["[crm exited with status 0]"]);
     tmux.ok(&["kill-session", "-t", "run2"]);
@@ -228,7 +228,7 @@ fn tui_journey_contact_call_overdue_task_done_across_restarts() {
     // 3. Start again: nothing is overdue, so no modal. `3` only switches panes when no modal is
     // open, and the reminders pane shows once the tasks are loaded (when the modal is decided).
     tmux.start("run3", &env.tui_command());
-    tmux.wait_for("run3", &["1 contacts", "Anna Müller"]);
+    tmux.wait_for("run3", &["1 contact ·", "Anna Müller"]);
     tmux.keys("run3", &["3"]);
     let s = tmux.wait_for("run3", &["Reminders · anna", "Done recently (1)", TASK]);
     assert!(!s.contains("overdue reminder"), "no overdue modal expected on the third start:\n{s}");
