@@ -1715,3 +1715,63 @@ fn one_contact_is_counted_in_the_singular() {
     let screen = render_to_string(&app, 80, 24);
     assert!(screen.contains(" 1 contact · sorted by name"), "{screen}");
 }
+
+// =============================================================================================
+// update(): an edit made while another crm changed the same record
+// =============================================================================================
+
+fn stored_contact(fx: &Fixture, id: crm::domain::ContactId) -> crm::domain::Contact {
+    match fx.crm.store().get(&Ref::Contact(id)).expect("read") {
+        Some(crm::domain::Record::Contact(c)) => c,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_edit_saves_only_the_fields_typed_in_and_keeps_what_another_crm_changed_meanwhile() {
+    let fx = Fixture::demo();
+    let mut app = fx.app_dismissed();
+    let id = contact_id(&app, &selected_name(&app));
+    let before = stored_contact(&fx, id);
+    press(&mut app, ch('e'));
+    assert_eq!(form(&app).kind, FormKind::EditContact(id));
+    // Another crm (the CLI in a second terminal) changes the job title and adds a tag.
+    let other = crm::services::input::ContactInput {
+        title: Some("Head of Purchasing".into()),
+        tags: vec!["vip".into()],
+        ..Default::default()
+    };
+    fx.crm.apply(fx.crm.contact_changes(Some(id), other).expect("changes")).expect("other crm");
+    // This form still shows the old title and tags; only the name is edited.
+    type_text(&mut app, " Jr");
+    let effects = press(&mut app, key(KeyCode::Enter));
+    assert_eq!(
+        effects,
+        vec![Effect::Write(Write::Form(FormKind::EditContact(id), vec![("name", format!("{} Jr", before.name))]))]
+    );
+    fx.perform(&mut app, effects);
+    let after = stored_contact(&fx, id);
+    assert_eq!(after.name, format!("{} Jr", before.name));
+    assert_eq!(after.title, "Head of Purchasing", "the other crm's title is kept");
+    assert!(after.tags.iter().any(|t| t == "vip"), "the other crm's tag is kept: {:?}", after.tags);
+    assert_eq!(after.emails, before.emails);
+    assert_eq!(after.phones, before.phones);
+    // Editing the email replaces the first one, as before.
+    press(&mut app, ch('e'));
+    while form(&app).fields[form(&app).focus].name != "email" {
+        press(&mut app, key(KeyCode::Tab));
+    }
+    press(&mut app, ctrl('u'));
+    type_text(&mut app, "new.address@example.com");
+    let effects = press(&mut app, key(KeyCode::Enter));
+    fx.perform(&mut app, effects);
+    let emails: Vec<String> = stored_contact(&fx, id).emails.iter().map(|e| e.value.clone()).collect();
+    assert!(emails.contains(&"new.address@example.com".to_string()), "{emails:?}");
+    assert!(!emails.contains(&before.emails[0].value), "{emails:?}");
+    assert_eq!(stored_contact(&fx, id).title, "Head of Purchasing");
+    // Saving an edit form with nothing changed writes nothing.
+    press(&mut app, ch('e'));
+    assert_eq!(press(&mut app, key(KeyCode::Enter)), vec![]);
+    assert_eq!(app.modal, None);
+    assert_eq!(message(&app), "Nothing changed; nothing was saved.");
+}

@@ -690,8 +690,13 @@ fn form_key(app: &mut App, action: Option<Action>, key: Key) -> Vec<Effect> {
             }
         }
         Some(Action::Submit) => {
+            let values = form.submitted();
+            if values.is_empty() {
+                app.modal = None;
+                app.info("Nothing changed; nothing was saved.");
+                return vec![];
+            }
             form.pending = true;
-            let values = form.fields.iter().map(|f| (f.name, f.value.trim().to_string())).collect();
             return vec![Effect::Write(Write::Form(form.kind.clone(), values))];
         }
         _ => {

@@ -49,6 +49,9 @@ pub struct Field {
     /// What was typed before picking, so that picking again cycles through its matches.
     pub typed: Option<String>,
     pub pick: usize,
+    /// The value the form opened with: an edit sends only the fields that differ from it, so
+    /// that what another `crm` changed meanwhile is not overwritten with what this form showed.
+    pub initial: String,
 }
 
 impl Field {
@@ -63,6 +66,7 @@ impl Field {
             choices: Vec::new(),
             typed: None,
             pick: 0,
+            initial: value.to_string(),
         }
     }
 
@@ -210,6 +214,17 @@ impl Form {
             f.cursor = f.value.chars().count();
         }
         self
+    }
+
+    /// The values to save: every field of a new record; of an edit, only the fields the user
+    /// changed (the others are left as they are in the database, whoever changed them since).
+    pub fn submitted(&self) -> Vec<(&'static str, String)> {
+        let edit = matches!(self.kind, FormKind::EditContact(_) | FormKind::EditDeal(_) | FormKind::EditTask(_));
+        self.fields
+            .iter()
+            .filter(|f| !edit || f.value.trim() != f.initial.trim())
+            .map(|f| (f.name, f.value.trim().to_string()))
+            .collect()
     }
 
     pub fn value(&self, name: &str) -> Option<String> {

@@ -266,8 +266,18 @@ fn form_changes(crm: &Crm, kind: &FormKind, v: &[(&'static str, String)]) -> Res
                 ..ContactInput::default()
             };
             if let Some(id) = target {
-                // The form shows one email, one phone and the tags: replace those.
-                if let Some(Record::Contact(old)) = crm.store().get(&Ref::Contact(id))? {
+                // The form shows one email, one phone and the tags: replace those, when they were
+                // edited (an edit sends only the fields that changed).
+                let edited = |name: &str| get(v, name).is_some();
+                if let Some(Record::Contact(mut old)) = crm.store().get(&Ref::Contact(id))? {
+                    for (name, list) in [("email", &mut old.emails), ("phone", &mut old.phones)] {
+                        if !edited(name) {
+                            list.clear();
+                        }
+                    }
+                    if !edited("tags") {
+                        old.tags.clear();
+                    }
                     input.remove_emails = old
                         .emails
                         .iter()
