@@ -270,6 +270,12 @@ fn bad_input_gets_clear_messages_and_exit_codes() {
     assert!(e.contains("unknown stage \"closing\""), "{e}");
     let e = db.fails(&["contact", "list", "--bogus"], 2);
     assert!(e.contains("--bogus"), "{e}");
+    // An edit that names no field is refused, not journaled as an empty change.
+    let seq = |db: &Db| db.ok(&["history"]).lines().count();
+    let before = seq(&db);
+    let e = db.fails(&["contact", "edit", "c1"], 4);
+    assert!(e.contains("nothing to change"), "{e}");
+    assert_eq!(seq(&db), before, "no journal entry");
     assert_eq!(db.json(&["contact", "list"]).as_array().map(Vec::len), Some(2), "nothing was written");
     let e = db.fails(&["--engine", "sled", "contact", "list"], 4);
     assert!(e.contains("is a redb database") && e.contains("crm migrate --to sled"), "{e}");

@@ -254,6 +254,10 @@ impl Crm {
 
     /// Applies changes as the current user.
     pub fn apply(&self, changes: Vec<Change>) -> Result<Receipt> {
+        // `crm contact edit c1` with no field: say so rather than journal an empty change.
+        if !changes.is_empty() && changes.iter().all(|c| matches!(c, Change::Edit { edits, .. } if edits.is_empty())) {
+            return Err(ServiceError::Invalid("nothing to change: give at least one field to set (see --help)".into()));
+        }
         Ok(self.store.apply(&self.user, self.now(), &changes)?)
     }
 
