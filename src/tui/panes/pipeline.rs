@@ -1,7 +1,7 @@
 //! The pipeline pane: a kanban board with one column per stage, and a deal's card.
 
-use crate::domain::EntityKind;
 use crate::domain::{Change, DealId, Stage, StageKind};
+use crate::domain::{EntityKind, Money};
 use crate::services::query::{DealCard, DealRow};
 use crate::tui::action::Action;
 use crate::tui::app::{company_choices, contact_choices, step, task_form, App, Effect, Modal, Request, Write};
@@ -34,6 +34,8 @@ pub struct PipelinePane {
     pub shown: Vec<usize>,
     /// The same, per column (stage), so that drawing and moving look at one column only.
     columns: Vec<Vec<usize>>,
+    /// Per column, per currency: the total and the weighted total of its deals.
+    totals: Vec<Vec<(Money, Money)>>,
 }
 
 impl Default for PipelinePane {
@@ -47,6 +49,7 @@ impl Default for PipelinePane {
             filter: FilterLine::new(EntityKind::Deal),
             shown: Vec::new(),
             columns: Vec::new(),
+            totals: Vec::new(),
         }
     }
 }
@@ -86,6 +89,11 @@ impl PipelinePane {
         self.columns.get(c).map(|col| col.iter().map(|&i| &data.deals[i]).collect()).unwrap_or_default()
     }
 
+    /// A column's totals per currency (never summed across currencies), in currency order.
+    pub fn column_totals(&self, c: usize) -> &[(Money, Money)] {
+        self.totals.get(c).map(Vec::as_slice).unwrap_or(&[])
+    }
+
     /// Recomputes which deals pass the filter line, keeping each column's selection in range.
     fn refilter(&mut self) {
         let Some(data) = &self.data else { return };
@@ -105,6 +113,22 @@ impl PipelinePane {
                 self.columns[c].push(i);
             }
         }
+        self.totals = self
+            .columns
+            .iter()
+            .map(|col| {
+                let mut by: std::collections::BTreeMap<crate::domain::Currency, (Money, Money)> = Default::default();
+                for &i in col {
+                    let d = &data.deals[i];
+                    let e = by
+                        .entry(d.value.currency)
+                        .or_insert((Money::new(0, d.value.currency), Money::new(0, d.weighted.currency)));
+                    e.0.minor += d.value.minor;
+                    e.1.minor += d.weighted.minor;
+                }
+                by.into_values().collect()
+            })
+            .collect();
         for c in 0..self.rows.len() {
             let n = self.column_deals(c).len();
             self.rows[c] = self.rows[c].min(n.saturating_sub(1));

@@ -4,37 +4,20 @@
 use super::{clip, width_of};
 use crate::domain::{Money, StageKind};
 use crate::services::format;
-use crate::services::query::DealRow;
 use crate::tui::app::App;
 use crate::tui::theme::Role;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
-use std::collections::BTreeMap;
 
 const MIN_COLUMN: u16 = 26;
 
 /// Totals and weighted totals per currency (never summed across currencies), in order.
-fn totals(deals: &[&DealRow]) -> Vec<(Money, Money)> {
-    // Keyed by the currency itself (ordered by its code): no allocation per deal, which at 33k
-    // deals was most of a frame.
-    let mut by: BTreeMap<crate::domain::Currency, (Money, Money)> = BTreeMap::new();
-    for d in deals {
-        let e = by
-            .entry(d.value.currency)
-            .or_insert((Money::new(0, d.value.currency), Money::new(0, d.weighted.currency)));
-        e.0.minor += d.value.minor;
-        e.1.minor += d.weighted.minor;
-    }
-    by.into_values().collect()
-}
-
 /// A column's header: per currency, the total and the weighted total; on one line when every
 /// visible column has room for that (`one_line`), else on two, so that the columns line up and no
 /// figure is ever cut off.
-fn header_lines(deals: &[&DealRow], width: usize, one_line: bool) -> Vec<(String, String)> {
-    let sums = totals(deals);
+fn header_lines(sums: &[(Money, Money)], width: usize, one_line: bool) -> Vec<(String, String)> {
     if sums.is_empty() {
         return vec![("Σ 0".into(), String::new())];
     }
@@ -53,8 +36,8 @@ fn header_lines(deals: &[&DealRow], width: usize, one_line: bool) -> Vec<(String
 }
 
 /// Whether every visible column's totals fit on one line per currency.
-fn one_line_totals(columns: &[Vec<&DealRow>], width: usize) -> bool {
-    columns.iter().all(|c| header_lines(c, width, true).len() == totals(c).len().max(1))
+fn one_line_totals(columns: &[&[(Money, Money)]], width: usize) -> bool {
+    columns.iter().all(|c| header_lines(c, width, true).len() == c.len().max(1))
 }
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
@@ -102,12 +85,12 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         // The totals, per currency; as tall as the tallest visible header so the cards line up.
         let width = inner_all.width as usize;
         let (one_line, head_height) = *layout.get_or_insert_with(|| {
-            let visible: Vec<Vec<&DealRow>> = (first..first + fit).map(|c| pane.column_deals(c)).collect();
+            let visible: Vec<&[(Money, Money)]> = (first..first + fit).map(|c| pane.column_totals(c)).collect();
             let one_line = one_line_totals(&visible, width.saturating_sub(1));
             let height = visible.iter().map(|c| header_lines(c, width, one_line).len()).max().unwrap_or(1);
             (one_line, height.min(inner_all.height as usize / 2) as u16)
         });
-        let heads = header_lines(&deals, width, one_line);
+        let heads = header_lines(pane.column_totals(c), width, one_line);
         let [head, inner] = Layout::vertical([Constraint::Length(head_height), Constraint::Min(0)]).areas(inner_all);
         f.render_widget(
             Paragraph::new(
