@@ -700,26 +700,8 @@ fn form_key(app: &mut App, action: Option<Action>, key: Key) -> Vec<Effect> {
             return vec![Effect::Write(Write::Form(form.kind.clone(), values))];
         }
         _ => {
-            let Some(field) = form.focused() else { return vec![] };
-            let ctrl = key.mods.contains(KeyModifiers::CONTROL);
-            match key.code {
-                KeyCode::Char('w') if ctrl => field.delete_word(),
-                KeyCode::Char('a') if ctrl => field.home(),
-                KeyCode::Char('e') if ctrl => field.end(),
-                KeyCode::Char('u') if ctrl => {
-                    field.home();
-                    while !field.value.is_empty() {
-                        field.delete();
-                    }
-                }
-                KeyCode::Char(c) if !ctrl && !key.mods.contains(KeyModifiers::ALT) => field.insert(c),
-                KeyCode::Backspace => field.backspace(),
-                KeyCode::Delete => field.delete(),
-                KeyCode::Left => field.left(),
-                KeyCode::Right => field.right(),
-                KeyCode::Home => field.home(),
-                KeyCode::End => field.end(),
-                _ => {}
+            if let Some(field) = form.focused() {
+                field.edit(&key);
             }
         }
     }

@@ -156,6 +156,32 @@ impl Field {
     }
 
     /// Deletes the word before the cursor (ctrl-w).
+    /// Line editing shared by forms and palettes: characters, backspace/delete, arrows,
+    /// home/end, ctrl-a/e (start/end), ctrl-w (word), ctrl-u (all). False when the key is not
+    /// an editing key (the caller may then treat it as an action).
+    pub fn edit(&mut self, key: &crate::tui::keymap::Key) -> bool {
+        use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+        let ctrl = key.mods.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Char('w') if ctrl => self.delete_word(),
+            KeyCode::Char('a') if ctrl => self.home(),
+            KeyCode::Char('e') if ctrl => self.end(),
+            KeyCode::Char('u') if ctrl => {
+                self.value.clear();
+                self.cursor = 0;
+            }
+            KeyCode::Char(c) if !ctrl && !key.mods.contains(KeyModifiers::ALT) => self.insert(c),
+            KeyCode::Backspace => self.backspace(),
+            KeyCode::Delete => self.delete(),
+            KeyCode::Left => self.left(),
+            KeyCode::Right => self.right(),
+            KeyCode::Home => self.home(),
+            KeyCode::End => self.end(),
+            _ => return false,
+        }
+        true
+    }
+
     pub fn delete_word(&mut self) {
         while self.cursor > 0 && self.value.chars().nth(self.cursor - 1).is_some_and(char::is_whitespace) {
             self.backspace();
@@ -254,6 +280,28 @@ impl Form {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn edit_keys_are_the_same_in_forms_and_palettes() {
+        use crate::tui::keymap::Key;
+        use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+        let k = |code| Key::new(code, KeyModifiers::NONE);
+        let ctrl = |c| Key::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+        let mut f = Field::new("query", "Search", "", "");
+        for c in "acme gmbh".chars() {
+            assert!(f.edit(&k(KeyCode::Char(c))));
+        }
+        assert!(f.edit(&ctrl('w')));
+        assert_eq!(f.value, "acme ");
+        assert!(f.edit(&ctrl('a')) && f.edit(&k(KeyCode::Right)) && f.edit(&k(KeyCode::Char('X'))));
+        assert_eq!(f.value, "aXcme ");
+        assert!(f.edit(&k(KeyCode::End)) && f.edit(&k(KeyCode::Backspace)));
+        assert_eq!(f.value, "aXcme");
+        assert!(f.edit(&ctrl('u')));
+        assert_eq!((f.value.as_str(), f.cursor), ("", 0));
+        // Not editing keys: left to the keymap (moving in a list, closing).
+        assert!(!f.edit(&k(KeyCode::Up)) && !f.edit(&k(KeyCode::Esc)) && !f.edit(&ctrl('n')));
+    }
 
     #[test]
     fn editing_text_with_a_cursor() {

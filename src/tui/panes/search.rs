@@ -7,7 +7,6 @@ use crate::tui::action::Action;
 use crate::tui::app::{step, App, Effect, Modal, Request, Tab};
 use crate::tui::form::Field;
 use crate::tui::keymap::Key;
-use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 
 /// How many results the palette shows.
 pub const LIMIT: usize = 50;
@@ -53,27 +52,7 @@ pub fn open(app: &mut App) -> Vec<Effect> {
 /// Keys in the palette: text goes to the query; moving, opening and closing come from the keymap.
 pub fn key(app: &mut App, key: Key, action: Option<Action>) -> Vec<Effect> {
     let Some(Modal::Search(p)) = &mut app.modal else { return vec![] };
-    let ctrl = key.mods.contains(KeyModifiers::CONTROL);
-    let edited = match key.code {
-        KeyCode::Char('u') if ctrl => {
-            p.input = Field::new("query", "Search", "", "");
-            true
-        }
-        KeyCode::Char('w') if ctrl => {
-            p.input.delete_word();
-            true
-        }
-        KeyCode::Char(c) if !ctrl && !key.mods.contains(KeyModifiers::ALT) => {
-            p.input.insert(c);
-            true
-        }
-        KeyCode::Backspace => {
-            p.input.backspace();
-            true
-        }
-        _ => false,
-    };
-    if edited {
+    if p.input.edit(&key) {
         run(app);
         return vec![];
     }
