@@ -798,9 +798,38 @@ fn a_successful_write_closes_the_form_and_reloads_what_is_on_screen() {
             Effect::Load(Request::Tasks),
             Effect::Load(Request::Agenda),
             Effect::Load(Request::Contacts),
-            Effect::Load(Request::Pipeline)
+            Effect::Load(Request::Pipeline),
+            Effect::Load(Request::JournalHead)
         ]
     );
+}
+
+#[test]
+fn a_change_made_by_another_crm_shows_up_within_seconds_and_our_own_does_not_count_as_one() {
+    let fx = Fixture::demo();
+    let mut app = fx.app_dismissed();
+    assert!(app.journal_head.is_some(), "the head is read at startup");
+    // Nothing new: watching reloads nothing.
+    let effects = update(&mut app, Msg::Watch);
+    assert_eq!(effects, vec![Effect::Load(Request::JournalHead)]);
+    fx.perform(&mut app, effects);
+    assert_eq!(visible_names(&app).len(), 40);
+    // Another crm (a CLI in another terminal) adds a contact.
+    let input = crm::services::input::ContactInput { name: Some("Zoë Fischer".into()), ..Default::default() };
+    fx.crm.apply(fx.crm.contact_changes(None, input).expect("changes")).expect("add");
+    let effects = update(&mut app, Msg::Watch);
+    fx.perform(&mut app, effects);
+    assert!(visible_names(&app).contains(&"Zoë Fischer".to_string()));
+    assert_eq!(message(&app), "Updated with changes made in another crm.");
+    // Our own write reloads as usual and is not announced as someone else's.
+    press(&mut app, ch('a'));
+    type_text(&mut app, "Ada Lovelace");
+    let effects = press(&mut app, key(KeyCode::Enter));
+    fx.perform(&mut app, effects);
+    let effects = update(&mut app, Msg::Watch);
+    fx.perform(&mut app, effects);
+    assert!(message(&app).ends_with("created contact \"Ada Lovelace\""), "{}", message(&app));
+    assert_eq!(visible_names(&app).len(), 42);
 }
 
 #[test]

@@ -300,6 +300,12 @@ impl Store {
     }
 
     /// One journal entry.
+    /// The number the next journal entry will get: it changes with every write, from this
+    /// process or another, so a reader can tell that it should look again.
+    pub fn journal_head(&self) -> Result<u64, StoreError> {
+        Ok(self.engine.get(Tree::Meta, keys::meta::NEXT_SEQ)?.as_deref().and_then(keys::read_u64).unwrap_or(1))
+    }
+
     pub fn journal_entry(&self, seq: u64) -> Result<Option<JournalEntry>, StoreError> {
         match self.engine.get(Tree::Journal, &keys::id(seq))? {
             Some(b) => Ok(Some(codec::decode(&b)?)),

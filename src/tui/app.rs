@@ -42,6 +42,8 @@ pub enum Request {
     Tasks,
     /// Follow-ups, stale deals and the urgency of tasks, for the reminders pane.
     Agenda,
+    /// The journal's head: has anything (another crm included) written since the last look?
+    JournalHead,
     Users,
     /// Build the search index (once, at startup).
     SearchIndex,
@@ -107,6 +109,7 @@ pub enum Data {
     DealCard(Box<DealCard>),
     Tasks(Vec<TaskRow>),
     Agenda(Box<super::panes::reminders::AgendaData>),
+    JournalHead(u64),
     /// Logins of the active users, for the assignee picker.
     Users(Vec<String>),
     SearchIndex(Box<crate::services::search::SearchIndex>),
@@ -147,6 +150,8 @@ pub enum Msg {
     Written(Result<Receipt, WriteError>),
     /// Time passes: re-evaluate what is due.
     Tick,
+    /// A few seconds passed: look whether another crm wrote to the database.
+    Watch,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -211,6 +216,8 @@ pub struct App {
     pub pending: Vec<Key>,
     /// A count typed before a movement (`5` of `5 j`).
     pub count: Option<u32>,
+    /// The journal head at the last look; None until known (and after our own writes).
+    pub journal_head: Option<u64>,
 }
 
 impl App {
@@ -237,6 +244,7 @@ impl App {
             due_seen: std::collections::HashSet::new(),
             pending: Vec::new(),
             count: None,
+            journal_head: None,
         }
     }
 
@@ -251,6 +259,7 @@ impl App {
             Effect::Load(Request::Users),
             Effect::Load(Request::SearchIndex),
             Effect::Load(Request::Views),
+            Effect::Load(Request::JournalHead),
         ]
     }
 
@@ -338,6 +347,7 @@ impl App {
             Effect::Load(Request::Agenda),
             Effect::Load(Request::Contacts),
             Effect::Load(Request::Pipeline),
+            Effect::Load(Request::JournalHead),
         ];
         if let Some(card) = &self.contacts.card {
             out.push(Effect::Load(Request::ContactCard(card.contact.id)));
@@ -413,6 +423,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Written(result) => on_written(app, result),
         Msg::Tick => vec![Effect::Load(Request::Tasks), Effect::Load(Request::Agenda)],
+        Msg::Watch => vec![Effect::Load(Request::JournalHead)],
     }
 }
 
@@ -444,6 +455,14 @@ fn on_loaded(app: &mut App, data: Data) -> Vec<Effect> {
                         None => index.remove(&r),
                     }
                 }
+            }
+        }
+        Data::JournalHead(head) => {
+            let seen = app.journal_head.replace(head);
+            // Written by someone else since the last look (our own writes reset `seen`).
+            if seen.is_some_and(|s| s != head) {
+                app.info("Updated with changes made in another crm.");
+                return app.reload();
             }
         }
         Data::Agenda(agenda) => {
@@ -499,6 +518,8 @@ fn check_overdue_modal(app: &mut App) {
 fn on_written(app: &mut App, result: Result<Receipt, WriteError>) -> Vec<Effect> {
     match result {
         Ok(r) => {
+            // Our own write moves the journal head: look again without taking it for another's.
+            app.journal_head = None;
             if matches!(app.modal, Some(Modal::Form(_)) | Some(Modal::Merge(_))) {
                 app.modal = None;
             }

@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 /// How often due times are re-checked while the TUI is open.
 const TICK: Duration = Duration::from_secs(60);
+/// How often to look whether another crm (a CLI in another terminal) wrote to the database.
+const WATCH: Duration = Duration::from_secs(2);
 
 pub fn run(crm: Crm, mut app: App) -> anyhow::Result<()> {
     let (job_tx, job_rx) = mpsc::channel::<Job>();
@@ -31,6 +33,7 @@ pub fn run(crm: Crm, mut app: App) -> anyhow::Result<()> {
         perform(&mut app, first, &job_tx, &mut terminal);
         let mut dirty = true;
         let mut last_tick = Instant::now();
+        let mut last_watch = Instant::now();
         while !app.quit {
             if dirty {
                 let t = Instant::now();
@@ -63,6 +66,11 @@ pub fn run(crm: Crm, mut app: App) -> anyhow::Result<()> {
                     }
                     _ => {}
                 }
+            }
+            if last_watch.elapsed() >= WATCH {
+                last_watch = Instant::now();
+                let effects = update(&mut app, Msg::Watch);
+                perform(&mut app, effects, &job_tx, &mut terminal);
             }
             if last_tick.elapsed() >= TICK {
                 log.event("tick", format_args!(""));

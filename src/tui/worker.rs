@@ -201,6 +201,7 @@ pub fn load(crm: &Crm, r: &Request) -> Result<Data, ServiceError> {
             );
             Data::Tasks(rows)
         }
+        Request::JournalHead => Data::JournalHead(crm.store().journal_head()?),
         Request::Agenda => {
             use crate::services::agenda::{AgendaQuery, ItemKind};
             let ranked = crm.agenda_ranked(&AgendaQuery { assignee: None, due_only: false, horizon_days: None })?;
