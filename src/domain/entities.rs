@@ -270,6 +270,21 @@ pub enum Due {
     At(Timestamp),
 }
 
+impl Due {
+    /// The instant it falls due, for ordering: a whole day counts from its start (UTC).
+    pub fn ms(self) -> i64 {
+        match self {
+            Due::At(ts) => ts.0,
+            Due::Day(d) => d.0.and_hms_opt(0, 0, 0).map(|dt| dt.and_utc().timestamp_millis()).unwrap_or(0),
+        }
+    }
+
+    /// When a task due then and snoozed until `snoozed` next needs attention: the later one.
+    pub fn attention_ms(self, snoozed: Option<Timestamp>) -> i64 {
+        snoozed.map_or(self.ms(), |s| s.0.max(self.ms()))
+    }
+}
+
 /// Stored as a tagged pair; in JSON as `"2026-12-01"` (a day) or an RFC 3339 instant.
 impl Serialize for Due {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -108,7 +108,7 @@ impl Crm {
             true
         })?;
         for (who, summary) in tasks {
-            let t = summary.skeleton("");
+            let t = summary.skeleton();
             let state = agenda::task_state(&t, &now);
             // A snooze that has not ended says when the task is due again.
             let day = match t.snoozed_until.filter(|s| *s > self.now()) {
@@ -148,19 +148,18 @@ impl Crm {
         // Follow-ups by cadence: due N days after the last call or meeting (or the creation).
         let mut cadence = Vec::new();
         self.store().visit_keys(Tree::ContactCadence, by_owner(), false, &mut |k| {
-            let owner = k.iter().position(|b| *b == 0).and_then(|i| std::str::from_utf8(&k[..i]).ok());
-            if let (Some(owner), Some(c)) = (owner, keys::parse_cadence(k)) {
-                cadence.push((owner.to_string(), c));
+            if let Some((owner, n, created, id)) = keys::parse_cadence(k) {
+                cadence.push((owner.to_string(), n, created, id));
             }
             true
         })?;
         let touches = self.store().last_under_each(
             Tree::ContactTouch,
-            &cadence.iter().map(|(_, (_, _, id))| keys::id(id.0).to_vec()).collect::<Vec<_>>(),
+            &cadence.iter().map(|(_, _, _, id)| keys::id(id.0).to_vec()).collect::<Vec<_>>(),
         )?;
-        for ((owner, (n, created, id)), touch) in cadence.into_iter().zip(touches) {
-            // contact ‖ at ‖ activity: the last call or meeting.
-            let last = touch.as_ref().and_then(|k| k.get(8..16)).and_then(keys::time_from).map(Timestamp);
+        for ((owner, n, created, id), touch) in cadence.into_iter().zip(touches) {
+            // The last call or meeting.
+            let last = touch.as_deref().and_then(keys::time_after_id);
             let due_day = day_of(last.unwrap_or(created)) + chrono::Days::new(n as u64);
             let in_days = (due_day - today).num_days();
             let state = match in_days {
@@ -219,8 +218,8 @@ impl Crm {
             let days_in_stage = since.days_until(self.now()).max(0);
             let limit = stage.and_then(|s| s.stale_days).map(|l| l as i64);
             let over_limit = limit.map(|l| days_in_stage - l).filter(|o| *o > 0);
-            // deal ‖ at ‖ activity: the last activity on the deal.
-            let last = last.as_ref().and_then(|k| k.get(8..16)).and_then(keys::time_from).map(Timestamp);
+            // The last activity on the deal.
+            let last = last.as_deref().and_then(keys::time_after_id);
             let quiet = last.map(|t| day_of(self.now()).signed_duration_since(day_of(t)).num_days());
             let quiet_over = match quiet {
                 Some(q) if q > quiet_days => Some(q - quiet_days),
@@ -321,8 +320,7 @@ fn score_key(score: f64) -> i64 {
 
 /// Weighted value of a deal in major units (the urgency's "value at risk").
 fn weighted_major(d: &Deal, pipeline: &Pipeline) -> i64 {
-    let probability = d.probability.or(pipeline.get(&d.stage).map(|s| s.probability)).unwrap_or(0);
-    let w = d.value.percent(probability);
+    let w = d.value.percent(crate::domain::report::probability(pipeline, d));
     w.minor / 10i64.pow(w.currency.decimals())
 }
 

@@ -267,10 +267,10 @@ impl Crm {
     fn last_contacts(&self) -> Result<HashMap<u64, Timestamp>> {
         let mut out: HashMap<u64, Timestamp> = HashMap::new();
         self.store.engine().scan(Tree::ActivityByContact, crate::store::engine::full_range(), false, &mut |k, _| {
-            if let (Some(c), Some(t)) = (keys::read_u64(k), k.get(8..16).and_then(keys::time_from)) {
-                let e = out.entry(c).or_insert(Timestamp(t));
-                if e.0 < t {
-                    *e = Timestamp(t);
+            if let (Some(c), Some(t)) = (keys::read_u64(k), keys::time_after_id(k)) {
+                let e = out.entry(c).or_insert(t);
+                if *e < t {
+                    *e = t;
                 }
             }
             true
@@ -285,7 +285,7 @@ impl Crm {
             true,
             1,
         )?;
-        Ok(k.first().and_then(|k| k.get(8..16)).and_then(keys::time_from).map(Timestamp))
+        Ok(k.first().and_then(|k| keys::time_after_id(k)))
     }
 
     fn contact_row(&self, c: &Contact, names: &mut Names<'_>, last: Option<Timestamp>) -> Result<ContactRow> {
@@ -438,7 +438,7 @@ impl Crm {
     fn deal_row(&self, d: &Deal, names: &mut Names<'_>) -> Result<DealRow> {
         let pipeline = self.store.pipeline();
         let stage = pipeline.get(&d.stage);
-        let probability = d.probability.or(stage.map(|s| s.probability)).unwrap_or(0);
+        let probability = crate::domain::report::probability(pipeline, d);
         Ok(DealRow {
             id: d.id,
             title: d.title.clone(),

@@ -70,11 +70,7 @@ pub fn record_prefix(r: &Ref) -> Vec<u8> {
 /// When an open task next needs attention, for the `task_due` index: the due instant (a
 /// whole-day due counts from the start of that day, UTC) or the end of a snooze, if later.
 pub fn task_due_ms(t: &Task) -> i64 {
-    let due = match t.due {
-        Due::At(ts) => ts.0,
-        Due::Day(d) => d.0.and_hms_opt(0, 0, 0).map(|dt| dt.and_utc().timestamp_millis()).unwrap_or(0),
-    };
-    t.snoozed_until.map(|s| s.0.max(due)).unwrap_or(due)
+    t.due.attention_ms(t.snoozed_until)
 }
 
 /// An open task as the `task_by_assignee` index keeps it: enough to place it in the agenda
@@ -106,8 +102,9 @@ impl TaskSummary {
         }
     }
 
-    /// A task with these fields (and no title): what `domain::agenda` needs to judge it.
-    pub fn skeleton(&self, assignee: &str) -> Task {
+    /// A task with these fields (and no title or assignee): what `domain::agenda` needs to
+    /// judge it.
+    pub fn skeleton(&self) -> Task {
         Task {
             id: self.id,
             due: self.due,
@@ -116,7 +113,6 @@ impl TaskSummary {
             priority: self.priority,
             deal: self.deal,
             contact: self.contact,
-            assignee: assignee.to_string(),
             ..Task::default()
         }
     }
@@ -170,11 +166,19 @@ impl TaskSummary {
     }
 }
 
-/// A `contact_cadence` key read back: every N days, created, contact.
-pub fn parse_cadence(key: &[u8]) -> Option<(u32, Timestamp, ContactId)> {
-    let tail = key.get(key.len().checked_sub(20)?..)?;
+/// A `contact_cadence` key read back: owner, every N days, created, contact.
+pub fn parse_cadence(key: &[u8]) -> Option<(&str, u32, Timestamp, ContactId)> {
+    let split = key.len().checked_sub(21)?;
+    let owner = std::str::from_utf8(&key[..split]).ok()?;
+    let tail = &key[split + 1..];
     let days = u32::from_be_bytes(tail[..4].try_into().ok()?);
-    Some((days, Timestamp(time_from(&tail[4..12])?), ContactId(read_u64(&tail[12..])?)))
+    Some((owner, days, Timestamp(time_from(&tail[4..12])?), ContactId(read_u64(&tail[12..])?)))
+}
+
+/// The time in an `id ‖ time ‖ id` key (`activity_by_contact`, `activity_by_deal`,
+/// `contact_touch`).
+pub fn time_after_id(key: &[u8]) -> Option<Timestamp> {
+    key.get(8..16).and_then(time_from).map(Timestamp)
 }
 
 /// A `deal_by_owner` key read back: stage key, in it since, deal.
@@ -349,7 +353,7 @@ mod tests {
         let e = index_entries(&Record::Contact(c));
         let key = &e.iter().find(|(t, _)| *t == Tree::ContactCadence).unwrap().1;
         assert!(key.starts_with(&owner_prefix("zoë")));
-        assert_eq!(parse_cadence(key), Some((14, Timestamp(-3), ContactId(77))));
+        assert_eq!(parse_cadence(key), Some(("zoë", 14, Timestamp(-3), ContactId(77))));
         let d = Deal {
             id: DealId(5),
             owner: "kenji".into(),

@@ -49,9 +49,11 @@ fn to_3(txn: &mut dyn Txn) -> Result<(), StoreError> {
     build_indexes(txn, &[Tree::ContactTouch, Tree::ContactCadence, Tree::DealByOwner])
 }
 
-/// Schema 2: the agenda indexes (open tasks by assignee, cadence contacts, deals by owner).
+/// Schema 2: open tasks by assignee. (It also added `contact_cadence` and `deal_by_owner`,
+/// whose keys schema 3 changed; upgrades always run to the last step in one transaction, so
+/// schema 3 builds those two and building them here too would be wasted.)
 fn to_2(txn: &mut dyn Txn) -> Result<(), StoreError> {
-    build_indexes(txn, &[Tree::TaskByAssignee, Tree::ContactCadence, Tree::DealByOwner])
+    build_indexes(txn, &[Tree::TaskByAssignee])
 }
 
 /// Fills new index trees from the records, as `apply` would have written them.

@@ -187,11 +187,7 @@ impl ContactsPane {
 
     /// Whether the filter line has field terms, which the worker must resolve.
     pub fn needs_compiling(&self) -> bool {
-        self.filter.split_whitespace().any(|w| {
-            let w = w.trim_start_matches('-');
-            let name: String = w.chars().take_while(|c| c.is_ascii_alphabetic() || *c == '_' || *c == '.').collect();
-            !name.is_empty() && w[name.len()..].starts_with([':', '=', '>', '<'])
-        })
+        super::filter_line::has_field_terms(&self.filter)
     }
 
     /// Keeps the rows the filter line matches, in the list's sort order: its field terms (once

@@ -134,11 +134,7 @@ impl Section {
 
 /// When the task is next due: its due time, or later if it was snoozed past it.
 fn due_ms(t: &TaskRow) -> i64 {
-    let due = match t.due {
-        Due::At(ts) => ts.0,
-        Due::Day(d) => d.0.and_hms_opt(0, 0, 0).map(|x| x.and_utc().timestamp_millis()).unwrap_or(0),
-    };
-    t.snoozed_until.map_or(due, |s| due.max(s.0))
+    t.due.attention_ms(t.snoozed_until)
 }
 
 /// Which section a task belongs in, `now` being the current time.
@@ -211,8 +207,19 @@ impl RemindersPane {
     }
 
     pub(crate) fn refiltered(&mut self, user: &str, now: Timestamp) {
+        self.reorder(None, user, now);
+    }
+
+    /// After a change of the data or the filter: orders the lines again (once, cached for
+    /// `visible`), moving the selection to `keep` if it is still listed.
+    fn reorder(&mut self, keep: Option<Ref>, user: &str, now: Timestamp) {
         self.generation += 1;
         let order = order(self, user, now);
+        if let Some(pos) =
+            keep.and_then(|k| order.iter().position(|(_, src)| self.reference(*src).as_ref() == Some(&k)))
+        {
+            self.selected = pos;
+        }
         self.selected = self.selected.min(order.len().saturating_sub(1));
         *self.order.borrow_mut() = Some(((self.generation, self.all_users, now), order));
     }
@@ -229,14 +236,7 @@ impl RemindersPane {
             .filter(|_| complete)
             .and_then(|(_, order)| order.get(self.selected).and_then(|(_, src)| self.reference(*src)));
         change(self);
-        self.generation += 1;
-        let order = order(self, user, now);
-        if let Some(pos) = keep.and_then(|k| order.iter().position(|(_, src)| self.reference(*src) == Some(k.clone())))
-        {
-            self.selected = pos;
-        }
-        self.selected = self.selected.min(order.len().saturating_sub(1));
-        *self.order.borrow_mut() = Some(((self.generation, self.all_users, now), order));
+        self.reorder(keep, user, now);
     }
 
     fn reference(&self, src: Source) -> Option<Ref> {
@@ -277,10 +277,7 @@ fn entry_due_ms(e: &Entry<'_>, section: Section) -> i64 {
     match e {
         Entry::Task(t) if section == Section::Done => -(t.done.map(|d| d.0).unwrap_or(0)),
         Entry::Task(t) => due_ms(t),
-        Entry::Item(i) => i.due.map_or(0, |d| match d {
-            Due::At(t) => t.0,
-            Due::Day(d) => d.0.and_hms_opt(0, 0, 0).map(|x| x.and_utc().timestamp_millis()).unwrap_or(0),
-        }),
+        Entry::Item(i) => i.due.map_or(0, Due::ms),
     }
 }
 
