@@ -13,20 +13,24 @@ pub mod format;
 pub mod ics;
 pub mod import;
 pub mod input;
+pub mod live;
 pub mod merge;
 pub mod query;
 pub mod remind_bench;
 pub mod report;
 pub mod search;
+pub mod settings;
 pub mod users;
 pub mod views;
+pub mod visibility;
 
-use crate::domain::dates::{self, DateOptions, When};
 use crate::domain::*;
 use crate::store::{EngineKind, Receipt, Store, StoreError};
-use chrono::{DateTime, Local, NaiveDate, Utc};
-use config::Config;
+use chrono::{DateTime, Local};
 use std::path::PathBuf;
+pub(crate) use settings::login_from_env;
+pub use settings::Settings;
+use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -70,107 +74,49 @@ pub struct OpenOptions {
     pub user: Option<String>,
 }
 
-/// The facade over the store for one user.
+/// The facade over the store for one user. Cloning is cheap-ish (the store is shared): one
+/// open database serves many callers through [`Crm::as_user`]. The user's settings (config,
+/// clock, date parsing) are [`Settings`], reached through `Deref`.
+#[derive(Clone)]
 pub struct Crm {
-    store: Store,
-    user: String,
-    /// Pinned "now" (from `CRM_NOW`), so tests and demos are reproducible.
-    fixed_now: Option<Timestamp>,
-    currency: Currency,
-    date_options: DateOptions,
-    /// Where the config file lives (views.toml, keymap.toml, theme.toml sit beside it).
-    config_dir: Option<PathBuf>,
-    urgency: crate::domain::urgency::Weights,
-    /// Days without activity after which an open deal is stale (config `quiet_deal_days`).
-    quiet_deal_days: u32,
-    /// The config as read (keymap and theme choice for the TUI) and what was wrong with it.
-    config: Config,
-    config_path: Option<PathBuf>,
-    config_diagnostics: Vec<config::Diagnostic>,
-    /// Activity targets by rep login (config `[targets.<login>]`).
-    targets: std::collections::BTreeMap<String, Vec<crate::domain::report::Target>>,
+    store: Arc<Store>,
+    settings: Settings,
+    /// Wakes [`Crm::wait_changes`] callers after every write through this facade.
+    changes: Arc<live::Changes>,
 }
 
-/// The login of the current user when nothing names one.
-pub(crate) fn login_from_env() -> String {
-    let raw = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "me".into());
-    let clean: String = raw.chars().filter(|c| c.is_alphanumeric() || "._-".contains(*c)).collect();
-    if clean.is_empty() {
-        "me".into()
-    } else {
-        clean
+impl std::ops::Deref for Crm {
+    type Target = Settings;
+    fn deref(&self) -> &Settings {
+        &self.settings
     }
 }
 
 impl Crm {
     pub fn open(opts: OpenOptions) -> Result<Crm> {
-        let config_path = opts.config.clone().or_else(config::default_config_path);
-        // A broken setting is a diagnostic, not an error: it keeps its default (`crm config check`).
-        let (cfg, mut config_diagnostics) = match &config_path {
-            Some(p) => Config::load(p),
-            None => (Config::default(), Vec::new()),
-        };
-        let db = opts.db.clone().or_else(|| cfg.db.clone()).or_else(config::default_db_dir).ok_or_else(|| {
-            ServiceError::Invalid("cannot find a home directory for the database; pass --db PATH".into())
-        })?;
-        let engine = match (opts.engine, &cfg.engine) {
-            (Some(e), _) => Some(e),
-            (None, Some(name)) => Some(EngineKind::parse(name).map_err(ServiceError::Invalid)?),
-            (None, None) => None,
-        };
-        let fixed_now = match std::env::var("CRM_NOW") {
-            Ok(text) => Some(
-                DateTime::parse_from_rfc3339(&text)
-                    .map(|d| Timestamp::from_datetime(&d))
-                    .map_err(|e| ServiceError::Invalid(format!("CRM_NOW=\"{text}\" is not an RFC 3339 time: {e}")))?,
-            ),
-            Err(_) => None,
-        };
-        let currency = cfg.currency.unwrap_or(Currency::EUR);
-        let date_options: DateOptions = cfg.date_options();
-        format::set_date_format(cfg.date_format.as_deref());
-        let user = opts.user.clone().or(cfg.user.clone()).unwrap_or_else(login_from_env);
-        let mut store = Store::open(&db, engine)?;
+        let mut settings = Settings::load(&opts)?;
+        let mut store = Store::open(&settings.db, opts.engine.or(settings.engine))?;
         // Stages from the config win over the stored pipeline and are written to the database,
         // so that every process and report agrees; a list that would orphan deals is refused.
-        if let Some(p) = cfg.stages.clone() {
+        if let Some(p) = settings.config.stages.clone() {
             match store.set_pipeline(p) {
                 Ok(_) => {}
                 Err(StoreError::Validation(v)) => {
-                    let place = cfg.stages_place.clone().unwrap_or_default();
-                    config_diagnostics.push(place.diagnostic(format!("stages not used: {}", v.message)));
+                    let place = settings.config.stages_place.clone().unwrap_or_default();
+                    settings.config_diagnostics.push(place.diagnostic(format!("stages not used: {}", v.message)));
                 }
                 Err(e) => return Err(e.into()),
             }
         }
-        let config_dir = config_path.as_ref().and_then(|p| p.parent().map(|d| d.to_path_buf()));
-        let urgency = cfg.urgency.unwrap_or_default();
-        let quiet_deal_days = cfg.quiet_deal_days.unwrap_or(agenda::QUIET_DEAL_DAYS as u32);
-        let targets = crate::domain::report::parse_targets(&cfg.targets.clone().unwrap_or_default()).map_err(|e| {
-            let file = config_path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
-            ServiceError::Invalid(format!("{file}: {e}"))
-        })?;
-        let crm = Crm {
-            store,
-            user,
-            fixed_now,
-            currency,
-            date_options,
-            config_dir,
-            urgency,
-            quiet_deal_days,
-            targets,
-            config: cfg.clone(),
-            config_path: config_path.clone(),
-            config_diagnostics,
-        };
-        crm.ensure_user(cfg.name.as_deref())?;
+        let name = settings.config.name.clone();
+        let crm = Crm { store: Arc::new(store), settings, changes: Arc::default() };
+        crm.ensure_user(name.as_deref())?;
         Ok(crm)
     }
 
     /// The first run creates the current user (the very first user of a database is its admin).
     fn ensure_user(&self, name: Option<&str>) -> Result<()> {
-        if let Some(Record::User(u)) = self.store.get(&Ref::User(self.user.clone()))? {
+        if let Some(Record::User(u)) = self.store.get(&Ref::User(self.user().to_string()))? {
             if u.disabled {
                 return Err(ServiceError::Denied(format!(
                     "user {} is disabled; an admin can enable them again with `crm user enable {}`",
@@ -181,8 +127,8 @@ impl Crm {
         }
         let first = self.store.count(crate::store::Tree::Users)? == 0;
         let user = User {
-            login: self.user.clone(),
-            name: name.unwrap_or(&self.user).to_string(),
+            login: self.user().to_string(),
+            name: name.unwrap_or(self.user()).to_string(),
             role: if first { Role::Admin } else { Role::Rep },
             ..User::default()
         };
@@ -195,61 +141,31 @@ impl Crm {
         &self.store
     }
 
-    /// Activity targets by rep (config `[targets.<login>]`).
-    pub fn targets(&self) -> &std::collections::BTreeMap<String, Vec<crate::domain::report::Target>> {
-        &self.targets
+    /// The same open database seen by another user (a client of the process holding it):
+    /// unknown and disabled users are refused, as on open.
+    pub fn as_user(&self, login: &str) -> Result<Crm> {
+        let mut crm = self.clone();
+        crm.settings.user = login.to_string();
+        match self.store.get(&Ref::User(login.to_string()))? {
+            Some(Record::User(u)) if u.disabled => Err(ServiceError::Denied(format!(
+                "user {} is disabled; an admin can enable them again with `crm user enable {}`",
+                u.login, u.login
+            ))),
+            Some(Record::User(_)) => Ok(crm),
+            // A newcomer on this machine is created as on a first open (as a rep).
+            _ => {
+                crm.ensure_user(None)?;
+                Ok(crm)
+            }
+        }
     }
 
-    /// Days without activity after which an open deal is stale.
-    pub fn quiet_deal_days(&self) -> i64 {
-        self.quiet_deal_days as i64
-    }
-
-    /// The urgency weights in force (config `[urgency]` over the defaults).
-    pub fn urgency_weights(&self) -> &crate::domain::urgency::Weights {
-        &self.urgency
-    }
-
-    pub fn config_dir(&self) -> Option<&std::path::Path> {
-        self.config_dir.as_deref()
-    }
-
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-
-    /// How dates are read: "morning", the first day of the week, day or month first.
-    pub fn date_options(&self) -> &DateOptions {
-        &self.date_options
-    }
-
-    pub fn config_path(&self) -> Option<&std::path::Path> {
-        self.config_path.as_deref()
-    }
-
-    /// Problems in config.toml found on open (each setting in question kept its default).
-    pub fn config_diagnostics(&self) -> &[config::Diagnostic] {
-        &self.config_diagnostics
-    }
-
-    pub fn user(&self) -> &str {
-        &self.user
-    }
-
-    pub fn currency(&self) -> Currency {
-        self.currency
-    }
-
-    pub fn now(&self) -> Timestamp {
-        self.fixed_now.unwrap_or_else(|| Timestamp::from_datetime(&Utc::now()))
-    }
-
-    pub fn now_local(&self) -> DateTime<Local> {
-        self.now().to_datetime().with_timezone(&Local)
-    }
-
-    pub fn today(&self) -> NaiveDate {
-        self.now_local().date_naive()
+    /// This view with "now" pinned (a client's `CRM_NOW`), or the real clock.
+    pub fn with_now(mut self, now: Option<Timestamp>) -> Crm {
+        if now.is_some() {
+            self.settings.fixed_now = now;
+        }
+        self
     }
 
     /// Applies changes as the current user.
@@ -258,55 +174,23 @@ impl Crm {
         if !changes.is_empty() && changes.iter().all(|c| matches!(c, Change::Edit { edits, .. } if edits.is_empty())) {
             return Err(ServiceError::Invalid("nothing to change: give at least one field to set (see --help)".into()));
         }
-        Ok(self.store.apply(&self.user, self.now(), &changes)?)
+        // Roles and visibility: whoever calls (CLI, TUI, socket, HTTP) gets the same answer.
+        self.check_changes(&changes)?;
+        let receipt = self.store.apply(self.user(), self.now(), &changes);
+        self.changes.notify();
+        Ok(receipt?)
     }
 
     pub fn undo(&self) -> Result<Receipt> {
-        Ok(self.store.undo(&self.user, self.now())?)
+        let receipt = self.store.undo(self.user(), self.now());
+        self.changes.notify();
+        Ok(receipt?)
     }
 
     pub fn redo(&self) -> Result<Receipt> {
-        Ok(self.store.redo(&self.user, self.now())?)
-    }
-
-    // ---- input parsing shared by every front end ----
-
-    pub fn parse_when(&self, text: &str) -> Result<When> {
-        dates::parse_when(text, self.now_local(), &self.date_options).map_err(|e| ServiceError::Invalid(e.to_string()))
-    }
-
-    pub fn parse_due(&self, text: &str) -> Result<Due> {
-        Ok(match self.parse_when(text)? {
-            When::Day(d) => Due::Day(Day(d)),
-            When::At(t) => Due::At(Timestamp::from_datetime(&t)),
-        })
-    }
-
-    /// An instant: a whole day means the start of that day.
-    pub fn parse_instant(&self, text: &str) -> Result<Timestamp> {
-        Ok(match self.parse_when(text)? {
-            When::At(t) => Timestamp::from_datetime(&t),
-            When::Day(d) => {
-                let local = d.and_hms_opt(0, 0, 0).and_then(|dt| dt.and_local_timezone(Local).earliest());
-                local
-                    .map(|l| Timestamp::from_datetime(&l))
-                    .ok_or_else(|| ServiceError::Invalid(format!("\"{text}\": no such local time")))?
-            }
-        })
-    }
-
-    pub fn parse_day(&self, text: &str) -> Result<Day> {
-        dates::parse_day(text, self.now_local(), &self.date_options)
-            .map(Day)
-            .map_err(|e| ServiceError::Invalid(e.to_string()))
-    }
-
-    pub fn parse_money(&self, text: &str) -> Result<Money> {
-        Money::parse(text, self.currency).map_err(ServiceError::Invalid)
-    }
-
-    pub fn parse_minutes(&self, text: &str) -> Result<u32> {
-        dates::parse_minutes(text).map_err(|e| ServiceError::Invalid(e.to_string()))
+        let receipt = self.store.redo(self.user(), self.now());
+        self.changes.notify();
+        Ok(receipt?)
     }
 
     // ---- use-cases that need more than one change or the user's clock ----
@@ -381,17 +265,33 @@ impl Crm {
         let needle = fold(t);
         let mut exact = Vec::new();
         let mut partial = Vec::new();
+        // Names the user does not see match nothing (visibility): they are not told they exist.
+        let access = self.access()?;
+        let mut failed = None;
         self.store.scan(kind, &mut |rec| {
             if rec.deleted().is_none() {
                 let label = fold(rec.label());
-                if label == needle {
-                    exact.push((rec.reference(), rec.label().to_string()));
+                let list = if label == needle {
+                    &mut exact
                 } else if label.contains(&needle) {
-                    partial.push((rec.reference(), rec.label().to_string()));
+                    &mut partial
+                } else {
+                    return true;
+                };
+                match access.sees(&rec) {
+                    Ok(true) => list.push((rec.reference(), rec.label().to_string())),
+                    Ok(false) => {}
+                    Err(e) => {
+                        failed = Some(e);
+                        return false;
+                    }
                 }
             }
             true
         })?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
         let found = if exact.is_empty() { partial } else { exact };
         match found.as_slice() {
             [] => Err(ServiceError::NotFound(format!("no {kind} matches \"{t}\""))),

@@ -1,0 +1,18 @@
+//! The facade on the wire. Every operation the CLI and the TUI ask of the database is a
+//! [`Request`] (plain serde data) answered with JSON rows or an [`ApiError`]; [`handle`]
+//! answers one against an open database, and a [`Client`] sends it either straight to the
+//! database this process opened or through a [`Transport`] to the process that holds it
+//! (the Unix socket in the data dir, or a team server over HTTP).
+//!
+//! The operations are listed once, in `request.rs`: one table makes the request variant,
+//! the server's dispatch arm and the client method.
+
+pub mod client;
+pub mod dispatch;
+pub mod error;
+pub mod request;
+
+pub use client::{Backend, Client, Envelope, Transport};
+pub use dispatch::handle;
+pub use error::ApiError;
+pub use request::Request;
