@@ -1,0 +1,54 @@
+//! `crm serve`: hold the database headless and serve the team over HTTP (TLS off loopback).
+
+use super::args::{Cli, ServeArgs};
+use crate::serve::routes::App;
+use crate::serve::server::{Server, ServerOptions};
+use crate::serve::{listen, tls};
+use crate::services::{Crm, ServiceError};
+use std::io::Write;
+use std::sync::Arc;
+
+pub fn run(cli: &Cli, args: &ServeArgs, crm: Crm) -> anyhow::Result<()> {
+    let invalid = |m: String| anyhow::Error::new(ServiceError::Invalid(m));
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::server_config(cert, key).map_err(invalid)?),
+        (None, None) => None,
+        _ => return Err(invalid("--tls-cert and --tls-key go together: the certificate (PEM) and its key".into())),
+    };
+    let addrs = listen::resolve(&args.listen).map_err(invalid)?;
+    listen::check_policy(&args.listen, &addrs, tls.is_some()).map_err(invalid)?;
+    let opts = ServerOptions {
+        max_body: args.max_body_mb.saturating_mul(1024 * 1024),
+        max_connections: args.max_connections.max(1),
+        tls: tls.clone(),
+        ..ServerOptions::default()
+    };
+    let server = Server::bind(addrs[0], opts)
+        .map_err(|e| invalid(format!("cannot listen on {} ({}): {e}", args.listen, addrs[0])))?;
+    let stopper = server.stopper();
+    // SIGINT and SIGTERM stop the server gracefully: requests in flight are answered, and
+    // every acknowledged change is already on disk (each apply commits durably).
+    let mut signals = signal_hook::iterator::Signals::new([signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM])
+        .map_err(|e| invalid(format!("cannot install the signal handlers: {e}")))?;
+    let on_signal = stopper.clone();
+    std::thread::spawn(move || {
+        if signals.forever().next().is_some() {
+            on_signal.stop();
+        }
+    });
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let local = server.local_addr();
+    let db = crm.store().dir().display().to_string();
+    // On stdout, one line, so scripts (and tests using port 0) can read the address.
+    println!("crm serve: listening on {scheme}://{local} (database {db}); stop with Ctrl-C");
+    let _ = std::io::stdout().flush();
+    let _ = cli;
+    let app = Arc::new(App::new(crm));
+    let busy = server.run(Arc::new(move |req| app.handle(req)));
+    if busy > 0 {
+        eprintln!("crm serve: stopped with {busy} connection(s) still busy after the grace period");
+    } else {
+        eprintln!("crm serve: stopped");
+    }
+    Ok(())
+}
