@@ -334,7 +334,7 @@ mod pane {
                 }
             }
             drop(job_tx);
-            worker::serve(&self.crm, job_rx, msg_tx);
+            worker::serve(&crm::api::Client::local(self.crm.clone()), job_rx, msg_tx);
             for msg in msg_rx.try_iter() {
                 let more = update(app, msg);
                 self.perform(app, more);

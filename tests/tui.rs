@@ -125,7 +125,7 @@ impl Fixture {
     }
 
     fn load(&self, r: Request) -> Data {
-        worker::load(&self.crm, &r).unwrap_or_else(|e| panic!("load {r:?}: {e}"))
+        worker::load(&crm::api::Client::local(self.crm.clone()), &r).unwrap_or_else(|e| panic!("load {r:?}: {e}"))
     }
 
     /// An app with every pane loaded, as after startup (the overdue modal may be open).
@@ -167,7 +167,7 @@ impl Fixture {
             }
         }
         drop(job_tx);
-        worker::serve(&self.crm, job_rx, msg_tx);
+        worker::serve(&crm::api::Client::local(self.crm.clone()), job_rx, msg_tx);
         for msg in msg_rx.try_iter() {
             let more = update(app, msg);
             self.perform(app, more);
@@ -749,7 +749,7 @@ fn a_validation_error_lands_on_its_field_and_keeps_the_form_open() {
     press(&mut app, key(KeyCode::Enter));
     let effects = update(
         &mut app,
-        Msg::Written(Err(WriteError { field: Some("email".into()), message: "not an email address".into() })),
+        Msg::Written(Err(WriteError { field: Some("email".into()), message: "not an email address".into(), theirs: None })),
     );
     assert_eq!(effects, vec![]);
     let f = form(&app);
@@ -1594,7 +1594,7 @@ fn without_colour_no_cell_has_a_colour_on_any_screen() {
 
 /// Builds the search index the way the runtime does at startup.
 fn with_index(fx: &Fixture, app: &mut App) {
-    let data = crm::tui::worker::load(&fx.crm, &Request::SearchIndex).expect("index");
+    let data = crm::tui::worker::load(&crm::api::Client::local(fx.crm.clone()), &Request::SearchIndex).expect("index");
     update(app, Msg::Loaded(data));
 }
 
@@ -1776,7 +1776,11 @@ fn an_edit_saves_only_the_fields_typed_in_and_keeps_what_another_crm_changed_mea
     let effects = press(&mut app, key(KeyCode::Enter));
     assert_eq!(
         effects,
-        vec![Effect::Write(Write::Form(FormKind::EditContact(id), vec![("name", format!("{} Jr", before.name))]))]
+        vec![Effect::Write(Write::Edit {
+            kind: FormKind::EditContact(id),
+            typed: vec![("name", format!("{} Jr", before.name))],
+            shown: vec![("name", before.name.clone())],
+        })]
     );
     fx.perform(&mut app, effects);
     let after = stored_contact(&fx, id);
@@ -1803,4 +1807,58 @@ fn an_edit_saves_only_the_fields_typed_in_and_keeps_what_another_crm_changed_mea
     assert_eq!(press(&mut app, key(KeyCode::Enter)), vec![]);
     assert_eq!(app.modal, None);
     assert_eq!(message(&app), "Nothing changed; nothing was saved.");
+}
+
+#[test]
+fn the_same_field_saved_meanwhile_by_another_rep_is_a_conflict_with_both_values_to_choose_from() {
+    let fx = Fixture::demo();
+    let mut app = fx.app_dismissed();
+    let id = contact_id(&app, &selected_name(&app));
+    let before = stored_contact(&fx, id);
+    let other_rep = |title: &str| {
+        let input = crm::services::input::ContactInput { title: Some(title.into()), ..Default::default() };
+        fx.crm.apply(fx.crm.contact_changes(Some(id), input).expect("changes")).expect("other rep saves");
+    };
+    // This rep opens the form and changes the job title and the name...
+    press(&mut app, ch('e'));
+    press(&mut app, key(KeyCode::Tab));
+    press(&mut app, key(KeyCode::Tab));
+    assert_eq!(form(&app).fields[form(&app).focus].name, "title");
+    press(&mut app, ctrl('u'));
+    type_text(&mut app, "Buyer");
+    // ...while another rep saves a different job title.
+    other_rep("Head of Purchasing");
+    let effects = press(&mut app, key(KeyCode::Enter));
+    fx.perform(&mut app, effects);
+    // Nothing was saved; the form says whose value is whose.
+    assert_eq!(stored_contact(&fx, id).title, "Head of Purchasing");
+    let f = form(&app);
+    let title = f.fields.iter().find(|x| x.name == "title").expect("title field");
+    assert_eq!(title.value, "Buyer", "what was typed is still there");
+    assert_eq!(title.theirs.as_deref(), Some("Head of Purchasing"));
+    assert_eq!(title.error.as_deref(), Some("changed meanwhile to \"Head of Purchasing\""));
+    let whole = f.error.clone().unwrap_or_default();
+    assert!(whole.contains("Job title") && whole.contains("ctrl-t"), "{whole}");
+    // Take theirs: the field shows their value and is no longer changed by this form.
+    press(&mut app, ctrl('t'));
+    let title = form(&app).fields.iter().find(|x| x.name == "title").expect("title field").clone();
+    assert_eq!((title.value.as_str(), title.theirs.as_ref(), title.error.as_ref()), ("Head of Purchasing", None, None));
+    assert_eq!(press(&mut app, key(KeyCode::Enter)), vec![], "nothing left to save");
+    // Again, and this time keep ours: saving a second time replaces theirs, knowingly.
+    press(&mut app, ch('e'));
+    press(&mut app, key(KeyCode::Tab));
+    press(&mut app, key(KeyCode::Tab));
+    press(&mut app, ctrl('u'));
+    type_text(&mut app, "Buyer");
+    other_rep("Chief Buyer");
+    let effects = press(&mut app, key(KeyCode::Enter));
+    fx.perform(&mut app, effects);
+    assert_eq!(stored_contact(&fx, id).title, "Chief Buyer");
+    assert!(form(&app).fields.iter().any(|x| x.theirs.as_deref() == Some("Chief Buyer")));
+    let effects = press(&mut app, key(KeyCode::Enter));
+    fx.perform(&mut app, effects);
+    assert_eq!(app.modal, None, "saved");
+    let after = stored_contact(&fx, id);
+    assert_eq!(after.title, "Buyer");
+    assert_eq!(after.name, before.name);
 }

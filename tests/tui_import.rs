@@ -59,7 +59,7 @@ impl Fixture {
             }
         }
         drop(job_tx);
-        worker::serve(&self.crm, job_rx, msg_tx);
+        worker::serve(&crm::api::Client::local(self.crm.clone()), job_rx, msg_tx);
         for msg in msg_rx.try_iter() {
             let more = update(app, msg);
             self.perform(app, more);
@@ -201,7 +201,7 @@ fn no_duplicates_says_so() {
     let effects = ch(&mut app, 'D');
     fx.perform(&mut app, effects);
     assert_eq!(app.modal, None);
-    assert_eq!(message(&app), "No duplicate contacts found.");
+    assert_eq!(message(&app), "No duplicate contacts or companies found.");
 }
 
 #[test]

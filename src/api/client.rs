@@ -1,8 +1,18 @@
 //! The client side: what the CLI and the TUI hold instead of the database.
 
+use super::request::Ranked;
 use super::{ApiError, Request};
-use crate::domain::Timestamp;
+use crate::domain::{EntityKind, Timestamp};
+use crate::services::agenda::AgendaItem;
+use crate::services::agenda::AgendaQuery;
+use crate::services::demo::DemoSummary;
+use crate::services::filter::Compiled;
+use crate::services::import::plan::{ImportOptions, ImportPlan};
+use crate::services::import::{ImportKind, Parsed};
+use crate::services::query::{ContactQuery, ContactRow};
+use crate::services::search::SearchIndex;
 use crate::services::{Crm, ServiceError, Settings};
+use crate::store::Receipt;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -43,6 +53,8 @@ pub enum Backend {
 pub struct Client {
     settings: Settings,
     backend: Backend,
+    /// Serving the socket while this client holds the database (dropped last).
+    _holder: Option<super::unix::Holder>,
 }
 
 impl std::ops::Deref for Client {
@@ -55,12 +67,17 @@ impl std::ops::Deref for Client {
 impl Client {
     /// A client of a database this process opened.
     pub fn local(crm: Crm) -> Client {
-        Client { settings: (*crm).clone(), backend: Backend::Local(crm) }
+        Client { settings: (*crm).clone(), backend: Backend::Local(crm), _holder: None }
+    }
+
+    /// A client of a database this process opened and serves to the others.
+    pub(crate) fn holding(crm: Crm, holder: super::unix::Holder) -> Client {
+        Client { settings: (*crm).clone(), backend: Backend::Local(crm), _holder: Some(holder) }
     }
 
     /// A client of another process, with the user's own settings.
     pub fn remote(settings: Settings, transport: Box<dyn Transport>) -> Client {
-        Client { settings, backend: Backend::Remote(transport) }
+        Client { settings, backend: Backend::Remote(transport), _holder: None }
     }
 
     pub fn backend(&self) -> &Backend {
@@ -87,5 +104,153 @@ impl Client {
         };
         serde_json::from_value(value)
             .map_err(|e| ServiceError::from(ApiError::transport(format!("the reply could not be read: {e}"))))
+    }
+}
+
+// Operations whose Rust signature cannot travel as is (a progress callback, a `&mut`, a
+// closure, a file on the user's side): the same call sites, the wire form underneath.
+impl Client {
+    /// Compiles a filter for any list (against the stages of the database in use).
+    pub fn compile_filter(&self, text: &str) -> Result<Compiled, ServiceError> {
+        match self.crm() {
+            Some(crm) => crm.compile_filter(text),
+            None => self.settings.compile_filter_in(&self.pipeline()?, text, None),
+        }
+    }
+
+    /// Compiles a filter for one kind of list.
+    pub fn compile_filter_for(&self, text: &str, kind: EntityKind) -> Result<Compiled, ServiceError> {
+        match self.crm() {
+            Some(crm) => crm.compile_filter_for(text, kind),
+            None => self.settings.compile_filter_in(&self.pipeline()?, text, Some(kind)),
+        }
+    }
+
+    /// Saves (or replaces) a view in the user's views.toml.
+    pub fn save_view(&self, name: &str, filter: &str) -> Result<String, ServiceError> {
+        match self.crm() {
+            Some(crm) => crm.save_view(name, filter),
+            None => self.settings.save_view_in(&self.pipeline()?, name, filter),
+        }
+    }
+
+    /// The agenda ranked from the indexes, items not yet named (see `fill_details`).
+    pub fn agenda_ranked(&self, q: &AgendaQuery) -> Result<Vec<AgendaItem>, ServiceError> {
+        Ok(self.agenda_ranked_wire(q.clone())?.into_iter().map(AgendaItem::from).collect())
+    }
+
+    /// Names and explains ranked agenda items.
+    pub fn fill_details(&self, items: &mut [AgendaItem]) -> Result<(), ServiceError> {
+        if let Some(crm) = self.crm() {
+            return crm.fill_details(items);
+        }
+        let filled = self.fill_details_wire(items.iter().cloned().map(Ranked::from).collect::<Vec<_>>())?;
+        for (it, f) in items.iter_mut().zip(filled) {
+            *it = f.into();
+        }
+        Ok(())
+    }
+
+    /// `contacts`, each row turned into a `T` as soon as it is made.
+    pub fn contacts_as<T>(&self, q: &ContactQuery, into: impl Fn(ContactRow) -> T) -> Result<Vec<T>, ServiceError> {
+        match self.crm() {
+            Some(crm) => crm.contacts_as(q, into),
+            None => Ok(self.contacts(q.clone())?.into_iter().map(into).collect()),
+        }
+    }
+
+    /// The dry run of an import; `progress(done, total)` as rows are checked (here only).
+    pub fn plan_import(
+        &self,
+        parsed: Parsed,
+        source: &str,
+        opts: ImportOptions,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<ImportPlan, ServiceError> {
+        match self.crm() {
+            Some(crm) => crm.plan_import(parsed, source, opts, progress),
+            None => self.plan_import_wire(parsed, source.to_string(), opts),
+        }
+    }
+
+    /// Runs a planned import in one change.
+    pub fn run_import(&self, plan: &mut ImportPlan, strict: bool) -> Result<Option<Receipt>, ServiceError> {
+        if let Some(crm) = self.crm() {
+            return crm.run_import(plan, strict);
+        }
+        let (receipt, after) = self.run_import_wire(std::mem::take(plan), strict)?;
+        *plan = after;
+        Ok(receipt)
+    }
+
+    /// The search index of what the user sees.
+    pub fn search_index(&self) -> Result<SearchIndex, ServiceError> {
+        if let Some(crm) = self.crm() {
+            return crm.search_index();
+        }
+        let mut idx = SearchIndex::default();
+        for r in self.search_records()? {
+            idx.upsert(&r);
+        }
+        Ok(idx)
+    }
+
+    /// Sample data; `progress(done, total)` as contacts are made (here only).
+    pub fn demo_with_progress(
+        &self,
+        contacts: usize,
+        seed: u64,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<DemoSummary, ServiceError> {
+        match self.crm() {
+            Some(crm) => Ok(crate::services::demo::generate(crm.store(), crm.user(), crm.now(), contacts, seed, progress)?),
+            None => self.demo(contacts, seed),
+        }
+    }
+
+    /// The ids an export covers: a saved view (the user's file) and filter terms.
+    pub fn export_ids(&self, kind: ImportKind, view: Option<&str>, filter: &[String]) -> Result<Vec<u64>, ServiceError> {
+        match self.crm() {
+            Some(crm) => crm.export_ids(kind, view, filter),
+            None => self.export_ids_wire(kind, self.view_filter(view, filter)?),
+        }
+    }
+
+    /// Journals an export filtered like the lists.
+    pub fn journal_export_filtered(
+        &self,
+        what: &str,
+        count: usize,
+        view: Option<&str>,
+        filter: &[String],
+    ) -> Result<(), ServiceError> {
+        match self.crm() {
+            Some(crm) => crm.journal_export_filtered(what, count, view, filter),
+            None => self.journal_export_filtered_wire(what, count, view.map(str::to_string), filter.to_vec()),
+        }
+    }
+
+    /// Writes the whole database as JSON.
+    pub fn write_backup(&self, out: &mut dyn std::io::Write) -> Result<(), ServiceError> {
+        if let Some(crm) = self.crm() {
+            return crm.write_backup(out);
+        }
+        let b = self.backup()?;
+        let mut w = std::io::BufWriter::new(out);
+        let cannot = |e: String| ServiceError::Invalid(format!("cannot write the backup: {e}"));
+        serde_json::to_writer(&mut w, &b).map_err(|e| cannot(e.to_string()))?;
+        std::io::Write::flush(&mut w).map_err(|e| cannot(e.to_string()))?;
+        let n = b.users.len() + b.companies.len() + b.contacts.len() + b.deals.len() + b.activities.len() + b.tasks.len();
+        self.journal_export("json (whole database)", n as u64, "").map(drop)
+    }
+
+    /// Writes the whole database to a file in one step.
+    pub fn backup_to_file(&self, path: &std::path::Path) -> Result<(), ServiceError> {
+        if let Some(crm) = self.crm() {
+            return crm.backup_to_file(path);
+        }
+        let mut bytes = Vec::new();
+        self.write_backup(&mut bytes)?;
+        crate::services::import::report::write_atomic(path, &bytes).map_err(ServiceError::Invalid)
     }
 }

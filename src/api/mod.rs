@@ -11,8 +11,18 @@ pub mod client;
 pub mod dispatch;
 pub mod error;
 pub mod request;
+pub mod unix;
 
 pub use client::{Backend, Client, Envelope, Transport};
 pub use dispatch::handle;
 pub use error::ApiError;
 pub use request::Request;
+
+use crate::services::{OpenOptions, ServiceError, Settings};
+
+/// The client a front end uses: to the process that holds the database over its Unix socket,
+/// or this process opens it and serves the others.
+pub fn connect(opts: OpenOptions) -> Result<Client, ServiceError> {
+    let settings = Settings::load(&opts)?;
+    unix::connect(&opts, settings)
+}

@@ -7,10 +7,11 @@ use crate::domain::*;
 use crate::services::agenda::{AgendaItem, AgendaQuery};
 use crate::services::input::*;
 use crate::services::query::*;
-use crate::services::{Crm, ServiceError};
+use crate::api::Client;
+use crate::services::ServiceError;
 use anyhow::Result;
 
-pub fn run(crm: &Crm, cmd: Command, out: &Out) -> Result<()> {
+pub fn run(crm: &Client, cmd: Command, out: &Out) -> Result<()> {
     match cmd {
         Command::Contact(c) => contact(crm, c, out),
         Command::Company(c) => company(crm, c, out),
@@ -24,7 +25,7 @@ pub fn run(crm: &Crm, cmd: Command, out: &Out) -> Result<()> {
                 due_only: false,
                 horizon_days: Some(days),
             };
-            let items = crm.agenda(&q)?;
+            let items = crm.agenda(q)?;
             if explain && out.format == super::output::Format::Table && !out.quiet {
                 return out.message(&explain_table(&items));
             }
@@ -39,7 +40,7 @@ pub fn run(crm: &Crm, cmd: Command, out: &Out) -> Result<()> {
                 Some(t) => Some(crm.resolve_ref(&t)?),
                 None => None,
             };
-            out.list(&crm.history(target.as_ref(), limit)?)
+            out.list(&crm.history(target, limit)?)
         }
         Command::View(ViewCmd::Save { name, filter }) => {
             let canonical = crm.save_view(&name, &filter.join(" "))?;
@@ -60,6 +61,9 @@ pub fn run(crm: &Crm, cmd: Command, out: &Out) -> Result<()> {
             out.receipt(&crm.apply(vec![Change::Restore { target }])?)
         }
         Command::User(c) => super::users::run(crm, c, out),
+        Command::Share { id, logins } => super::share::share(crm, &id, &logins, out),
+        Command::Unshare { id, logins } => super::share::unshare(crm, &id, &logins, out),
+        Command::Visibility { to } => super::share::visibility(crm, to.as_deref(), out),
         Command::Audit { by, since, record, limit } => super::users::audit(crm, by, since, record, limit, out),
         Command::Demo { contacts, seed } => demo(crm, contacts, seed, out),
         Command::Doctor { repair } => doctor(crm, repair, out),
@@ -78,18 +82,19 @@ pub fn run(crm: &Crm, cmd: Command, out: &Out) -> Result<()> {
         Command::Dupes { limit } => super::import::dupes(crm, limit, out),
         Command::Merge(a) => super::import::merge(crm, a, out),
         Command::Keys { .. } | Command::Config(_) => Ok(()),
-        Command::Migrate { .. } | Command::Bench(_) => Ok(()),
+        Command::Migrate { .. } | Command::Bench(_) | Command::Serve(_) => Ok(()),
     }
 }
 
 /// `crm` without a subcommand, until the TUI lands: what needs attention today.
-pub fn overview(crm: &Crm, out: &Out) -> Result<()> {
+pub fn overview(crm: &Client, out: &Out) -> Result<()> {
     let overdue =
-        crm.tasks(&TaskQuery { scope: TaskScope::Overdue, assignee: Some(crm.user().into()), ..TaskQuery::default() })?;
+        crm.tasks(TaskQuery { scope: TaskScope::Overdue, assignee: Some(crm.user().into()), ..TaskQuery::default() })?;
     let today =
-        crm.tasks(&TaskQuery { scope: TaskScope::Today, assignee: Some(crm.user().into()), ..TaskQuery::default() })?;
-    let contacts = crm.store().count(crate::store::Tree::Contacts)?;
-    out.message(&format!("crm — {} on {} ({} contacts)", crm.user(), crm.store().dir().display(), contacts))?;
+        crm.tasks(TaskQuery { scope: TaskScope::Today, assignee: Some(crm.user().into()), ..TaskQuery::default() })?;
+    let info = crm.db_info()?;
+    let contacts = info.contacts;
+    out.message(&format!("crm — {} on {} ({} contacts)", crm.user(), info.dir, contacts))?;
     if contacts == 0 {
         out.message("The database is empty. Try `crm demo` for sample data, or `crm contact add \"Name\"`. `crm --help` lists every command.")?;
     }
@@ -127,7 +132,7 @@ fn contact_input(name: Option<String>, f: ContactFields, r: RemoveFields) -> Con
     }
 }
 
-fn contact(crm: &Crm, cmd: ContactCmd, out: &Out) -> Result<()> {
+fn contact(crm: &Client, cmd: ContactCmd, out: &Out) -> Result<()> {
     match cmd {
         ContactCmd::Add { name, fields } => {
             let changes = crm.contact_changes(None, contact_input(Some(name), fields, RemoveFields::default()))?;
@@ -145,7 +150,7 @@ fn contact(crm: &Crm, cmd: ContactCmd, out: &Out) -> Result<()> {
                 ContactSortArg::Owner => ContactSort::Owner,
             };
             let f = crm.compile_filter_for(&crm.view_filter(view.as_deref(), &filter)?, EntityKind::Contact)?;
-            let rows = crm.contacts(&ContactQuery { text: search, tag, owner, company, sort, limit: None })?;
+            let rows = crm.contacts(ContactQuery { text: search, tag, owner, company, sort, limit: None })?;
             let mut rows = f.keep(
                 rows,
                 |f, r| f.contact(r),
@@ -198,14 +203,14 @@ fn company_input(
     }
 }
 
-fn company(crm: &Crm, cmd: CompanyCmd, out: &Out) -> Result<()> {
+fn company(crm: &Client, cmd: CompanyCmd, out: &Out) -> Result<()> {
     match cmd {
         CompanyCmd::Add { name, fields } => {
             out.receipt(&crm.apply(crm.company_changes(None, company_input(Some(name), fields, vec![], vec![]))?)?)
         }
         CompanyCmd::List { filter, view, search, tag, limit } => {
             let f = crm.compile_filter_for(&crm.view_filter(view.as_deref(), &filter)?, EntityKind::Company)?;
-            let rows = crm.companies(search.as_deref(), tag.as_deref(), None)?;
+            let rows = crm.companies(search, tag, None)?;
             let mut rows = f.keep(
                 rows,
                 |f, r| f.company(r),
@@ -243,7 +248,7 @@ fn deal_input(title: Option<String>, stage: Option<String>, f: DealFields) -> De
     }
 }
 
-fn deal(crm: &Crm, cmd: DealCmd, out: &Out) -> Result<()> {
+fn deal(crm: &Client, cmd: DealCmd, out: &Out) -> Result<()> {
     match cmd {
         DealCmd::Add { title, stage, fields } => {
             out.receipt(&crm.apply(crm.deal_changes(None, deal_input(Some(title), stage, fields))?)?)
@@ -258,7 +263,7 @@ fn deal(crm: &Crm, cmd: DealCmd, out: &Out) -> Result<()> {
                 Some(c) => Some(crm.resolve_contact(&c)?),
                 None => None,
             };
-            let rows = crm.deals(&DealQuery { stage, owner, open_only: open, company, contact, limit: None })?;
+            let rows = crm.deals(DealQuery { stage, owner, open_only: open, company, contact, limit: None })?;
             let mut rows =
                 f.keep(rows, |f, r| f.deal(r), |r| vec![r.title.clone(), r.company.clone(), r.contact.clone()]);
             rows.truncate(limit.unwrap_or(usize::MAX));
@@ -266,7 +271,8 @@ fn deal(crm: &Crm, cmd: DealCmd, out: &Out) -> Result<()> {
         }
         DealCmd::Show { deal } => {
             let card = crm.deal_card(crm.resolve_deal(&deal)?)?;
-            out.card(&card, &card.deal.id.to_string(), || cards::deal(&card, crm.store().pipeline()))
+            let pipeline = crm.pipeline()?;
+            out.card(&card, &card.deal.id.to_string(), || cards::deal(&card, &pipeline))
         }
         DealCmd::Edit { deal, title, fields } => {
             let id = crm.resolve_deal(&deal)?;
@@ -297,7 +303,7 @@ fn task_input(title: Option<String>, due: Option<String>, f: TaskFields) -> Task
     }
 }
 
-fn task(crm: &Crm, cmd: TaskCmd, out: &Out) -> Result<()> {
+fn task(crm: &Client, cmd: TaskCmd, out: &Out) -> Result<()> {
     match cmd {
         TaskCmd::Add { title, due, fields } => {
             out.receipt(&crm.apply(crm.task_changes(None, task_input(Some(title), due, fields))?)?)
@@ -317,14 +323,14 @@ fn task(crm: &Crm, cmd: TaskCmd, out: &Out) -> Result<()> {
                 Some(c) => Some(crm.resolve_contact(&c)?),
                 None => None,
             };
-            let rows = crm.tasks(&TaskQuery { scope, assignee, contact, deal: None, limit: None })?;
+            let rows = crm.tasks(TaskQuery { scope, assignee, contact, deal: None, limit: None })?;
             let mut rows = f.keep(rows, |f, r| f.task(r), |r| vec![r.title.clone(), r.contact.clone(), r.deal.clone()]);
             rows.truncate(limit.unwrap_or(usize::MAX));
             out.list(&rows)
         }
         TaskCmd::Show { task } => {
             let row = crm.task_row_by_id(crm.resolve_task(&task)?)?;
-            let Some(Record::Task(full)) = crm.store().get(&Ref::Task(row.id))? else {
+            let Some(Record::Task(full)) = crm.record(Ref::Task(row.id))? else {
                 return Err(ServiceError::NotFound(format!("{} does not exist", row.id)).into());
             };
             out.card(&full, &row.id.to_string(), || cards::task(&row, &full))
@@ -355,7 +361,7 @@ fn task(crm: &Crm, cmd: TaskCmd, out: &Out) -> Result<()> {
     }
 }
 
-fn log(crm: &Crm, a: LogArgs, out: &Out) -> Result<()> {
+fn log(crm: &Client, a: LogArgs, out: &Out) -> Result<()> {
     let input = ActivityInput {
         kind: a.kind,
         contact: a.contact,
@@ -369,7 +375,7 @@ fn log(crm: &Crm, a: LogArgs, out: &Out) -> Result<()> {
     out.receipt(&crm.apply(crm.activity_changes(input)?)?)
 }
 
-fn activity(crm: &Crm, cmd: ActivityCmd, out: &Out) -> Result<()> {
+fn activity(crm: &Client, cmd: ActivityCmd, out: &Out) -> Result<()> {
     match cmd {
         ActivityCmd::List { contact, deal, kind, limit } => {
             let q = ActivityQuery {
@@ -378,7 +384,7 @@ fn activity(crm: &Crm, cmd: ActivityCmd, out: &Out) -> Result<()> {
                 kind: kind.map(|k| ActivityKind::parse(&k).map_err(ServiceError::Invalid)).transpose()?,
                 limit: Some(limit),
             };
-            out.list(&crm.activities(&q)?)
+            out.list(&crm.activities(q)?)
         }
         ActivityCmd::Rm { activity } => {
             let id: ActivityId =
@@ -388,11 +394,11 @@ fn activity(crm: &Crm, cmd: ActivityCmd, out: &Out) -> Result<()> {
     }
 }
 
-fn demo(crm: &Crm, contacts: usize, seed: u64, out: &Out) -> Result<()> {
+fn demo(crm: &Client, contacts: usize, seed: u64, out: &Out) -> Result<()> {
     let started = std::time::Instant::now();
     let interactive = out.format == super::output::Format::Table && !out.quiet;
     let summary =
-        crate::services::demo::generate(crm.store(), crm.user(), crm.now(), contacts, seed, &mut |done, total| {
+        crm.demo_with_progress(contacts, seed, &mut |done, total| {
             if interactive && total >= 5_000 {
                 eprint!("\r{done}/{total} contacts");
             }
@@ -414,8 +420,8 @@ fn demo(crm: &Crm, contacts: usize, seed: u64, out: &Out) -> Result<()> {
     })
 }
 
-fn doctor(crm: &Crm, repair: bool, out: &Out) -> Result<()> {
-    let report = crate::store::doctor::check(crm.store(), repair)?;
+fn doctor(crm: &Client, repair: bool, out: &Out) -> Result<()> {
+    let report = crm.doctor(repair)?;
     out.card(&report, "", || report.to_string())?;
     if report.healthy() || (repair && report.repaired) {
         Ok(())
@@ -465,7 +471,7 @@ pub fn bench(args: &BenchArgs, out: &Out) -> Result<()> {
 
 /// Creates a contact, then edits and logs against it, acknowledging each durable change on
 /// stdout. Used by the crash tests, which kill it at random moments.
-fn stress(crm: &Crm, changes: u64) -> Result<()> {
+fn stress(crm: &Client, changes: u64) -> Result<()> {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
     for i in 0..changes {
@@ -501,8 +507,8 @@ fn stress(crm: &Crm, changes: u64) -> Result<()> {
     Ok(())
 }
 
-fn search(crm: &Crm, query: &str, kind: Option<&str>, limit: usize, out: &Out) -> Result<()> {
-    use crate::services::search::{Query, SearchIndex};
+fn search(crm: &Client, query: &str, kind: Option<&str>, limit: usize, out: &Out) -> Result<()> {
+    use crate::services::search::Query;
     let mut q = Query::parse(query);
     if let Some(k) = kind {
         q.kind = Some(match k.trim().to_lowercase().as_str() {
@@ -518,7 +524,7 @@ fn search(crm: &Crm, query: &str, kind: Option<&str>, limit: usize, out: &Out) -
         });
     }
     // One query: matched while reading, without keeping an index.
-    let hits = SearchIndex::search_store(crm.store(), &q, limit)?;
+    let hits = crm.search(query, q.kind, limit)?;
     out.list(&hits)?;
     if hits.is_empty() {
         // Like grep: nothing found is exit status 1.
@@ -543,7 +549,7 @@ fn explain_table(items: &[AgendaItem]) -> String {
 }
 
 /// `crm remind`: overdue and today's items in a few lines; exit 1 when something is overdue.
-fn remind(crm: &Crm, count: bool, all: bool, out: &Out) -> Result<()> {
+fn remind(crm: &Client, count: bool, all: bool, out: &Out) -> Result<()> {
     use crate::domain::agenda::TaskState;
     let q = AgendaQuery { assignee: (!all).then(|| crm.user().to_string()), due_only: true, horizon_days: Some(0) };
     // Ranked from the indexes; only what is printed gets its names read (a shell rc runs this).
@@ -582,13 +588,13 @@ fn remind(crm: &Crm, count: bool, all: bool, out: &Out) -> Result<()> {
 /// `crm export ics`: the calendar to stdout, or to a file replaced in one step (a calendar app
 /// watching it never reads half a file).
 fn export_ics(
-    crm: &Crm,
+    crm: &Client,
     file: Option<&std::path::Path>,
     opts: crate::services::ics::IcsOptions,
     out: &Out,
 ) -> Result<()> {
     use std::io::Write;
-    let export = crm.export_ics(&opts)?;
+    let export = crm.export_ics(opts)?;
     let Some(path) = file else {
         let mut stdout = std::io::stdout().lock();
         return match stdout.write_all(export.text.as_bytes()).and_then(|_| stdout.flush()) {

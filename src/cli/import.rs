@@ -5,7 +5,8 @@ use super::output::{Format, Out};
 use crate::services::import::plan::{ImportOptions, ImportPlan, OnDuplicate};
 use crate::services::import::{self, report, vcard, ImportKind, Parsed};
 use crate::services::merge::Side;
-use crate::services::{Crm, ServiceError};
+use crate::api::Client;
+use crate::services::ServiceError;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use std::io::{IsTerminal, Write};
@@ -85,14 +86,18 @@ pub struct ExportFilter {
 
 #[derive(Debug, Args)]
 pub struct MergeArgs {
-    /// The contact that stays (c12)
+    /// The contact (c12) or company (co3) that stays
     pub keep: String,
-    /// The contact merged into it and moved to the trash (c40)
+    /// The contact (c40) or company (co9) merged into it and moved to the trash
     pub other: String,
-    /// Take this field from the second contact where they differ (repeatable): name, title,
-    /// company, address, notes, owner, cadence, field:KEY
+    /// Take this field from the second record where they differ (repeatable): name, title,
+    /// company, address, notes, owner, cadence, field:KEY; for companies: name, website,
+    /// industry, address, notes, owner, field:KEY
     #[arg(long = "take", value_name = "FIELD")]
     pub take: Vec<String>,
+    /// The two are companies named by (part of) their names, not contacts; ids like co3 say so themselves
+    #[arg(long)]
+    pub companies: bool,
     /// Show the fields side by side and what would move; change nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -130,7 +135,7 @@ fn spinner(out: &Out, what: String) -> Option<indicatif::ProgressBar> {
     Some(pb)
 }
 
-pub fn import(crm: &Crm, cmd: ImportCmd, out: &Out) -> Result<()> {
+pub fn import(crm: &Client, cmd: ImportCmd, out: &Out) -> Result<()> {
     match cmd {
         ImportCmd::Csv { file, kind, map, opts } => {
             let kind = ImportKind::parse(&kind).map_err(invalid)?;
@@ -153,7 +158,7 @@ pub fn import(crm: &Crm, cmd: ImportCmd, out: &Out) -> Result<()> {
         ImportCmd::Json { file, force } => {
             let bytes = read_file(&file)?;
             let backup = import::backup::read(&bytes).map_err(|e| invalid(format!("{}: {e}", file.display())))?;
-            let s = crm.restore(&backup, force)?;
+            let s = crm.restore(backup, force)?;
             out.card(&s, "", || {
                 format!(
                     "Restored {} records and {} history entries from {} (written {} by crm {}).\n",
@@ -168,7 +173,7 @@ pub fn import(crm: &Crm, cmd: ImportCmd, out: &Out) -> Result<()> {
     }
 }
 
-fn run(crm: &Crm, file: &Path, parsed: Parsed, opts: ImportOpts, out: &Out) -> Result<()> {
+fn run(crm: &Client, file: &Path, parsed: Parsed, opts: ImportOpts, out: &Out) -> Result<()> {
     let on_duplicate = OnDuplicate::parse(&opts.duplicates).map_err(invalid)?;
     let pb = bar(out, parsed.items.len() as u64, "checking");
     let mut plan =
@@ -292,23 +297,23 @@ fn emit(text: &str, file: Option<&Path>, count: usize, what: &str, out: &Out) ->
     }
 }
 
-pub fn export_csv(crm: &Crm, kind: &str, f: ExportFilter, out: &Out) -> Result<()> {
+pub fn export_csv(crm: &Client, kind: &str, f: ExportFilter, out: &Out) -> Result<()> {
     let kind = ImportKind::parse(kind).map_err(invalid)?;
     let ids = crm.export_ids(kind, f.view.as_deref(), &f.filter)?;
-    let (text, n) = crm.export_csv(kind, &ids)?;
+    let (text, n) = crm.export_csv(kind, ids.as_slice())?;
     emit(&text, f.out.as_deref(), n, kind.name(), out)?;
     Ok(crm.journal_export_filtered(&format!("csv {}", kind.name()), n, f.view.as_deref(), &f.filter)?)
 }
 
-pub fn export_vcard(crm: &Crm, f: ExportFilter, version: &str, out: &Out) -> Result<()> {
+pub fn export_vcard(crm: &Client, f: ExportFilter, version: &str, out: &Out) -> Result<()> {
     let version = vcard::Version::parse(version).map_err(invalid)?;
     let ids = crm.export_ids(ImportKind::Contacts, f.view.as_deref(), &f.filter)?;
-    let (text, n) = crm.export_vcard(&ids, version)?;
+    let (text, n) = crm.export_vcard(ids.as_slice(), version)?;
     emit(&text, f.out.as_deref(), n, "contacts", out)?;
     Ok(crm.journal_export_filtered("vcard contacts", n, f.view.as_deref(), &f.filter)?)
 }
 
-pub fn export_json(crm: &Crm, file: Option<&Path>, out: &Out) -> Result<()> {
+pub fn export_json(crm: &Client, file: Option<&Path>, out: &Out) -> Result<()> {
     match file {
         Some(path) => {
             crm.backup_to_file(path)?;
@@ -325,7 +330,7 @@ pub fn export_json(crm: &Crm, file: Option<&Path>, out: &Out) -> Result<()> {
     }
 }
 
-pub fn backup(crm: &Crm, out: &Out) -> Result<()> {
+pub fn backup(crm: &Client, out: &Out) -> Result<()> {
     let path = crm.backup_to_data_dir()?;
     if out.quiet || out.format != Format::Table {
         println!("{}", path.display());
@@ -334,7 +339,7 @@ pub fn backup(crm: &Crm, out: &Out) -> Result<()> {
     out.message(&format!("Wrote {}\nRestore it with: crm --db NEW_DIR import json {}", path.display(), path.display()))
 }
 
-pub fn dupes(crm: &Crm, limit: usize, out: &Out) -> Result<()> {
+pub fn dupes(crm: &Client, limit: usize, out: &Out) -> Result<()> {
     let pairs = crm.duplicate_contacts()?;
     if out.quiet {
         for p in pairs.iter().take(limit) {
@@ -370,10 +375,26 @@ pub fn dupes(crm: &Crm, limit: usize, out: &Out) -> Result<()> {
     Ok(())
 }
 
-pub fn merge(crm: &Crm, a: MergeArgs, out: &Out) -> Result<()> {
-    let keep = crm.resolve_contact(&a.keep)?;
-    let other = crm.resolve_contact(&a.other)?;
-    let mut plan = crm.merge_plan(keep, other)?;
+/// Whether `text` is a company id (`co3`), as opposed to a contact id or a name.
+fn is_company_id(text: &str) -> bool {
+    matches!(text.trim().split(' ').next().map(str::parse::<crate::domain::Ref>), Some(Ok(crate::domain::Ref::Company(_))))
+}
+
+pub fn merge(crm: &Client, a: MergeArgs, out: &Out) -> Result<()> {
+    use crate::domain::Ref;
+    let companies = a.companies || is_company_id(&a.keep) || is_company_id(&a.other);
+    let (keep, other) = if companies {
+        (Ref::Company(crm.resolve_company(&a.keep)?), Ref::Company(crm.resolve_company(&a.other)?))
+    } else {
+        (Ref::Contact(crm.resolve_contact(&a.keep)?), Ref::Contact(crm.resolve_contact(&a.other)?))
+    };
+    let mut plan = crm.merge_plan_of(keep.clone(), other.clone())?;
+    // What moves, as one phrase: contacts of a company, or activities, tasks, deals of a contact.
+    let moves = if companies {
+        format!("{} contacts, {} deals, {} activities", plan.contacts.len(), plan.deals.len(), plan.activities.len())
+    } else {
+        format!("{} activities, {} tasks, {} deals", plan.activities.len(), plan.tasks.len(), plan.deals.len())
+    };
     for f in &a.take {
         plan.take(f, Side::Other)?;
     }
@@ -398,20 +419,12 @@ pub fn merge(crm: &Crm, a: MergeArgs, out: &Out) -> Result<()> {
         let other_h = format!("{other} (trashed)");
         print!("{}", super::output::table(&["field", &keep_h, &other_h], &rows));
         println!(
-            "Adds {}; moves {} activities, {} tasks, {} deals to {keep}; nothing written (dry run).",
+            "Adds {}; moves {moves} to {keep}; nothing written (dry run).",
             if plan.added.is_empty() { "nothing else".into() } else { plan.added.join(", ") },
-            plan.activities.len(),
-            plan.tasks.len(),
-            plan.deals.len()
         );
         return Ok(());
     }
-    let r = crm.merge(&plan)?;
+    let r = crm.merge(plan.clone())?;
     out.receipt(&r)?;
-    out.message(&format!(
-        "Merged {other} into {keep} ({} activities, {} tasks, {} deals moved); `crm undo` splits them again.",
-        plan.activities.len(),
-        plan.tasks.len(),
-        plan.deals.len()
-    ))
+    out.message(&format!("Merged {other} into {keep} ({moves} moved); `crm undo` splits them again."))
 }

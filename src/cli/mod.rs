@@ -7,8 +7,11 @@ mod config;
 mod import;
 pub mod output;
 pub mod report;
+mod serve;
+mod share;
 mod users;
 
+use crate::api::Client;
 use crate::services::{Crm, OpenOptions, ServiceError};
 use crate::store::{EngineKind, StoreError};
 use args::Cli;
@@ -37,7 +40,7 @@ pub fn exit_code(e: &anyhow::Error) -> i32 {
         StoreError::Busy(_) => exit::BUSY,
         StoreError::NotFound(_) | StoreError::Trashed(_) => exit::NOT_FOUND,
         StoreError::Validation(_) | StoreError::WrongEngine { .. } => exit::INVALID,
-        StoreError::Conflict(_) => exit::CONFLICT,
+        StoreError::Conflict(_) | StoreError::FieldConflict(_) => exit::CONFLICT,
         StoreError::NothingToUndo | StoreError::NothingToRedo => exit::NOTHING,
         StoreError::NewerSchema { .. } | StoreError::Corrupt(_) | StoreError::Engine(_) => exit::STORAGE,
     };
@@ -91,18 +94,36 @@ pub fn run() -> i32 {
     }
 }
 
-fn open(cli: &Cli) -> anyhow::Result<Crm> {
+fn open_options(cli: &Cli) -> anyhow::Result<OpenOptions> {
     let engine = match &cli.engine {
         Some(name) => Some(EngineKind::parse(name).map_err(ServiceError::Invalid)?),
         None => None,
     };
-    Ok(Crm::open(OpenOptions { db: cli.db.clone(), config: cli.config.clone(), engine, user: cli.user.clone() })?)
+    Ok(OpenOptions { db: cli.db.clone(), config: cli.config.clone(), engine, user: cli.user.clone() })
+}
+
+/// Opens the database itself (commands that hold it for their own use, like `crm serve`).
+fn open(cli: &Cli) -> anyhow::Result<Crm> {
+    Ok(Crm::open(open_options(cli)?)?)
+}
+
+/// The database through the crm that holds it (its Unix socket), or opened and served here.
+fn connect(cli: &Cli) -> anyhow::Result<Client> {
+    let opts = open_options(cli)?;
+    // A team server (`--server`, CRM_SERVER, config `server`) wins: nothing is opened here.
+    if let Some(client) = crate::serve::client::connect(&opts, cli.server.as_deref(), cli.token.as_deref())? {
+        return Ok(client);
+    }
+    Ok(crate::api::connect(opts)?)
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<()> {
     let out = Out { format: cli.format, quiet: cli.quiet };
     // Commands that manage databases themselves rather than open one.
     if let Some(args::Command::Bench(b)) = &cli.command {
+        if b.serve {
+            return serve::bench(cli.db.clone(), b, &out);
+        }
         return commands::bench(b, &out);
     }
     if let Some(args::Command::Keys { actions, markdown, preset }) = &cli.command {
@@ -114,7 +135,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
     if let Some(args::Command::Migrate { to }) = &cli.command {
         return commands::migrate(&cli, to, &out);
     }
-    let crm = open(&cli)?;
+    if let Some(args::Command::Serve(s)) = &cli.command {
+        return serve::run(&cli, s);
+    }
+    let crm = connect(&cli)?;
     let tui = cli.command.is_none() && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     if !tui {
         // The TUI shows these itself; elsewhere they go to stderr, away from the output.

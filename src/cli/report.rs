@@ -4,7 +4,8 @@
 use super::output::{table, Format, Out};
 use crate::domain::report::{Amounts, Conversion, ForecastLine, Progress, RepKpis, TeamLine};
 use crate::services::report::{ReportQuery, ResolvedPeriod, Span};
-use crate::services::{Crm, ServiceError};
+use crate::api::Client;
+use crate::services::ServiceError;
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
@@ -49,7 +50,7 @@ struct Json<'a, T: Serialize> {
     data: &'a T,
 }
 
-pub fn run(crm: &Crm, a: ReportArgs, out: &Out) -> Result<()> {
+pub fn run(crm: &Client, a: ReportArgs, out: &Out) -> Result<()> {
     let span = match (&a.period, &a.from, &a.to) {
         (Some(p), _, _) => Span::parse(p).map_err(ServiceError::Invalid)?,
         (None, None, None) => Span::Default,
@@ -58,7 +59,7 @@ pub fn run(crm: &Crm, a: ReportArgs, out: &Out) -> Result<()> {
     let q = ReportQuery { span, owner: a.owner.clone() };
     // A report has no ids to print: -q changes nothing.
     let out = &Out { format: out.format, quiet: false };
-    let owner = crm.report_owner(q.owner.as_deref())?;
+    let owner = crm.report_owner(q.owner.clone())?;
     let who = owner.clone().unwrap_or_else(|| "everyone".into());
     let csv = out.format == Format::Csv;
     let money = |a: &Amounts| -> String {
@@ -70,7 +71,7 @@ pub fn run(crm: &Crm, a: ReportArgs, out: &Out) -> Result<()> {
     };
     match a.kind {
         ReportKind::Pipeline => {
-            let (p, r) = crm.report_pipeline(&q)?;
+            let (p, r) = crm.report_pipeline(q.clone())?;
             if out.format == Format::Json {
                 return out.card(
                     &Json { report: "pipeline", period: &p, owner: owner.as_deref(), data: &r },
@@ -144,7 +145,7 @@ pub fn run(crm: &Crm, a: ReportArgs, out: &Out) -> Result<()> {
             out.card(&(), "", || text)
         }
         ReportKind::Forecast => {
-            let (p, r) = crm.report_forecast(&q)?;
+            let (p, r) = crm.report_forecast(q.clone())?;
             if out.format == Format::Json {
                 return out.card(
                     &Json { report: "forecast", period: &p, owner: owner.as_deref(), data: &r },
@@ -161,10 +162,11 @@ pub fn run(crm: &Crm, a: ReportArgs, out: &Out) -> Result<()> {
             if csv {
                 return out.rows(&headers, &rows);
             }
+            let pipeline = crm.pipeline()?;
             let committed: Vec<String> = r
                 .committed_stages
                 .iter()
-                .map(|k| crm.store().pipeline().get(k).map(|s| s.name.clone()).unwrap_or_else(|| k.clone()))
+                .map(|k| pipeline.get(k).map(|s| s.name.clone()).unwrap_or_else(|| k.clone()))
                 .collect();
             let mut text = format!(
                 "Forecast — {who}, open deals closing {}; committed: {}\n\n",
@@ -205,7 +207,7 @@ pub fn run(crm: &Crm, a: ReportArgs, out: &Out) -> Result<()> {
             out.card(&(), "", || text)
         }
         ReportKind::Activity => {
-            let (p, r) = crm.report_activity(&q)?;
+            let (p, r) = crm.report_activity(q.clone())?;
             if out.format == Format::Json {
                 return out.card(
                     &Json { report: "activity", period: &p, owner: owner.as_deref(), data: &r },
@@ -263,7 +265,7 @@ pub fn run(crm: &Crm, a: ReportArgs, out: &Out) -> Result<()> {
             out.card(&(), "", || text)
         }
         ReportKind::Team => {
-            let (p, r) = crm.report_team(&q)?;
+            let (p, r) = crm.report_team(q.clone())?;
             if out.format == Format::Json {
                 return out.card(
                     &Json { report: "team", period: &p, owner: owner.as_deref(), data: &r },

@@ -6,24 +6,25 @@ use crate::domain::Role;
 use crate::services::audit::{AuditQuery, AuditRow};
 use crate::services::format;
 use crate::services::users::UserRow;
-use crate::services::{Crm, ServiceError};
+use crate::api::Client;
+use crate::services::ServiceError;
 use anyhow::Result;
 use std::io::Write;
 
-pub fn run(crm: &Crm, cmd: UserCmd, out: &Out) -> Result<()> {
+pub fn run(crm: &Client, cmd: UserCmd, out: &Out) -> Result<()> {
     let role = |r: &str| Role::parse(r).map_err(ServiceError::Invalid);
     match cmd {
         UserCmd::List => out.list(&crm.user_rows()?),
         UserCmd::Add { login, name, role: r, manager } => {
-            out.receipt(&crm.add_user(&login, name.as_deref(), role(&r)?, manager.as_deref())?)
+            out.receipt(&crm.add_user(login.as_str(), name, role(&r)?, manager)?)
         }
         UserCmd::Set { login, role: r, manager } => {
             let r = r.as_deref().map(role).transpose()?;
-            let manager = manager.as_deref().map(|m| if m.eq_ignore_ascii_case("none") { None } else { Some(m) });
+            let manager = manager.map(|m| if m.eq_ignore_ascii_case("none") { None } else { Some(m) });
             out.receipt(&crm.edit_user(&login, r, manager)?)
         }
         UserCmd::Disable { login, reassign_to } => {
-            let (receipt, handover) = crm.disable_user(&login, reassign_to.as_deref())?;
+            let (receipt, handover) = crm.disable_user(login.as_str(), reassign_to.clone())?;
             if out.quiet || out.format != Format::Table {
                 return out.receipt(&receipt);
             }
@@ -76,7 +77,7 @@ pub fn run(crm: &Crm, cmd: UserCmd, out: &Out) -> Result<()> {
 }
 
 pub fn audit(
-    crm: &Crm,
+    crm: &Client,
     user: Option<String>,
     since: Option<String>,
     record: Option<String>,
@@ -92,7 +93,7 @@ pub fn audit(
     if let Some(u) = &user {
         crm.user_record(u)?;
     }
-    out.list(&crm.audit(&AuditQuery { user, since, record, limit })?)
+    out.list(&crm.audit(AuditQuery { user, since, record, limit })?)
 }
 
 impl Tabular for UserRow {

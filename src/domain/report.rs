@@ -110,6 +110,16 @@ impl Serialize for Amounts {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Amounts {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut a = Amounts::default();
+        for m in Vec::<Money>::deserialize(d)? {
+            a.add(m);
+        }
+        Ok(a)
+    }
+}
+
 fn days_between(a: Timestamp, b: Timestamp) -> f64 {
     (b.0 - a.0) as f64 / DAY_MS
 }
@@ -146,7 +156,7 @@ fn stage_kind(pipeline: &Pipeline, key: &str) -> Option<StageKind> {
 // Pipeline
 // ---------------------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct StageFigures {
     pub key: String,
     pub name: String,
@@ -161,7 +171,7 @@ pub struct StageFigures {
     pub avg_days: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Conversion {
     pub from: String,
     pub to: String,
@@ -171,7 +181,7 @@ pub struct Conversion {
     pub rate: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct PipelineReport {
     /// Shown by the front ends with its label; not repeated in JSON.
     #[serde(skip)]
@@ -195,7 +205,7 @@ pub struct PipelineReport {
     pub by_owner: Vec<OwnerPipeline>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct OwnerPipeline {
     pub owner: String,
     pub open: usize,
@@ -384,7 +394,7 @@ pub fn committed_stages(pipeline: &Pipeline) -> Vec<String> {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, serde::Deserialize)]
 pub struct ForecastLine {
     /// `2026-12`, `no date`, an owner's login, or `total`.
     pub label: String,
@@ -412,7 +422,7 @@ impl ForecastLine {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct SlippedDeal {
     pub id: DealId,
     pub title: String,
@@ -424,7 +434,7 @@ pub struct SlippedDeal {
     pub weighted: Money,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ForecastReport {
     /// Expected close days inside this range (both ends included) count; None: every open deal.
     pub from: Option<Day>,
@@ -541,7 +551,7 @@ pub struct ContactFact {
     pub created: Timestamp,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
     Calls,
@@ -580,7 +590,7 @@ impl Metric {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Per {
     Day,
@@ -661,7 +671,7 @@ pub fn parse_targets(table: &BTreeMap<String, BTreeMap<String, f64>>) -> Result<
         .collect()
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Progress {
     pub metric: Metric,
     pub per: Per,
@@ -673,7 +683,7 @@ pub struct Progress {
     pub progress: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, serde::Deserialize)]
 pub struct RepKpis {
     /// A login, or `everyone` for the totals.
     pub rep: String,
@@ -723,7 +733,7 @@ impl RepKpis {
 }
 
 /// Activities of one week (from its first day).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct WeekCount {
     pub week: Day,
     pub calls: usize,
@@ -738,7 +748,7 @@ impl WeekCount {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ActivityReport {
     /// Shown by the front ends with its label; not repeated in JSON.
     #[serde(skip)]
@@ -918,7 +928,7 @@ pub fn progress(k: &RepKpis, targets: &[Target], days: Option<f64>) -> Vec<Progr
 // ---------------------------------------------------------------------------------------------
 
 /// One rep's line of the team report: the pipeline they own now and what they did in the period.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct TeamLine {
     pub rep: String,
     pub open_deals: usize,
@@ -935,7 +945,7 @@ pub struct TeamLine {
     pub new_contacts: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct TeamReport {
     /// Shown by the front ends with its label; not repeated in JSON.
     #[serde(skip)]

@@ -50,7 +50,7 @@ impl Default for Weights {
 }
 
 /// What is known about one agenda item.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Factors {
     /// Whole days past due (0 when not overdue).
     pub days_overdue: i64,

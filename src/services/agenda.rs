@@ -42,7 +42,7 @@ pub struct AgendaItem {
     pub factors: Factors,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct AgendaQuery {
     /// Whose agenda; None for everyone.
     pub assignee: Option<String>,
@@ -261,6 +261,17 @@ impl Crm {
                 why: Vec::new(),
                 factors: f,
             });
+        }
+        // Visibility: another team's items stay theirs (one's own need no record read).
+        let access = self.access()?;
+        if !access.sees_all() {
+            let mut seen = Vec::with_capacity(out.len());
+            for it in out {
+                if access.owns(&it.assignee) || access.get(&it.id)?.is_some() {
+                    seen.push(it);
+                }
+            }
+            out = seen;
         }
         out.sort_by_cached_key(|it| (std::cmp::Reverse(score_key(it.score)), it.id.clone()));
         Ok(out)

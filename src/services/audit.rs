@@ -2,7 +2,7 @@
 //! and when, one line per change, read from the journal. The CLI (`crm audit`) and the TUI
 //! audit view both list these rows.
 
-use super::{Crm, Result};
+use super::{Crm, Result, ServiceError};
 use crate::domain::*;
 use crate::store::journal::{JournalEntry, Logged};
 use crate::store::Op;
@@ -10,7 +10,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 /// Which journal lines to show.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct AuditQuery {
     /// Only what this login did.
     pub user: Option<String>,
@@ -23,7 +23,7 @@ pub struct AuditQuery {
 }
 
 /// One line of the audit log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct AuditRow {
     /// The journal entry (`crm history` shows the same number).
     pub seq: u64,
@@ -31,7 +31,7 @@ pub struct AuditRow {
     pub user: String,
     /// created, changed, moved, done, reopened, snoozed, trashed, restored, merged, exported,
     /// undo, redo.
-    pub action: &'static str,
+    pub action: String,
     pub record: Option<Ref>,
     /// The record's name or title as it is now (as it was, for created records).
     pub label: String,
@@ -42,6 +42,13 @@ impl Crm {
     /// Journal lines newest first, filtered by `q`.
     pub fn audit(&self, q: &AuditQuery) -> Result<Vec<AuditRow>> {
         let limit = if q.limit == 0 { usize::MAX } else { q.limit };
+        // In private visibility, what the user's team did (an admin's audit covers everyone).
+        let access = self.access()?;
+        if let Some(r) = &q.record {
+            if access.get(r)?.is_none() {
+                return Err(ServiceError::NotFound(format!("{r} does not exist")));
+            }
+        }
         let mut labels = Labels { crm: self, cache: HashMap::new() };
         let mut rows = Vec::new();
         let mut failed = None;
@@ -49,7 +56,7 @@ impl Crm {
             if q.since.is_some_and(|s| e.at < s) {
                 return false;
             }
-            if q.user.as_ref().is_some_and(|u| *u != e.author) {
+            if q.user.as_ref().is_some_and(|u| *u != e.author) || !access.owns(&e.author) {
                 return true;
             }
             match entry_rows(&e, q.record.as_ref(), &mut labels) {
@@ -110,6 +117,9 @@ fn action_of(l: &Logged) -> &'static str {
             Change::SnoozeTask { .. } => "snoozed",
             Change::Trash { .. } => "trashed",
             Change::Restore { .. } => "restored",
+            Change::SetVisibility(_) => "setting",
+            Change::Share { .. } => "shared",
+            Change::Unshare { .. } => "unshared",
         },
     }
 }
@@ -131,11 +141,11 @@ fn merged_into(e: &JournalEntry, trashed: &Ref) -> Option<Ref> {
 }
 
 fn entry_rows(e: &JournalEntry, only: Option<&Ref>, labels: &mut Labels<'_>) -> Result<Vec<AuditRow>> {
-    let row = |action, record: Option<Ref>, label: String, detail: String| AuditRow {
+    let row = |action: &str, record: Option<Ref>, label: String, detail: String| AuditRow {
         seq: e.seq,
         at: e.at,
         user: e.author.clone(),
-        action,
+        action: action.to_string(),
         record,
         label,
         detail,

@@ -13,7 +13,7 @@ use crate::store::{Store, StoreError};
 use std::collections::BTreeMap;
 
 /// What [`generate`] created.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct DemoSummary {
     /// Users created by this run (existing ones are left alone and not counted).
     pub users: usize,

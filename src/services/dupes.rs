@@ -63,7 +63,7 @@ pub fn name_similarity(a: &str, b: &str) -> u32 {
 pub const SIMILAR_NAME: u32 = 85;
 
 /// Why a record looks like another.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub enum Why {
     Email(String),
     Phone(String),
@@ -199,12 +199,12 @@ impl ContactIndex {
     }
 }
 
-/// A pair of contacts that look like the same person.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A pair of contacts that look like the same person (or two companies that look like one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct DupePair {
-    pub a: ContactId,
+    pub a: Ref,
     pub a_name: String,
-    pub b: ContactId,
+    pub b: Ref,
     pub b_name: String,
     pub why: Vec<String>,
     /// Strong (same email or exact name at the same company) or possible.
@@ -277,24 +277,95 @@ pub fn find_pairs(contacts: &[Contact]) -> Vec<DupePair> {
         .map(|((a, b), why)| {
             let strong = why.iter().any(|w| w.is_strong()) || why.len() > 1;
             DupePair {
-                a,
+                a: Ref::Contact(a),
                 a_name: names.get(&a).unwrap_or(&"").to_string(),
-                b,
+                b: Ref::Contact(b),
                 b_name: names.get(&b).unwrap_or(&"").to_string(),
                 why: why.iter().map(|w| w.to_string()).collect(),
                 strong,
             }
         })
         .collect();
-    out.sort_by_key(|p| (!p.strong, p.a, p.b));
+    out.sort_by(|x, y| (!x.strong, &x.a, &x.b).cmp(&(!y.strong, &y.a, &y.b)));
     out
+}
+
+/// Legal forms that do not tell two companies apart ("Atlas GmbH" is "Atlas").
+const LEGAL_FORMS: &[&str] = &[
+    "ab", "ag", "as", "bv", "co", "company", "corp", "corporation", "gmbh", "inc", "incorporated", "kg", "limited",
+    "llc", "llp", "ltd", "nv", "oy", "plc", "pty", "sa", "sarl", "sas", "spa", "srl",
+];
+
+/// A company name without case, accents, punctuation and legal form.
+pub fn norm_company(name: &str) -> String {
+    let folded = fold(name);
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty() && !LEGAL_FORMS.contains(w))
+        .collect();
+    words.join(" ")
+}
+
+/// A website as its host: `https://www.Atlas.de/about` is `atlas.de`.
+pub fn norm_website(site: &str) -> String {
+    let t = site.trim().to_lowercase();
+    let t = t.split_once("://").map(|(_, rest)| rest.to_string()).unwrap_or(t);
+    let host = t.split(['/', '?', '#']).next().unwrap_or("");
+    host.strip_prefix("www.").unwrap_or(host).to_string()
+}
+
+/// Every pair of live companies with the same name (legal form aside) or the same website.
+pub fn find_company_pairs(companies: &[Company]) -> Vec<DupePair> {
+    let mut reasons: BTreeMap<(CompanyId, CompanyId), Vec<String>> = BTreeMap::new();
+    let mut groups: HashMap<(bool, String), Vec<&Company>> = HashMap::new();
+    for c in companies {
+        let name = norm_company(&c.name);
+        if !name.is_empty() {
+            groups.entry((false, name)).or_default().push(c);
+        }
+        let site = norm_website(&c.website);
+        if !site.is_empty() {
+            groups.entry((true, site)).or_default().push(c);
+        }
+    }
+    for ((by_site, _), group) in &groups {
+        for (i, x) in group.iter().enumerate() {
+            for y in &group[i + 1..] {
+                let key = if x.id < y.id { (x.id, y.id) } else { (y.id, x.id) };
+                let why = if *by_site { format!("same website {}", norm_website(&x.website)) } else { "same name".into() };
+                let list = reasons.entry(key).or_default();
+                if !list.contains(&why) {
+                    list.push(why);
+                }
+            }
+        }
+    }
+    let names: HashMap<CompanyId, &str> = companies.iter().map(|c| (c.id, c.name.as_str())).collect();
+    reasons
+        .into_iter()
+        .map(|((a, b), mut why)| {
+            why.sort();
+            DupePair {
+                a: Ref::Company(a),
+                a_name: names.get(&a).unwrap_or(&"").to_string(),
+                b: Ref::Company(b),
+                b_name: names.get(&b).unwrap_or(&"").to_string(),
+                why,
+                strong: true,
+            }
+        })
+        .collect()
 }
 
 impl Crm {
     /// Pairs of live contacts that look like the same person.
     pub fn duplicate_contacts(&self) -> Result<Vec<DupePair>> {
+        let access = self.access()?;
         let mut contacts = Vec::new();
         self.store().scan(EntityKind::Contact, &mut |r| {
+            if !access.sees_directly(&r) {
+                return true;
+            }
             if let Record::Contact(c) = r {
                 if c.deleted.is_none() {
                     contacts.push(c);
@@ -303,6 +374,25 @@ impl Crm {
             true
         })?;
         Ok(find_pairs(&contacts))
+    }
+
+    /// Pairs of live companies that look like one (same name but for the legal form, or the
+    /// same website).
+    pub fn duplicate_companies(&self) -> Result<Vec<DupePair>> {
+        let access = self.access()?;
+        let mut companies = Vec::new();
+        self.store().scan(EntityKind::Company, &mut |r| {
+            if !access.sees_directly(&r) {
+                return true;
+            }
+            if let Record::Company(c) = r {
+                if c.deleted.is_none() {
+                    companies.push(c);
+                }
+            }
+            true
+        })?;
+        Ok(find_company_pairs(&companies))
     }
 }
 
@@ -347,7 +437,8 @@ mod tests {
             c(8, "Lone Wolf", None, "", ""),
         ];
         let pairs = find_pairs(&list);
-        let ids: Vec<(u64, u64, bool)> = pairs.iter().map(|p| (p.a.0, p.b.0, p.strong)).collect();
+        let n = |r: &Ref| r.number().unwrap_or(0);
+        let ids: Vec<(u64, u64, bool)> = pairs.iter().map(|p| (n(&p.a), n(&p.b), p.strong)).collect();
         assert!(ids.contains(&(1, 2, true)), "{pairs:?}");
         assert!(ids.contains(&(3, 4, true)), "{pairs:?}");
         assert!(ids.contains(&(3, 5, false)), "{pairs:?}");
@@ -360,5 +451,33 @@ mod tests {
         };
         let found = idx.find(&c(9, "Someone", None, "anna@ATLAS.de", ""));
         assert_eq!(found, Some((ContactId(1), Why::Email("anna@ATLAS.de".into()))));
+    }
+
+    #[test]
+    fn companies_pair_by_name_without_legal_form_and_by_website() {
+        let co = |id: u64, name: &str, website: &str| Company {
+            id: CompanyId(id),
+            name: name.into(),
+            website: website.into(),
+            ..Company::default()
+        };
+        let list = vec![
+            co(1, "Atlas GmbH", "https://www.atlas.de/about"),
+            co(2, "atlas", ""),
+            co(3, "Nordwind AG", "nordwind.com"),
+            co(4, "NW Logistics", "NORDWIND.com"),
+            co(5, "Atlantic Ltd", ""),
+        ];
+        let pairs = find_company_pairs(&list);
+        let got: Vec<(String, String, String)> =
+            pairs.iter().map(|p| (p.a.to_string(), p.b.to_string(), p.why.join("; "))).collect();
+        assert_eq!(
+            got,
+            [
+                ("co1".to_string(), "co2".to_string(), "same name".to_string()),
+                ("co3".to_string(), "co4".to_string(), "same website nordwind.com".to_string()),
+            ]
+        );
+        assert_eq!(norm_company("Müller & Co. KG"), "muller");
     }
 }

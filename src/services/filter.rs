@@ -38,7 +38,7 @@
 //! and `-stage:x` both match no contact.
 
 use super::query::{ActivityRow, CompanyRow, ContactRow, DealRow, TaskRow};
-use super::{fold, Crm, Result, ServiceError};
+use super::{fold, Crm, Result, ServiceError, Settings};
 use crate::domain::agenda::TaskState;
 use crate::domain::dates::When;
 use crate::domain::filter::{self, Field, Filter, FilterError, Op, Term, TermSpan};
@@ -201,16 +201,21 @@ impl Crm {
     /// row. Fields no list has (`country`, `created`) are rejected. Errors are
     /// [`ServiceError::Invalid`] with the input and a caret line under the offending part.
     pub fn compile_filter(&self, text: &str) -> Result<Compiled> {
-        self.compile(text, None)
+        self.compile_filter_in(self.store().pipeline(), text, None)
     }
 
     /// Compiles a filter for one kind of list, rejecting fields that do not apply to it
     /// ("stage does not apply to contacts").
     pub fn compile_filter_for(&self, text: &str, kind: EntityKind) -> Result<Compiled> {
-        self.compile(text, Some(kind))
+        self.compile_filter_in(self.store().pipeline(), text, Some(kind))
     }
+}
 
-    fn compile(&self, text: &str, kind: Option<EntityKind>) -> Result<Compiled> {
+/// Filters compile on the user's side (a client of another process has the settings and
+/// the stage list, so typing a filter needs no round trip).
+impl Settings {
+    /// Compiles a filter against `pipeline`'s stages, for one kind of list or any (`None`).
+    pub fn compile_filter_in(&self, pipeline: &Pipeline, text: &str, kind: Option<EntityKind>) -> Result<Compiled> {
         // The caret line must sit under the input, whatever the front end prints before it.
         let invalid =
             |e: FilterError| ServiceError::Invalid(format!("bad filter:\n  {}", e.render(text).replace('\n', "\n  ")));
@@ -219,7 +224,7 @@ impl Crm {
         for (term, span) in filter.terms.iter().zip(&spans) {
             self.check_applies(term, span, kind).map_err(invalid)?;
             let test = self
-                .resolve_term(term)
+                .resolve_term(pipeline, term)
                 .map_err(|message| invalid(FilterError::new(span.value_start, span.value_end, message)))?;
             conds.push(Cond { negated: term.negated, field: term.field, test });
         }
@@ -253,7 +258,7 @@ impl Crm {
     }
 
     /// The test of one term, or the message saying what is wrong with its value.
-    fn resolve_term(&self, term: &Term) -> std::result::Result<Test, String> {
+    fn resolve_term(&self, pipeline: &Pipeline, term: &Term) -> std::result::Result<Test, String> {
         let v = term.value.trim();
         let cmp = Cmp::from_op(term.op);
         let invalid = |e: ServiceError| e.to_string();
@@ -274,7 +279,7 @@ impl Crm {
             | Field::Phone
             | Field::City
             | Field::Country => Test::Contains(fold(v)),
-            Field::Stage => Test::Stage(self.store.pipeline().find(v)?.key.clone()),
+            Field::Stage => Test::Stage(pipeline.find(v)?.key.clone()),
             Field::Value => Test::Money(cmp, self.money_bound(v).map_err(invalid)?),
             Field::Probability => {
                 let n = v.trim_end_matches('%').trim().parse::<u8>().ok().filter(|n| *n <= 100);

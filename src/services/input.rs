@@ -5,7 +5,7 @@
 use super::{Crm, Result, ServiceError};
 use crate::domain::*;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct ContactInput {
     pub name: Option<String>,
     pub title: Option<String>,
@@ -28,7 +28,7 @@ pub struct ContactInput {
     pub remove_fields: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct CompanyInput {
     pub name: Option<String>,
     pub website: Option<String>,
@@ -42,7 +42,7 @@ pub struct CompanyInput {
     pub remove_fields: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct DealInput {
     pub title: Option<String>,
     /// Only on create; moves go through `Change::MoveDeal`.
@@ -57,7 +57,7 @@ pub struct DealInput {
     pub notes: Option<String>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct TaskInput {
     pub title: Option<String>,
     pub due: Option<String>,
@@ -71,7 +71,7 @@ pub struct TaskInput {
     pub hidden_until: Option<String>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct ActivityInput {
     pub kind: String,
     pub contact: String,

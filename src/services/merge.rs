@@ -1,7 +1,8 @@
-//! Merging two contacts into one: the kept contact takes, field by field, its own value or the
-//! other's (the user picks where they differ); emails, phones, tags and custom fields are
-//! united; every activity, task and deal of the other contact moves to the kept one; the other
-//! goes to the trash. All of it is one batch of ordinary changes, so one `crm undo` reverts it.
+//! Merging two contacts (or two companies) into one: the kept record takes, field by field, its
+//! own value or the other's (the user picks where they differ); emails, phones, tags and custom
+//! fields are united; every activity, task and deal of the other contact moves to the kept one
+//! (for companies: every contact, deal and activity, and with them their tasks); the other goes
+//! to the trash. All of it is one batch of ordinary changes, so one `crm undo` reverts it.
 
 use super::{Crm, Result, ServiceError};
 use crate::domain::*;
@@ -9,7 +10,7 @@ use crate::store::{keys, Receipt, Tree};
 use serde::Serialize;
 
 /// Which side a differing field is taken from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Side {
     Keep,
@@ -17,7 +18,7 @@ pub enum Side {
 }
 
 /// A field whose values differ between the two contacts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct FieldChoice {
     /// `name`, `title`, `company`, `address`, `notes`, `owner`, `cadence` or `field:KEY`.
     pub field: String,
@@ -27,15 +28,19 @@ pub struct FieldChoice {
     pub pick: Side,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct MergePlan {
-    pub keep: ContactId,
-    pub other: ContactId,
+    /// Two contacts or two companies.
+    pub keep: Ref,
+    pub other: Ref,
     pub keep_name: String,
     pub other_name: String,
     pub choices: Vec<FieldChoice>,
     /// What the kept contact gains without a choice: emails, phones, tags.
     pub added: Vec<String>,
+    /// Contacts that move (a merge of companies).
+    #[serde(default)]
+    pub contacts: Vec<ContactId>,
     pub activities: Vec<ActivityId>,
     pub tasks: Vec<TaskId>,
     pub deals: Vec<DealId>,
@@ -52,8 +57,9 @@ impl MergePlan {
             }
             None => {
                 let names: Vec<&str> = self.choices.iter().map(|c| c.field.as_str()).collect();
+                let records = if matches!(self.keep, Ref::Company(_)) { "companies" } else { "contacts" };
                 Err(ServiceError::Invalid(if names.is_empty() {
-                    format!("\"{field}\": the two contacts differ in no field")
+                    format!("\"{field}\": the two {records} differ in no field")
                 } else {
                     format!("\"{field}\" is not a field that differs; these do: {}", names.join(", "))
                 }))
@@ -73,7 +79,8 @@ fn company_text(crm: &Crm, id: Option<CompanyId>) -> Result<String> {
 }
 
 fn live_contact(crm: &Crm, id: ContactId) -> Result<Contact> {
-    match crm.store().get(&Ref::Contact(id))? {
+    // One the user does not see does not exist for them (visibility).
+    match crm.visible_record(&Ref::Contact(id))? {
         Some(Record::Contact(c)) if c.deleted.is_none() => Ok(c),
         Some(_) => Err(ServiceError::Invalid(format!("{id} is in the trash; restore it first"))),
         None => Err(ServiceError::NotFound(format!("{id} does not exist"))),
@@ -119,8 +126,8 @@ impl Crm {
         let store = self.store();
         let ids = |tree: Tree| store.index_ids(tree, &prefix, false, usize::MAX);
         Ok(MergePlan {
-            keep,
-            other,
+            keep: Ref::Contact(keep),
+            other: Ref::Contact(other),
             keep_name: k.name,
             other_name: o.name,
             choices,
@@ -128,12 +135,33 @@ impl Crm {
             activities: ids(Tree::ActivityByContact)?.into_iter().map(ActivityId).collect(),
             tasks: ids(Tree::TaskByContact)?.into_iter().map(TaskId).collect(),
             deals: ids(Tree::DealByContact)?.into_iter().map(DealId).collect(),
+            contacts: Vec::new(),
         })
+    }
+
+    /// `merge_plan` for two contacts or two companies.
+    pub fn merge_plan_of(&self, keep: &Ref, other: &Ref) -> Result<MergePlan> {
+        match (keep, other) {
+            (Ref::Contact(k), Ref::Contact(o)) => self.merge_plan(*k, *o),
+            (Ref::Company(k), Ref::Company(o)) => self.company_merge_plan(*k, *o),
+            (k, o) => Err(ServiceError::Invalid(format!(
+                "{k} and {o} cannot be merged: give two contacts (c12 c40) or two companies (co3 co9)"
+            ))),
+        }
     }
 
     /// The changes of a merge plan, in one batch.
     pub fn merge_changes(&self, plan: &MergePlan) -> Result<Vec<Change>> {
-        let (k, o) = (live_contact(self, plan.keep)?, live_contact(self, plan.other)?);
+        let (keep, other) = match (&plan.keep, &plan.other) {
+            (Ref::Contact(k), Ref::Contact(o)) => (*k, *o),
+            (Ref::Company(k), Ref::Company(o)) => return self.company_merge_changes(plan, *k, *o),
+            (k, o) => {
+                return Err(ServiceError::Invalid(format!(
+                    "{k} and {o} cannot be merged: give two contacts or two companies"
+                )))
+            }
+        };
+        let (k, o) = (live_contact(self, keep)?, live_contact(self, other)?);
         let mut edits = Vec::new();
         let took = |f: &str| plan.choices.iter().any(|c| c.field == f && c.pick == Side::Other);
         if took("name") {
@@ -188,9 +216,9 @@ impl Crm {
         }
         let mut changes = Vec::new();
         if !edits.is_empty() {
-            changes.push(Change::Edit { target: Ref::Contact(plan.keep), edits });
+            changes.push(Change::Edit { target: plan.keep.clone(), edits });
         }
-        let relink = Edit::Contact(Some(plan.keep));
+        let relink = Edit::Contact(Some(keep));
         for a in &plan.activities {
             changes.push(Change::Edit { target: Ref::Activity(*a), edits: vec![relink.clone()] });
         }
@@ -200,12 +228,121 @@ impl Crm {
         for d in &plan.deals {
             changes.push(Change::Edit { target: Ref::Deal(*d), edits: vec![relink.clone()] });
         }
-        changes.push(Change::Trash { target: Ref::Contact(plan.other) });
+        changes.push(Change::Trash { target: plan.other.clone() });
         Ok(changes)
     }
 
     /// Merges in one batch (one journal entry: `crm undo` splits them again).
     pub fn merge(&self, plan: &MergePlan) -> Result<Receipt> {
         self.apply(self.merge_changes(plan)?)
+    }
+}
+
+fn live_company(crm: &Crm, id: CompanyId) -> Result<Company> {
+    match crm.visible_record(&Ref::Company(id))? {
+        Some(Record::Company(c)) if c.deleted.is_none() => Ok(c),
+        Some(_) => Err(ServiceError::Invalid(format!("{id} is in the trash; restore it first"))),
+        None => Err(ServiceError::NotFound(format!("{id} does not exist"))),
+    }
+}
+
+impl Crm {
+    /// What merging company `other` into `keep` would do: its differing fields side by side,
+    /// and the contacts, deals and activities that move (their tasks go with them).
+    pub fn company_merge_plan(&self, keep: CompanyId, other: CompanyId) -> Result<MergePlan> {
+        if keep == other {
+            return Err(ServiceError::Invalid(format!("{keep} cannot be merged with itself")));
+        }
+        let (k, o) = (live_company(self, keep)?, live_company(self, other)?);
+        let mut choices = Vec::new();
+        let mut choice = |field: &str, a: String, b: String| {
+            if a != b && !b.is_empty() {
+                let pick = if a.is_empty() { Side::Other } else { Side::Keep };
+                choices.push(FieldChoice { field: field.into(), keep: a, other: b, pick });
+            }
+        };
+        choice("name", k.name.clone(), o.name.clone());
+        choice("website", k.website.clone(), o.website.clone());
+        choice("industry", k.industry.clone(), o.industry.clone());
+        choice("address", k.address.to_string(), o.address.to_string());
+        choice("notes", k.notes.clone(), o.notes.clone());
+        choice("owner", k.owner.clone(), o.owner.clone());
+        for (key, v) in &o.fields {
+            choice(&format!("field:{key}"), k.fields.get(key).cloned().unwrap_or_default(), v.clone());
+        }
+        let added = o.tags.iter().filter(|t| !k.tags.contains(t)).map(|t| format!("tag {t}")).collect();
+        let prefix = keys::id(other.0);
+        let store = self.store();
+        let ids = |tree: Tree| store.index_ids(tree, &prefix, false, usize::MAX);
+        // No index leads from a company to its activities: one pass over them (a merge is rare).
+        let mut activities = Vec::new();
+        store.scan(EntityKind::Activity, &mut |r| {
+            if let Record::Activity(a) = r {
+                if a.company == Some(other) && a.deleted.is_none() {
+                    activities.push(a.id);
+                }
+            }
+            true
+        })?;
+        Ok(MergePlan {
+            keep: Ref::Company(keep),
+            other: Ref::Company(other),
+            keep_name: k.name,
+            other_name: o.name,
+            choices,
+            added,
+            contacts: ids(Tree::ContactByCompany)?.into_iter().map(ContactId).collect(),
+            activities,
+            tasks: Vec::new(),
+            deals: ids(Tree::DealByCompany)?.into_iter().map(DealId).collect(),
+        })
+    }
+
+    fn company_merge_changes(&self, plan: &MergePlan, keep: CompanyId, other: CompanyId) -> Result<Vec<Change>> {
+        let (k, o) = (live_company(self, keep)?, live_company(self, other)?);
+        let took = |f: &str| plan.choices.iter().any(|c| c.field == f && c.pick == Side::Other);
+        let mut edits = Vec::new();
+        if took("name") {
+            edits.push(Edit::Name(o.name.clone()));
+        }
+        if took("website") {
+            edits.push(Edit::Website(o.website.clone()));
+        }
+        if took("industry") {
+            edits.push(Edit::Industry(o.industry.clone()));
+        }
+        if took("address") {
+            edits.push(Edit::Address(o.address.clone()));
+        }
+        if took("notes") {
+            edits.push(Edit::Notes(o.notes.clone()));
+        }
+        if took("owner") {
+            edits.push(Edit::Owner(o.owner.clone()));
+        }
+        for t in o.tags.iter().filter(|t| !k.tags.contains(t)) {
+            edits.push(Edit::AddTag(t.clone()));
+        }
+        for (key, v) in &o.fields {
+            match k.fields.get(key) {
+                None => edits.push(Edit::SetField(key.clone(), v.clone())),
+                Some(mine) if mine != v && took(&format!("field:{key}")) => {
+                    edits.push(Edit::SetField(key.clone(), v.clone()))
+                }
+                Some(_) => {}
+            }
+        }
+        let mut changes = Vec::new();
+        if !edits.is_empty() {
+            changes.push(Change::Edit { target: Ref::Company(keep), edits });
+        }
+        let relink = Edit::Company(Some(keep));
+        let moving = plan.contacts.iter().map(|c| Ref::Contact(*c));
+        let moving = moving.chain(plan.deals.iter().map(|d| Ref::Deal(*d)));
+        for target in moving.chain(plan.activities.iter().map(|a| Ref::Activity(*a))) {
+            changes.push(Change::Edit { target, edits: vec![relink.clone()] });
+        }
+        changes.push(Change::Trash { target: Ref::Company(other) });
+        Ok(changes)
     }
 }

@@ -14,7 +14,7 @@ use serde::Serialize;
 use std::ops::Bound;
 
 /// Which span of time a report covers.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Span {
     /// The report's own default: all of time for the pipeline and the forecast, this month for
     /// activity and team.
@@ -44,7 +44,7 @@ impl Span {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ReportQuery {
     pub span: Span,
     /// A login or `me`; everyone when None.
@@ -52,7 +52,7 @@ pub struct ReportQuery {
 }
 
 /// A period in days (both included) and instants, with a label for people.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ResolvedPeriod {
     /// `this month (2026-11-01 – 2026-11-30)`, `all time`, `2026-10-01 – 2026-10-31`.
     pub label: String,
@@ -63,7 +63,7 @@ pub struct ResolvedPeriod {
 }
 
 /// Every report at once, for the TUI.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ReportBundle {
     pub period: ResolvedPeriod,
     pub owner: Option<String>,
@@ -244,12 +244,14 @@ impl Crm {
         })
     }
 
-    /// Live deals, of one owner or everyone's.
+    /// Live deals, of one owner or everyone's. In private visibility, reports count by owner
+    /// within the user's team (a manager's reports are their team's).
     fn report_deals(&self, owner: Option<&str>) -> Result<Vec<Deal>> {
+        let access = self.access()?;
         let mut out = Vec::new();
         self.store().scan(EntityKind::Deal, &mut |r| {
             if let Record::Deal(d) = r {
-                if d.deleted.is_none() && owner.is_none_or(|o| d.owner == o) {
+                if d.deleted.is_none() && owner.is_none_or(|o| d.owner == o) && access.owns(&d.owner) {
                     out.push(d);
                 }
             }
@@ -260,7 +262,9 @@ impl Crm {
 
     fn activity_of(&self, p: &ResolvedPeriod, owner: Option<&str>, deals: &[Deal]) -> Result<ActivityReport> {
         let period = p.period;
-        let keep = |login: &str| owner.is_none_or(|o| o == login);
+        let access = self.access()?;
+        let team = access.team();
+        let keep = |login: &str| owner.is_none_or(|o| o == login) && team.is_none_or(|t| t.contains(login));
         // Activities and new contacts come from their by-time indexes: only the period's
         // entries are read, and no record is decoded. Tasks are read whole meanwhile.
         let range = time_range(period);
@@ -306,7 +310,7 @@ impl Crm {
         // Every active user gets a line (with zeros), or only the one asked for.
         let reps: Vec<String> = match owner {
             Some(o) => vec![o.to_string()],
-            None => self.users()?.into_iter().filter(|u| !u.disabled).map(|u| u.login).collect(),
+            None => self.users()?.into_iter().filter(|u| !u.disabled && access.owns(&u.login)).map(|u| u.login).collect(),
         };
         let input = ActivityInputs {
             pipeline: self.store().pipeline(),

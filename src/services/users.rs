@@ -11,7 +11,7 @@ use crate::store::Receipt;
 use serde::Serialize;
 
 /// A user as listed: never the token hash, only whether there is a token.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct UserRow {
     pub login: String,
     pub name: String,
@@ -19,12 +19,12 @@ pub struct UserRow {
     pub manager: Option<String>,
     pub disabled: bool,
     /// "none", "active" or "revoked".
-    pub token: &'static str,
+    pub token: String,
     pub token_issued: Option<Timestamp>,
 }
 
 /// What disabling a user handed over to someone else.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, serde::Deserialize)]
 pub struct Handover {
     pub contacts: usize,
     pub companies: usize,
@@ -118,7 +118,8 @@ impl Crm {
                     None => "none",
                     Some(t) if t.revoked.is_some() => "revoked",
                     Some(_) => "active",
-                },
+                }
+                .to_string(),
                 token_issued: u.token.as_ref().map(|t| t.issued),
                 login: u.login,
                 name: u.name,

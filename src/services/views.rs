@@ -1,6 +1,7 @@
 //! Saved views: named filters, kept in `views.toml` beside the user's config file.
 
-use super::{Crm, Result, ServiceError};
+use super::{Crm, Result, ServiceError, Settings};
+use crate::domain::Pipeline;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -10,7 +11,8 @@ pub struct Views {
     pub views: BTreeMap<String, String>,
 }
 
-impl Crm {
+// Views are the user's files: they live on the user's side, whichever process holds the database.
+impl Settings {
     fn views_path(&self) -> Result<PathBuf> {
         self.config_dir()
             .map(|d| d.join("views.toml"))
@@ -38,13 +40,14 @@ impl Crm {
         std::fs::write(&path, text).map_err(|e| ServiceError::Invalid(format!("cannot write {}: {e}", path.display())))
     }
 
-    /// Saves (or replaces) a view; the filter is checked first and stored in its canonical form.
-    pub fn save_view(&self, name: &str, filter: &str) -> Result<String> {
+    /// Saves (or replaces) a view; the filter is checked first (against `pipeline`'s stages)
+    /// and stored in its canonical form.
+    pub fn save_view_in(&self, pipeline: &Pipeline, name: &str, filter: &str) -> Result<String> {
         let name = name.trim();
         if name.is_empty() || name.contains(char::is_whitespace) {
             return Err(ServiceError::Invalid(format!("\"{name}\" is not a view name (one word)")));
         }
-        let canonical = self.compile_filter(filter)?.filter().to_string();
+        let canonical = self.compile_filter_in(pipeline, filter, None)?.filter().to_string();
         let mut views = self.views()?;
         views.views.insert(name.to_string(), canonical.clone());
         self.write_views(&views)?;
@@ -71,5 +74,12 @@ impl Crm {
         }
         parts.extend(more.iter().cloned());
         Ok(parts.join(" "))
+    }
+}
+
+impl Crm {
+    /// Saves (or replaces) a view; the filter is checked first and stored in its canonical form.
+    pub fn save_view(&self, name: &str, filter: &str) -> Result<String> {
+        self.save_view_in(self.store().pipeline(), name, filter)
     }
 }

@@ -14,7 +14,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, serde::Deserialize)]
 pub struct DoctorReport {
     pub engine: String,
     /// Live and trashed records per kind.

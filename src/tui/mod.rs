@@ -12,7 +12,7 @@ pub mod ui;
 pub mod worker;
 
 use crate::services::config::{Config, Diagnostic};
-use crate::services::Crm;
+use crate::api::Client;
 use app::App;
 use keymap::Keymap;
 use theme::Theme;
@@ -76,11 +76,11 @@ pub fn load_config_files(config: &Config, config_dir: Option<&std::path::Path>) 
 }
 
 /// Opens the TUI on `crm` until the user quits.
-pub fn run(crm: Crm) -> anyhow::Result<()> {
+pub fn run(crm: Client) -> anyhow::Result<()> {
     let (keymap, theme, mut diagnostics) = load_config_files(crm.config(), crm.config_dir());
     diagnostics.splice(0..0, crm.config_diagnostics().iter().cloned());
-    let mut app = App::new(crm.user().to_string(), crm.store().dir().display().to_string(), keymap, theme);
-    app.db_arg = db_arg(crm.store().dir(), crate::services::config::default_db_dir().as_deref());
+    let mut app = App::new(crm.user().to_string(), crm.db_dir().display().to_string(), keymap, theme);
+    app.db_arg = db_arg(crm.db_dir(), crate::services::config::default_db_dir().as_deref());
     show_diagnostics(&mut app, &diagnostics);
     runtime::run(crm, app)
 }

@@ -4,7 +4,7 @@
 
 use super::app::{update, App, Data, Effect, Modal, Msg};
 use super::worker::{self, Job};
-use crate::services::Crm;
+use crate::api::Client;
 use ratatui::crossterm::event::{self, Event, KeyEventKind};
 use std::io::Write as _;
 use std::sync::mpsc;
@@ -15,7 +15,7 @@ const TICK: Duration = Duration::from_secs(60);
 /// How often to look whether another crm (a CLI in another terminal) wrote to the database.
 const WATCH: Duration = Duration::from_secs(2);
 
-pub fn run(crm: Crm, mut app: App) -> anyhow::Result<()> {
+pub fn run(crm: Client, mut app: App) -> anyhow::Result<()> {
     let (job_tx, job_rx) = mpsc::channel::<Job>();
     let (msg_tx, msg_rx) = mpsc::channel::<Msg>();
     app.now = crm.now();

@@ -8,7 +8,8 @@ use super::panes::pipeline::PipelineData;
 use crate::domain::*;
 use crate::services::input::*;
 use crate::services::query::*;
-use crate::services::{Crm, ServiceError};
+use crate::api::Client;
+use crate::services::ServiceError;
 use crate::store::{Receipt, StoreError};
 use std::sync::mpsc::{Receiver, Sender};
 
@@ -18,7 +19,7 @@ pub enum Job {
 }
 
 /// Serves jobs until the channel closes.
-pub fn serve(crm: &Crm, jobs: Receiver<Job>, out: Sender<Msg>) {
+pub fn serve(crm: &Client, jobs: Receiver<Job>, out: Sender<Msg>) {
     for job in jobs {
         let msg = match job {
             Job::Load(r) => {
@@ -75,23 +76,26 @@ fn release_freed_memory() {
 }
 
 /// The records a write touched (and those whose search entries depend on them), as they are now.
-fn touched_records(crm: &Crm, touched: &[Ref]) -> Vec<(Ref, Option<Record>)> {
-    let refs = crate::services::search::affected(crm.store(), touched).unwrap_or_else(|_| touched.to_vec());
-    refs.into_iter().map(|t| (t.clone(), crm.store().get(&t).ok().flatten())).collect()
+fn touched_records(crm: &Client, touched: &[Ref]) -> Vec<(Ref, Option<Record>)> {
+    // Only what the user sees (visibility); on an error, drop the touched records from the index.
+    crm.search_updates(touched).unwrap_or_else(|_| touched.iter().map(|t| (t.clone(), None)).collect())
 }
 
 fn write_error(e: ServiceError) -> WriteError {
     match e {
         ServiceError::Store(StoreError::Validation(v)) => {
-            WriteError { field: Some(v.field.clone()), message: v.message }
+            WriteError { field: Some(v.field.clone()), message: v.message, theirs: None }
         }
-        other => WriteError { field: None, message: other.to_string() },
+        ServiceError::Store(StoreError::FieldConflict(c)) => {
+            WriteError { message: c.to_string(), field: Some(c.field), theirs: Some(c.theirs) }
+        }
+        other => WriteError { field: None, message: other.to_string(), theirs: None },
     }
 }
 
 /// Reads and plans a file to import (the dry run). `progress(done, total)` as rows are checked.
 fn planned(
-    crm: &Crm,
+    crm: &Client,
     req: &ImportRequest,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<crate::services::import::plan::ImportPlan, String> {
@@ -104,7 +108,7 @@ fn planned(
 }
 
 /// The dry-run summary the confirmation shows: counts, then the first bad rows and duplicates.
-fn plan_import(crm: &Crm, req: &ImportRequest, progress: &mut dyn FnMut(usize, usize)) -> Result<String, String> {
+fn plan_import(crm: &Client, req: &ImportRequest, progress: &mut dyn FnMut(usize, usize)) -> Result<String, String> {
     let plan = planned(crm, req, progress)?;
     let mut text = plan.summary();
     for e in plan.errors.iter().take(3) {
@@ -118,7 +122,7 @@ fn plan_import(crm: &Crm, req: &ImportRequest, progress: &mut dyn FnMut(usize, u
 
 /// Imports a file in one change, with progress in the status line; bad rows are left out and
 /// listed in a report beside the file, as `crm import` does.
-fn import(crm: &Crm, req: &ImportRequest, out: &Sender<Msg>) -> Result<Receipt, ServiceError> {
+fn import(crm: &Client, req: &ImportRequest, out: &Sender<Msg>) -> Result<Receipt, ServiceError> {
     let mut last = 0;
     let mut progress = |done: usize, total: usize| {
         let pct = (done * 100).checked_div(total).unwrap_or(100);
@@ -155,22 +159,22 @@ fn import(crm: &Crm, req: &ImportRequest, out: &Sender<Msg>) -> Result<Receipt, 
     Ok(receipt)
 }
 
-pub fn load(crm: &Crm, r: &Request) -> Result<Data, ServiceError> {
+pub fn load(crm: &Client, r: &Request) -> Result<Data, ServiceError> {
     Ok(match r {
         // Compact list rows, made here rather than on the UI thread, one at a time.
         Request::Contacts => Data::Contacts(crm.contacts_as(&ContactQuery::default(), Into::into)?),
         Request::ContactCard(id) => Data::ContactCard(Box::new(crm.contact_card(*id)?)),
         Request::DealCard(id) => Data::DealCard(Box::new(crm.deal_card(*id)?)),
         Request::Pipeline => {
-            let deals = crm.deals(&DealQuery::default())?;
+            let deals = crm.deals(DealQuery::default())?;
             let overdue = crm
-                .tasks(&TaskQuery { scope: TaskScope::Overdue, ..TaskQuery::default() })?
+                .tasks(TaskQuery { scope: TaskScope::Overdue, ..TaskQuery::default() })?
                 .into_iter()
                 .filter_map(|t| t.deal_id)
                 .collect();
-            Data::Pipeline(PipelineData { stages: crm.store().pipeline().stages.clone(), deals, overdue })
+            Data::Pipeline(PipelineData { stages: crm.pipeline()?.stages, deals, overdue })
         }
-        Request::SearchIndex => Data::SearchIndex(Box::new(crate::services::search::SearchIndex::build(crm.store())?)),
+        Request::SearchIndex => Data::SearchIndex(Box::new(crm.search_index()?)),
         Request::Filter(kind, text) => Data::Filter(
             *kind,
             text.clone(),
@@ -180,28 +184,32 @@ pub fn load(crm: &Crm, r: &Request) -> Result<Data, ServiceError> {
             text.clone(),
             crm.compile_filter_for(text, EntityKind::Contact).map(Box::new).map_err(|e| e.to_string()),
         ),
-        Request::Reports(q) => Data::Reports(q.clone(), crm.reports(q).map(Box::new).map_err(|e| e.to_string())),
+        Request::Reports(q) => Data::Reports(q.clone(), crm.reports(q.clone()).map(Box::new).map_err(|e| e.to_string())),
         Request::ImportPlan(req) => Data::ImportPlan(req.clone(), plan_import(crm, req, &mut |_, _| {})),
-        Request::Dupes => Data::Dupes(crm.duplicate_contacts()?),
-        Request::Audit(q) => Data::Audit(crm.audit(q).map_err(|e| e.to_string())),
+        Request::Dupes => {
+            let mut pairs = crm.duplicate_contacts()?;
+            pairs.extend(crm.duplicate_companies()?);
+            Data::Dupes(pairs)
+        }
+        Request::Audit(q) => Data::Audit(crm.audit(q.clone()).map_err(|e| e.to_string())),
         Request::MergePlan { pairs, index, keep, other } => Data::MergePlan {
             pairs: pairs.clone(),
             index: *index,
-            plan: crm.merge_plan(*keep, *other).map(Box::new).map_err(|e| e.to_string()),
+            plan: crm.merge_plan_of(keep.clone(), other.clone()).map(Box::new).map_err(|e| e.to_string()),
         },
         Request::Views => Data::Views(crm.views().map(|v| v.views.into_iter().collect()).unwrap_or_default()),
         Request::Users => Data::Users(crm.users()?.into_iter().filter(|u| !u.disabled).map(|u| u.login).collect()),
         Request::Tasks => {
-            let mut rows = crm.tasks(&TaskQuery::default())?;
+            let mut rows = crm.tasks(TaskQuery::default())?;
             let week_ago = crm.now().plus_days(-7);
             rows.extend(
-                crm.tasks(&TaskQuery { scope: TaskScope::Done, ..TaskQuery::default() })?
+                crm.tasks(TaskQuery { scope: TaskScope::Done, ..TaskQuery::default() })?
                     .into_iter()
                     .filter(|t| t.done.is_some_and(|d| d >= week_ago)),
             );
             Data::Tasks(rows)
         }
-        Request::JournalHead => Data::JournalHead(crm.store().journal_head()?),
+        Request::JournalHead => Data::JournalHead(crm.journal_head()?),
         Request::Agenda => {
             use crate::services::agenda::{AgendaQuery, ItemKind};
             let ranked = crm.agenda_ranked(&AgendaQuery { assignee: None, due_only: false, horizon_days: None })?;
@@ -235,7 +243,7 @@ fn list(values: &[(&'static str, String)], name: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-pub fn write(crm: &Crm, w: Write) -> Result<Receipt, ServiceError> {
+pub fn write(crm: &Client, w: Write) -> Result<Receipt, ServiceError> {
     match w {
         Write::Changes(c) => crm.apply(c),
         Write::Undo => crm.undo(),
@@ -246,14 +254,28 @@ pub fn write(crm: &Crm, w: Write) -> Result<Receipt, ServiceError> {
             crm.apply(vec![Change::SnoozeTask { task: id, until }])
         }
         Write::Form(kind, v) => crm.apply(form_changes(crm, &kind, &v)?),
-        Write::Merge(plan) => crm.merge(&plan),
+        Write::Edit { kind, typed, shown } => {
+            let changes = form_changes(crm, &kind, &typed)?;
+            // What the form showed, built the same way, guards each field it changes. A shown
+            // value that no longer reads (a company since deleted) guards nothing.
+            let shown = form_changes(crm, &kind, &shown).unwrap_or_default();
+            let guarded: Vec<Change> = changes
+                .into_iter()
+                .map(|c| match shown.iter().find(|s| s.target() == c.target()) {
+                    Some(s) => c.guarded_by(s),
+                    None => c,
+                })
+                .collect();
+            crm.apply(guarded)
+        }
+        Write::Merge(plan) => crm.merge(*plan),
         // Run by `import`, which reports progress.
         Write::Import(_) => Err(ServiceError::Invalid("an import runs with its progress".into())),
     }
 }
 
 /// A submitted form's values as changes, through the same builders the CLI uses.
-fn form_changes(crm: &Crm, kind: &FormKind, v: &[(&'static str, String)]) -> Result<Vec<Change>, ServiceError> {
+fn form_changes(crm: &Client, kind: &FormKind, v: &[(&'static str, String)]) -> Result<Vec<Change>, ServiceError> {
     match kind {
         FormKind::AddContact | FormKind::EditContact(_) => {
             let target = if let FormKind::EditContact(id) = kind { Some(*id) } else { None };
@@ -270,7 +292,7 @@ fn form_changes(crm: &Crm, kind: &FormKind, v: &[(&'static str, String)]) -> Res
                 // The form shows one email, one phone and the tags: replace those, when they were
                 // edited (an edit sends only the fields that changed).
                 let edited = |name: &str| get(v, name).is_some();
-                if let Some(Record::Contact(mut old)) = crm.store().get(&Ref::Contact(id))? {
+                if let Some(Record::Contact(mut old)) = crm.record(Ref::Contact(id))? {
                     for (name, list) in [("email", &mut old.emails), ("phone", &mut old.phones)] {
                         if !edited(name) {
                             list.clear();
@@ -348,9 +370,8 @@ fn form_changes(crm: &Crm, kind: &FormKind, v: &[(&'static str, String)]) -> Res
             let mut changes = crm.deal_changes(target, input)?;
             // Editing the stage field moves the deal (recorded in its history).
             if let (Some(id), Some(stage)) = (target, get(v, "stage")) {
-                let st =
-                    crm.store().pipeline().find(&stage).map_err(|m| StoreError::validation("stage", m))?.key.clone();
-                if let Some(Record::Deal(d)) = crm.store().get(&Ref::Deal(id))? {
+                let st = crm.pipeline()?.find(&stage).map_err(|m| StoreError::validation("stage", m))?.key.clone();
+                if let Some(Record::Deal(d)) = crm.record(Ref::Deal(id))? {
                     if d.stage != st {
                         changes.push(Change::MoveDeal { deal: id, stage: st, reason: String::new() });
                     }
@@ -366,6 +387,10 @@ fn form_changes(crm: &Crm, kind: &FormKind, v: &[(&'static str, String)]) -> Res
         FormKind::PickView => Err(ServiceError::Invalid("a view is chosen, not saved".into())),
         FormKind::ReportPeriod => Err(ServiceError::Invalid("a report period is chosen, not saved".into())),
         FormKind::Import => Err(ServiceError::Invalid("an import is planned, then confirmed".into())),
+        FormKind::Share(id) => Ok(vec![Change::Share {
+            target: Ref::Contact(*id),
+            login: get(v, "login").unwrap_or_default().trim().trim_start_matches('@').to_string(),
+        }]),
         FormKind::SnoozeUntil(id) => {
             let until = crm
                 .parse_instant(&get(v, "until").unwrap_or_default())

@@ -7,7 +7,7 @@ use crate::store::backup::{self, Backup};
 use serde::Serialize;
 use std::path::PathBuf;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct RestoreSummary {
     pub records: usize,
     pub journal_entries: usize,
@@ -47,6 +47,7 @@ impl Crm {
     /// The whole database as a backup value.
     pub fn backup(&self) -> Result<Backup> {
         self.require_bulk_export("exporting the whole database")?;
+        self.require_whole_database("exporting the whole database")?;
         Ok(backup::dump(self.store(), self.now())?)
     }
 
@@ -102,6 +103,7 @@ impl Crm {
     /// history of its own, unless `force`.
     pub fn restore(&self, b: &Backup, force: bool) -> Result<RestoreSummary> {
         self.require_bulk_export("restoring a backup")?;
+        self.require_whole_database("restoring a backup")?;
         let (records, entries) = backup::user_data(self.store(), SYSTEM_AUTHOR)?;
         if (records > 0 || entries > 0) && !force {
             return Err(ServiceError::Invalid(format!(

@@ -19,7 +19,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// What a CSV file holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ImportKind {
     #[default]
@@ -51,7 +51,7 @@ impl ImportKind {
 }
 
 /// A contact as read from a file, before it meets the database.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ContactDraft {
     pub name: String,
     pub title: String,
@@ -67,7 +67,7 @@ pub struct ContactDraft {
     pub cadence: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CompanyDraft {
     pub name: String,
     pub website: String,
@@ -81,7 +81,7 @@ pub struct CompanyDraft {
 
 /// A deal as read from a file: values stay text until the planner parses them with the
 /// user's currency and date settings.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct DealDraft {
     pub title: String,
     pub value: String,
@@ -95,7 +95,7 @@ pub struct DealDraft {
     pub notes: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TaskDraft {
     pub title: String,
     pub due: String,
@@ -105,9 +105,11 @@ pub struct TaskDraft {
     pub repeat: String,
     pub assignee: String,
     pub notes: String,
+    /// When the task was done (empty: open).
+    pub done: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Draft {
     Contact(ContactDraft),
     Company(CompanyDraft),
@@ -116,7 +118,7 @@ pub enum Draft {
 }
 
 /// One row (CSV) or card (vCard) of a file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Item {
     /// Line where the row or card starts (1-based).
     pub line: usize,
@@ -127,7 +129,7 @@ pub struct Item {
 }
 
 /// What a parser made of a file.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Parsed {
     pub items: Vec<Item>,
     /// How the file was read (encoding, delimiter, dialect, column mapping), for the summary.

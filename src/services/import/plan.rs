@@ -14,7 +14,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What to do with a row that matches an existing record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OnDuplicate {
     /// Add what the row has and the record lacks (emails, phones, tags, fields, empty fields).
@@ -36,13 +36,13 @@ impl OnDuplicate {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct ImportOptions {
     pub on_duplicate: OnDuplicate,
 }
 
 /// A row that looks like a record crm already has (or an earlier row of the same file).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct DupeNote {
     pub line: usize,
     pub label: String,
@@ -54,7 +54,7 @@ pub struct DupeNote {
     pub action: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct RowError {
     pub line: usize,
     pub reason: String,
@@ -62,7 +62,7 @@ pub struct RowError {
     pub raw: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, serde::Deserialize)]
 pub struct Counts {
     pub contacts: usize,
     pub companies: usize,
@@ -77,7 +77,7 @@ impl Counts {
 }
 
 /// The dry run: what an import would do.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
 pub struct ImportPlan {
     pub source: String,
     /// Rows or cards read (empty rows included).
@@ -574,6 +574,18 @@ impl<'a> Planner<'a> {
         Ok(rec)
     }
 
+    /// A task's "done" cell: a time (as `crm export csv` writes it), yes/no, or empty (open).
+    fn done_at(&self, text: &str) -> std::result::Result<Option<Timestamp>, String> {
+        let t = text.trim();
+        match t.to_lowercase().as_str() {
+            "" | "no" | "false" | "0" | "open" | "not done" => Ok(None),
+            "yes" | "true" | "1" | "x" | "done" | "completed" => Ok(Some(self.crm.now())),
+            _ => self.crm.parse_instant(t).map(Some).map_err(|e| {
+                format!("done: \"{t}\" is not a time (2026-11-27 14:30) or yes/no: {e}")
+            }),
+        }
+    }
+
     fn deal_row(&mut self, line: usize, d: DealDraft, raw: &str) {
         if let Err(e) = self.check_owner(&d.owner) {
             return self.error(line, e, raw);
@@ -654,8 +666,14 @@ impl<'a> Planner<'a> {
             notes: Some(d.notes).filter(|s| !s.is_empty()),
             hidden_until: None,
         };
+        // crm's export writes when a task was done: the task comes back done, not open again.
+        let done = match self.done_at(&d.done) {
+            Ok(done) => done,
+            Err(e) => return self.error(line, e, raw),
+        };
+        // Only an open task is a duplicate of an open task: a done one is history.
         let key = (fold(d.title.trim()), contact);
-        if self.task_keys.contains(&key) && self.opts.on_duplicate != OnDuplicate::Create {
+        if done.is_none() && self.task_keys.contains(&key) && self.opts.on_duplicate != OnDuplicate::Create {
             self.plan.duplicates.push(DupeNote {
                 line,
                 label: d.title.clone(),
@@ -669,8 +687,13 @@ impl<'a> Planner<'a> {
         }
         let parsed = self.crm.task_changes(None, input);
         match self.parsed_with_links(parsed, None, contact) {
-            Ok(rec) => {
-                self.task_keys.insert(key);
+            Ok(mut rec) => {
+                if let Record::Task(t) = &mut rec {
+                    t.done = done;
+                }
+                if done.is_none() {
+                    self.task_keys.insert(key);
+                }
                 self.plan.changes.push(Change::Create(rec));
                 self.plan.create.tasks += 1;
             }

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 /// Prefix of the custom fields that hold vCard properties crm does not model.
 pub const FIELD_PREFIX: &str = "vcard:";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Version {
     V3,
     V4,

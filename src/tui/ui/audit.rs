@@ -45,7 +45,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect, view: &AuditView) {
         Row::new([
             Cell::from(format::time(row.at)),
             Cell::from(row.user.clone()),
-            Cell::from(row.action),
+            Cell::from(row.action.as_str()),
             Cell::from(record),
             Cell::from(row.detail.clone()),
         ])
