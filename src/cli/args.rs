@@ -35,6 +35,12 @@ pub struct Cli {
     /// Print ids only
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Work against a team server (`crm serve`) instead of a database here
+    #[arg(long, global = true, env = "CRM_SERVER", value_name = "URL")]
+    pub server: Option<String>,
+    /// Your personal token for --server (`crm user token LOGIN` issues one)
+    #[arg(long, global = true, env = "CRM_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -140,6 +146,31 @@ pub enum Command {
         after_help = "Examples:\n  crm user list\n  crm user add kenji --name \"Kenji Sato\" --role rep --manager marta\n  crm user token kenji\n  crm user disable kenji --reassign-to marta"
     )]
     User(UserCmd),
+    /// Share a record with users: in private visibility they see and edit it (docs/teams.md)
+    #[command(
+        after_help = "Examples:\n  crm share c12 bob            # bob sees and edits c12, its deals, tasks and activities\n  crm share d7 bob eve\n  crm share c12                # who c12 is shared with\n  crm unshare c12 bob"
+    )]
+    Share {
+        /// A record id (c12, co3, d7, t30, a4)
+        id: String,
+        /// Logins to share it with; none: list who it is shared with
+        logins: Vec<String>,
+    },
+    /// Take back a share made with crm share
+    #[command(after_help = "Example:\n  crm unshare c12 bob")]
+    Unshare {
+        /// A record id (c12, co3, d7, t30, a4)
+        id: String,
+        #[arg(required = true)]
+        logins: Vec<String>,
+    },
+    /// Who sees what: team (everyone sees everything) or private (reps see their own and shared
+    /// records, managers their team's, admins all); setting it is for admins (docs/teams.md)
+    #[command(after_help = "Examples:\n  crm visibility\n  crm visibility private\n  crm visibility team")]
+    Visibility {
+        /// team or private; left out: show the setting
+        to: Option<String>,
+    },
     /// The audit log: who created, changed, moved, merged, exported, trashed what, and when
     #[command(
         after_help = "Examples:\n  crm audit\n  crm audit --user olek --since \"-30d\"\n  crm audit --record c12\n  crm audit --user olek --format csv > olek.csv"
@@ -183,6 +214,11 @@ pub enum Command {
     /// Measure the storage engines on generated data (see docs/performance.md)
     #[command(after_help = "Examples:\n  crm bench --contacts 100000\n  crm bench --contacts 10000 --engines redb")]
     Bench(BenchArgs),
+    /// Hold the database and serve the team over HTTP (docs/teams.md "Team server", docs/api.md)
+    #[command(
+        after_help = "Examples:\n  crm serve                                    # http://127.0.0.1:8750, this machine only\n  crm serve --listen 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem\n  crm --server http://127.0.0.1:8750 --token crm_anna_… contact list\n\nA non-loopback address needs --tls-cert and --tls-key: crm refuses to serve a network in clear text."
+    )]
+    Serve(ServeArgs),
     /// Key bindings of the TUI (those in force: your preset and keymap.toml) and every action
     #[command(
         after_help = "Examples:\n  crm keys                          # the bindings in force\n  crm keys --preset vim --format md # a shipped preset, as Markdown\n  crm keys --actions\n  crm keys --markdown > docs/keymaps.md"
@@ -241,11 +277,30 @@ pub enum Command {
         #[arg(long, default_value_t = 100)]
         limit: usize,
     },
-    /// Merge two contacts: the second's emails, phones, tags, activities, tasks and deals move to the first, which takes the fields you pick; the second goes to the trash (undoable)
+    /// Merge two contacts (or two companies): the second's emails, phones, tags, activities, tasks and deals (a company's contacts, deals and activities) move to the first, which takes the fields you pick; the second goes to the trash (undoable)
     #[command(
-        after_help = "Examples:\n  crm merge c12 c40 --dry-run\n  crm merge c12 c40 --take title --take address\n  crm undo   # splits them again"
+        after_help = "Examples:\n  crm merge c12 c40 --dry-run\n  crm merge c12 c40 --take title --take address\n  crm merge co3 co9 --take website\n  crm merge --companies \"Atlas GmbH\" \"Atlas\"\n  crm undo   # splits them again"
     )]
     Merge(super::import::MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on; anything but loopback needs --tls-cert and --tls-key
+    #[arg(long, default_value = "127.0.0.1:8750", value_name = "ADDR:PORT")]
+    pub listen: String,
+    /// The server's certificate chain (PEM, leaf first)
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1)
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
+    /// Largest request body accepted, in MiB
+    #[arg(long, default_value_t = 16, value_name = "MIB")]
+    pub max_body_mb: usize,
+    /// Most connections served at once (each has a thread); more are turned away
+    #[arg(long, default_value_t = 256, value_name = "N")]
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Args)]
@@ -273,6 +328,16 @@ pub struct BenchArgs {
     /// Whole-process runs per command for --remind
     #[arg(long, default_value_t = 15)]
     pub runs: usize,
+    /// Measure the team server instead: a copy of --db served by `crm serve` on loopback under
+    /// --clients concurrent reps (search, list, log activity, move deal)
+    #[arg(long)]
+    pub serve: bool,
+    /// Concurrent clients for --serve
+    #[arg(long, default_value_t = 20)]
+    pub clients: usize,
+    /// Requests per client for --serve
+    #[arg(long, default_value_t = 500)]
+    pub requests: usize,
 }
 
 /// Fields shared by `contact add` and `contact edit`.

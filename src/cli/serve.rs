@@ -4,12 +4,20 @@ use super::args::{Cli, ServeArgs};
 use crate::serve::routes::App;
 use crate::serve::server::{Server, ServerOptions};
 use crate::serve::{listen, tls};
-use crate::services::{Crm, ServiceError};
+use crate::services::ServiceError;
 use std::io::Write;
 use std::sync::Arc;
 
-pub fn run(cli: &Cli, args: &ServeArgs, crm: Crm) -> anyhow::Result<()> {
+pub fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     let invalid = |m: String| anyhow::Error::new(ServiceError::Invalid(m));
+    // The server holds the database like any crm that opens it: local crm processes (an
+    // admin's `crm user token …` on this machine) reach it through its Unix socket meanwhile.
+    let client = crate::api::connect(super::open_options(cli)?)?;
+    let Some(crm) = client.crm().cloned() else {
+        return Err(anyhow::Error::new(ServiceError::Store(crate::store::StoreError::Busy(
+            client.db_dir().to_path_buf(),
+        ))));
+    };
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(tls::server_config(cert, key).map_err(invalid)?),
         (None, None) => None,
@@ -42,13 +50,32 @@ pub fn run(cli: &Cli, args: &ServeArgs, crm: Crm) -> anyhow::Result<()> {
     // On stdout, one line, so scripts (and tests using port 0) can read the address.
     println!("crm serve: listening on {scheme}://{local} (database {db}); stop with Ctrl-C");
     let _ = std::io::stdout().flush();
-    let _ = cli;
     let app = Arc::new(App::new(crm));
     let busy = server.run(Arc::new(move |req| app.handle(req)));
+    drop(client);
     if busy > 0 {
         eprintln!("crm serve: stopped with {busy} connection(s) still busy after the grace period");
     } else {
         eprintln!("crm serve: stopped");
     }
     Ok(())
+}
+
+/// `crm bench --serve`: on a copy of the database of `--db` (or CRM_DB), kept in `--dir`.
+pub fn bench(
+    db: Option<std::path::PathBuf>,
+    args: &super::args::BenchArgs,
+    out: &super::output::Out,
+) -> anyhow::Result<()> {
+    let source = db.ok_or_else(|| {
+        ServiceError::Invalid("crm bench --serve serves a copy of a database: pass --db PATH (or CRM_DB)".into())
+    })?;
+    let opts = crate::serve::bench::LoadOptions {
+        source,
+        work_dir: args.dir.clone(),
+        clients: args.clients,
+        requests: args.requests,
+    };
+    let report = crate::serve::bench::run(&opts)?;
+    out.card(&report, "", || report.to_string())
 }

@@ -5,14 +5,17 @@
 //! reused, so a request is never sent twice: writes are not retried once sent, since the
 //! server may have applied them; only a connection that could not be opened is retried.
 
+// `ApiError` is the wire error as `api::Transport` defines it; the error path is the rare one.
+#![allow(clippy::result_large_err)]
+
 use super::http::{self, ClientResponse};
 use super::stream::Stream;
-use crate::api::{ApiError, Envelope, Request, Transport};
-use crate::services::ServiceError;
+use crate::api::{ApiError, Client, Envelope, Request, Transport};
+use crate::services::{OpenOptions, ServiceError, Settings};
 use serde_json::Value;
 use std::io::{self, BufReader, Write};
 use std::net::{TcpStream, ToSocketAddrs};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -186,8 +189,8 @@ impl HttpClient {
 
     /// A pooled connection that is still open, or a new one.
     fn checkout(&self) -> Result<BufReader<Stream>, ClientError> {
-        while let Some(c) = self.pool.lock().ok().and_then(|mut p| p.pop()) {
-            if c.buffer().is_empty() && still_open(c.get_ref().tcp()) {
+        while let Some(mut c) = self.pool.lock().ok().and_then(|mut p| p.pop()) {
+            if c.buffer().is_empty() && c.get_mut().is_reusable() {
                 return Ok(c);
             }
         }
@@ -251,6 +254,33 @@ pub fn transport(url: &str, token: Option<String>, ca_cert: Option<&Path>) -> Re
     Ok(Box::new(HttpTransport { client }))
 }
 
+/// The client of a team server when one is named: `server` (`--server` / `CRM_SERVER`) or the
+/// config's `server`, with `token` (`--token` / `CRM_TOKEN`) or the config's `token`, trusting
+/// `CRM_CA_CERT` or the config's `ca_cert` besides the public CAs. None: no server named, the
+/// caller opens the database here. The server is asked once who the token is, so that the
+/// client-side settings ("my tasks", the agenda's "yours") name the token's user.
+pub fn connect(opts: &OpenOptions, server: Option<&str>, token: Option<&str>) -> Result<Option<Client>, ServiceError> {
+    let mut settings = Settings::load(opts)?;
+    let Some(url) = server.map(str::to_string).or_else(|| settings.config().server.clone()) else {
+        return Ok(None);
+    };
+    let token = token.map(str::to_string).or_else(|| settings.config().token.clone());
+    if token.is_none() {
+        return Err(ServiceError::Denied(format!(
+            "no token for the crm server at {url}: pass --token, set CRM_TOKEN or `token` in the config \
+             (an admin issues one with `crm user token LOGIN`)"
+        )));
+    }
+    let ca = std::env::var_os("CRM_CA_CERT").map(PathBuf::from).or_else(|| settings.config().ca_cert.clone());
+    let transport = transport(&url, token, ca.as_deref())?;
+    let env = Envelope { request: Request::DbInfo {}, user: None, now: None };
+    let info = transport.call(env).map_err(ServiceError::from)?;
+    if let Some(login) = info.get("user").and_then(Value::as_str) {
+        settings.user = login.to_string();
+    }
+    Ok(Some(Client::remote(settings, transport)))
+}
+
 impl Transport for HttpTransport {
     fn call(&self, env: Envelope) -> Result<Value, ApiError> {
         // The server takes the user from the token and keeps its own clock: env.user and
@@ -298,16 +328,6 @@ fn decode(url: &ServerUrl, resp: ClientResponse) -> Result<Value, ApiError> {
             http::reason(resp.status)
         ))),
     }
-}
-
-/// Whether the server has not closed (or reset) an idle connection.
-fn still_open(tcp: &TcpStream) -> bool {
-    if tcp.set_nonblocking(true).is_err() {
-        return false;
-    }
-    let mut b = [0u8; 1];
-    let open = matches!(tcp.peek(&mut b), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
-    tcp.set_nonblocking(false).is_ok() && open
 }
 
 #[cfg(test)]

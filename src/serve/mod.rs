@@ -6,6 +6,7 @@
 //! authenticated request to one `api::Request` (no business logic here), `client` is the HTTP
 //! transport `crm --server URL` uses.
 
+pub mod bench;
 pub mod client;
 pub mod http;
 pub mod listen;

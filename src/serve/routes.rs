@@ -3,10 +3,16 @@
 //! its arguments come from (path, query string, JSON body). docs/api.md and docs/openapi.json
 //! describe the same table; a test keeps them in step.
 
+// `ApiError` is the wire error as `api::Transport` defines it; the error path is the rare one.
+#![allow(clippy::result_large_err)]
+
 use super::http::{HttpRequest, HttpResponse};
 use crate::api::{self, ApiError, Request};
+use crate::services::input::{ActivityInput, ContactInput, DealInput, TaskInput};
+use crate::services::query::{ActivityQuery, ContactQuery, DealQuery, TaskQuery};
 use crate::services::{Crm, ServiceError};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
 
 pub const PREFIX: &str = "/api/v1";
 
@@ -23,6 +29,11 @@ enum Build {
     Call,
     /// `{"op": op, "args": ...}` made by a function of the path, query and body.
     Op(&'static str, fn(&Args) -> Result<Value, ApiError>),
+    /// An operation that turns what a person would type into changes (`contact_changes`...),
+    /// then `apply` of those changes: what `crm contact add` does.
+    Changes(&'static str, fn(&Args) -> Result<Value, ApiError>),
+    /// `wait_changes`, then the audit lines of what changed.
+    Feed,
 }
 
 pub struct Route {
@@ -42,6 +53,8 @@ pub struct Args<'a> {
     pub id: Option<&'a str>,
     pub query: &'a [(String, String)],
     pub body: Value,
+    /// The caller's login.
+    pub login: &'a str,
 }
 
 impl Args<'_> {
@@ -63,88 +76,242 @@ impl Args<'_> {
         }
     }
 
+    fn flag(&self, name: &str) -> Result<bool, ApiError> {
+        match self.str(name) {
+            None => Ok(false),
+            Some("" | "true" | "1" | "yes") => Ok(true),
+            Some("false" | "0" | "no") => Ok(false),
+            Some(s) => Err(bad_request(format!("query parameter {name}={s} is not true or false"))),
+        }
+    }
+
     fn id(&self) -> Value {
         Value::String(self.id.unwrap_or_default().to_string())
     }
-}
 
-/// Drops nulls so optional fields left out take their defaults.
-fn compact(pairs: Vec<(&str, Value)>) -> Value {
-    Value::Object(pairs.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.to_string(), v)).collect())
+    /// The body as a `T` in JSON: the fields sent over `T::default()`, so a script sends only
+    /// what it sets; a field `T` does not have is refused (a typo would otherwise be ignored).
+    fn input<T: Default + Serialize>(&self, what: &str) -> Result<Value, ApiError> {
+        let Value::Object(mut full) = serde_json::to_value(T::default()).unwrap_or_default() else {
+            return Err(ApiError::new("internal", format!("{what}: no JSON shape")));
+        };
+        let sent = match &self.body {
+            Value::Object(m) => m.clone(),
+            Value::Null => Map::new(),
+            other => return Err(bad_request(format!("the body must be a JSON object (a {what}), not {other}"))),
+        };
+        for (k, v) in sent {
+            if !full.contains_key(&k) {
+                let known: Vec<&str> = full.keys().map(String::as_str).collect();
+                return Err(bad_request(format!("a {what} has no field \"{k}\"; its fields: {}", known.join(", "))));
+            }
+            full.insert(k, v);
+        }
+        Ok(Value::Object(full))
+    }
+
+    /// Query parameters over `T::default()` (e.g. a `ContactQuery`), nulls left out.
+    fn query_of<T: Default + Serialize>(&self, pairs: Vec<(&str, Value)>) -> Value {
+        let mut full = match serde_json::to_value(T::default()) {
+            Ok(Value::Object(m)) => m,
+            _ => Map::new(),
+        };
+        for (k, v) in pairs {
+            if !v.is_null() {
+                full.insert(k.to_string(), v);
+            }
+        }
+        Value::Object(full)
+    }
 }
 
 fn bad_request(message: impl Into<String>) -> ApiError {
     ApiError::new("bad_request", message)
 }
 
+/// `n` or `default` when the parameter is absent.
+fn or(v: Value, default: u64) -> Value {
+    if v.is_null() {
+        Value::from(default)
+    } else {
+        v
+    }
+}
+
+/// Most audit lines one `GET /changes` returns.
+pub const FEED_LIMIT: usize = 500;
+
 pub fn routes() -> &'static [Route] {
     const fn r(
         method: &'static str,
         path: &'static str,
         params: &'static [&'static str],
-        auth: bool,
         creates: bool,
         build: Build,
     ) -> Route {
+        let auth = !matches!(build, Build::Health | Build::OpenApi);
         Route { method, path, params, auth, creates, build }
     }
     static ROUTES: &[Route] = &[
-        r("GET", "/health", &[], false, false, Build::Health),
-        r("GET", "/openapi.json", &[], false, false, Build::OpenApi),
-        r("POST", "/call", &[], true, false, Build::Call),
+        r("GET", "/health", &[], false, Build::Health),
+        r("GET", "/openapi.json", &[], false, Build::OpenApi),
+        r("POST", "/call", &[], false, Build::Call),
         r(
             "GET",
             "/contacts",
             &["text", "tag", "owner", "company", "sort", "limit"],
-            true,
             false,
             Build::Op("contacts", |a| {
-                let query = compact(vec![
+                let query = a.query_of::<ContactQuery>(vec![
                     ("text", a.text("text")),
                     ("tag", a.text("tag")),
                     ("owner", a.text("owner")),
                     ("company", a.text("company")),
-                    // ContactQuery has no serde defaults: name order unless asked.
-                    ("sort", if a.str("sort").is_some() { a.text("sort") } else { Value::from("name") }),
+                    ("sort", a.text("sort")),
                     ("limit", a.number("limit")?),
                 ]);
                 Ok(json!({ "query": query }))
             }),
         ),
-        r("GET", "/contacts/{id}", &[], true, false, Build::Op("contact_card", |a| Ok(json!({ "id": a.id() })))),
+        r(
+            "POST",
+            "/contacts",
+            &[],
+            true,
+            Build::Changes("contact_changes", |a| {
+                Ok(json!({ "target": null, "input": a.input::<ContactInput>("contact")? }))
+            }),
+        ),
+        r("GET", "/contacts/{id}", &[], false, Build::Op("contact_card", |a| Ok(json!({ "id": a.id() })))),
+        r(
+            "PATCH",
+            "/contacts/{id}",
+            &[],
+            false,
+            Build::Changes("contact_changes", |a| {
+                Ok(json!({ "target": a.id(), "input": a.input::<ContactInput>("contact")? }))
+            }),
+        ),
+        r(
+            "GET",
+            "/companies",
+            &["text", "tag", "limit"],
+            false,
+            Build::Op("companies", |a| {
+                Ok(json!({ "text": a.text("text"), "tag": a.text("tag"), "limit": a.number("limit")? }))
+            }),
+        ),
+        r(
+            "GET",
+            "/activities",
+            &["contact", "deal", "kind", "limit"],
+            false,
+            Build::Op("activities", |a| {
+                let query = a.query_of::<ActivityQuery>(vec![
+                    ("contact", a.text("contact")),
+                    ("deal", a.text("deal")),
+                    ("kind", a.text("kind")),
+                    ("limit", a.number("limit")?),
+                ]);
+                Ok(json!({ "query": query }))
+            }),
+        ),
+        r(
+            "POST",
+            "/activities",
+            &[],
+            true,
+            Build::Changes("activity_changes", |a| Ok(json!({ "input": a.input::<ActivityInput>("activity")? }))),
+        ),
+        r(
+            "GET",
+            "/deals",
+            &["stage", "owner", "open", "company", "contact", "limit"],
+            false,
+            Build::Op("deals", |a| {
+                let query = a.query_of::<DealQuery>(vec![
+                    ("stage", a.text("stage")),
+                    ("owner", a.text("owner")),
+                    ("open_only", Value::Bool(a.flag("open")?)),
+                    ("company", a.text("company")),
+                    ("contact", a.text("contact")),
+                    ("limit", a.number("limit")?),
+                ]);
+                Ok(json!({ "query": query }))
+            }),
+        ),
+        r(
+            "POST",
+            "/deals",
+            &[],
+            true,
+            Build::Changes("deal_changes", |a| Ok(json!({ "target": null, "input": a.input::<DealInput>("deal")? }))),
+        ),
+        r("GET", "/deals/{id}", &[], false, Build::Op("deal_card", |a| Ok(json!({ "id": a.id() })))),
+        r(
+            "POST",
+            "/deals/{id}/move",
+            &[],
+            false,
+            Build::Op("apply", |a| {
+                let body = a.body.as_object().cloned().unwrap_or_default();
+                let stage = body.get("stage").and_then(Value::as_str).ok_or_else(|| {
+                    bad_request("moving a deal needs {\"stage\": \"<stage key or name>\"} (and an optional \"reason\")")
+                })?;
+                if let Some(k) = body.keys().find(|k| *k != "stage" && *k != "reason") {
+                    return Err(bad_request(format!("moving a deal takes stage and reason, not \"{k}\"")));
+                }
+                let reason = body.get("reason").and_then(Value::as_str).unwrap_or_default();
+                Ok(json!({ "changes": [{ "MoveDeal": { "deal": a.id(), "stage": stage, "reason": reason } }] }))
+            }),
+        ),
+        r(
+            "GET",
+            "/tasks",
+            &["scope", "assignee", "contact", "deal", "limit"],
+            false,
+            Build::Op("tasks", |a| {
+                let query = a.query_of::<TaskQuery>(vec![
+                    ("scope", a.text("scope")),
+                    ("assignee", a.text("assignee")),
+                    ("contact", a.text("contact")),
+                    ("deal", a.text("deal")),
+                    ("limit", a.number("limit")?),
+                ]);
+                Ok(json!({ "query": query }))
+            }),
+        ),
+        r(
+            "POST",
+            "/tasks",
+            &[],
+            true,
+            Build::Changes("task_changes", |a| Ok(json!({ "target": null, "input": a.input::<TaskInput>("task")? }))),
+        ),
+        r("POST", "/tasks/{id}/done", &[], false, Build::Op("complete_task", |a| Ok(json!({ "id": a.id() })))),
         r(
             "GET",
             "/search",
             &["q", "type", "limit"],
-            true,
             false,
             Build::Op("search", |a| {
                 let q = a.str("q").ok_or_else(|| bad_request("search needs q, the text to look for (?q=muller)"))?;
-                let limit = match a.number("limit")? {
-                    Value::Null => Value::from(20),
-                    n => n,
-                };
-                Ok(json!({ "query": q, "kind": a.text("type"), "limit": limit }))
+                Ok(json!({ "query": q, "kind": a.text("type"), "limit": or(a.number("limit")?, 20) }))
             }),
         ),
         r(
             "GET",
-            "/changes",
-            &["after", "wait"],
-            true,
+            "/agenda",
+            &["all", "days", "due"],
             false,
-            Build::Op("wait_changes", |a| {
-                let after = match a.number("after")? {
-                    Value::Null => Value::from(0),
-                    n => n,
-                };
-                let wait = match a.number("wait")? {
-                    Value::Null => Value::from(0),
-                    n => n,
-                };
-                Ok(json!({ "after": after, "timeout_ms": wait }))
+            Build::Op("agenda", |a| {
+                let assignee = if a.flag("all")? { Value::Null } else { Value::from(a.login) };
+                let query =
+                    json!({ "assignee": assignee, "due_only": a.flag("due")?, "horizon_days": a.number("days")? });
+                Ok(json!({ "query": query }))
             }),
         ),
+        r("GET", "/changes", &["after", "wait"], false, Build::Feed),
     ];
     ROUTES
 }
@@ -250,26 +417,63 @@ impl App {
                     body: OPENAPI.as_bytes().to_vec(),
                 })
             }
-            Build::Call | Build::Op(..) => {}
+            _ => {}
         }
-        let crm = self.caller(req).map_err(|e| (e.0, e.1))?;
+        let crm = self.caller(req)?;
         let body: Value = if req.body.iter().all(u8::is_ascii_whitespace) {
             Value::Null
         } else {
             serde_json::from_slice(&req.body).map_err(|e| fail(bad_request(format!("the body is not JSON: {e}"))))?
         };
-        let request: Request = match route.build {
-            Build::Call => serde_json::from_value(body)
-                .map_err(|e| fail(bad_request(format!("the body is not a crm request: {e}"))))?,
-            Build::Op(op, build) => {
-                let args = build(&Args { id, query: &req.query, body }).map_err(fail)?;
-                serde_json::from_value(json!({ "op": op, "args": args }))
-                    .map_err(|e| fail(bad_request(format!("{} {}: {e}", route.method, req.path))))?
+        let args = Args { id, query: &req.query, body, login: crm.user() };
+        // Builds one request from an op name and its arguments, through serde like /call.
+        let request = |op: &str, args: Value| -> Result<Request, (u16, ApiError)> {
+            serde_json::from_value(json!({ "op": op, "args": args }))
+                .map_err(|e| fail(bad_request(format!("{} {}: {e}", route.method, req.path))))
+        };
+        let value = match route.build {
+            Build::Call => {
+                let r: Request = serde_json::from_value(args.body)
+                    .map_err(|e| fail(bad_request(format!("the body is not a crm request: {e}"))))?;
+                api::handle(&crm, r).map_err(fail)?
             }
+            Build::Op(op, build) => api::handle(&crm, request(op, build(&args).map_err(fail)?)?).map_err(fail)?,
+            Build::Changes(op, build) => {
+                let changes = api::handle(&crm, request(op, build(&args).map_err(fail)?)?).map_err(fail)?;
+                api::handle(&crm, request("apply", json!({ "changes": changes }))?).map_err(fail)?
+            }
+            Build::Feed => self.feed(&crm, &args).map_err(fail)?,
             Build::Health | Build::OpenApi => unreachable!("answered above"),
         };
-        let value = api::handle(&crm, request).map_err(fail)?;
         Ok(HttpResponse::json(if route.creates { 201 } else { 200 }, &value))
+    }
+
+    /// `GET /changes`: waits (long poll) until the journal passes `after`, then returns the new
+    /// head and the audit lines of the entries from `after` on (what the caller may see).
+    /// Without `after`, the current head: where to start.
+    fn feed(&self, crm: &Crm, a: &Args) -> Result<Value, ApiError> {
+        let Some(after) = a.number("after")?.as_u64() else {
+            let head = api::handle(crm, Request::JournalHead {})?;
+            return Ok(json!({ "head": head, "entries": [], "more": false }));
+        };
+        let wait = a.number("wait")?.as_u64().unwrap_or(0).min(60_000) as u32;
+        let head = api::handle(crm, Request::WaitChanges { after, timeout_ms: wait })?.as_u64().unwrap_or(after);
+        if head <= after {
+            return Ok(json!({ "head": head, "entries": [], "more": false }));
+        }
+        let query = json!({ "user": null, "since": null, "record": null, "limit": FEED_LIMIT });
+        let lines = api::handle(
+            crm,
+            serde_json::from_value(json!({ "op": "audit", "args": { "query": query } }))
+                .map_err(|e| ApiError::new("internal", format!("audit request: {e}")))?,
+        )?;
+        let lines = lines.as_array().cloned().unwrap_or_default();
+        // Newest first, at most FEED_LIMIT: when all are new, older new ones may be missing.
+        let more = lines.len() >= FEED_LIMIT && lines.iter().all(|l| l["seq"].as_u64().is_some_and(|s| s >= after));
+        let mut entries: Vec<Value> =
+            lines.into_iter().filter(|l| l["seq"].as_u64().is_some_and(|s| s >= after && s < head)).collect();
+        entries.reverse();
+        Ok(json!({ "head": head, "entries": entries, "more": more }))
     }
 
     /// The database as the bearer token's user.

@@ -209,9 +209,9 @@ fn serve_connection(stream: TcpStream, opts: &ServerOptions, handler: &Handler, 
     let _ = stream.set_write_timeout(Some(opts.idle_timeout));
     let stream = match &opts.tls {
         None => Stream::Plain(stream),
-        Some(cfg) => match rustls::ServerConnection::new(cfg.clone()) {
-            Ok(conn) => Stream::Server(Box::new(rustls::StreamOwned::new(conn, stream))),
-            Err(_) => return,
+        Some(cfg) => match tls_handshake(stream, cfg) {
+            Some(s) => s,
+            None => return,
         },
     };
     let mut reader = BufReader::with_capacity(16 * 1024, stream);
@@ -239,3 +239,30 @@ fn serve_connection(stream: TcpStream, opts: &ServerOptions, handler: &Handler, 
     }
     reader.get_mut().close();
 }
+
+/// Starts TLS on a new connection within [`HANDSHAKE_TIMEOUT`]. A client speaking plain HTTP
+/// to the TLS port gets a plain answer saying so, rather than a stalled connection.
+fn tls_handshake(tcp: TcpStream, cfg: &Arc<rustls::ServerConfig>) -> Option<Stream> {
+    let idle = tcp.read_timeout().ok().flatten();
+    let _ = tcp.set_read_timeout(Some(HANDSHAKE_TIMEOUT));
+    let mut first = [0u8; 1];
+    // A TLS connection starts with a handshake record (0x16).
+    if matches!(tcp.peek(&mut first), Ok(1) if first[0] != 0x16) {
+        let body = error_body("bad_request", "this server speaks TLS: use https:// in the server URL");
+        let mut s = tcp;
+        let _ = HttpResponse::json(400, &body).write_to(&mut s, false);
+        return None;
+    }
+    let conn = rustls::ServerConnection::new(cfg.clone()).ok()?;
+    let mut tls = rustls::StreamOwned::new(conn, tcp);
+    while tls.conn.is_handshaking() {
+        if tls.conn.complete_io(&mut tls.sock).is_err() {
+            return None;
+        }
+    }
+    let _ = tls.sock.set_read_timeout(idle);
+    Some(Stream::Server(Box::new(tls)))
+}
+
+/// How long a client has to complete the TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);

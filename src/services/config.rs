@@ -107,6 +107,13 @@ pub struct Config {
     pub stages_place: Option<Place>,
     /// Sales targets by rep login (`[targets.<login>]`; see docs/reports.md).
     pub targets: Option<std::collections::BTreeMap<String, std::collections::BTreeMap<String, f64>>>,
+    /// A team server to work against (`crm serve`), overridden by `--server` / `CRM_SERVER`.
+    pub server: Option<String>,
+    /// The personal token for `server`, overridden by `--token` / `CRM_TOKEN`.
+    pub token: Option<String>,
+    /// A PEM certificate to trust for `server` (a private CA or the server's self-signed
+    /// certificate), overridden by `CRM_CA_CERT`.
+    pub ca_cert: Option<PathBuf>,
 }
 
 /// The settings config.toml knows, for the "unknown setting" message.
@@ -128,6 +135,9 @@ const SETTINGS: &[&str] = &[
     "urgency",
     "quiet_deal_days",
     "targets",
+    "server",
+    "token",
+    "ca_cert",
 ];
 
 pub const KEYMAP_PRESETS: &[&str] = &["default", "vim", "emacs"];
@@ -195,6 +205,9 @@ impl Config {
                     })
                 }
                 "db" => cfg.db = read!(PathBuf),
+                "server" => cfg.server = read!(String),
+                "token" => cfg.token = read!(String),
+                "ca_cert" => cfg.ca_cert = read!(PathBuf),
                 "day_first" => cfg.day_first = read!(bool),
                 "currency" => {
                     cfg.currency = read!(String).and_then(|c| match Currency::parse(&c) {
