@@ -73,7 +73,7 @@ echo "crm: $bin; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 [[ -n $have_fzf ]] && echo "fzf $(fzf --version | cut -d' ' -f1)"
 echo
 
-rows=() heaps=()
+rows=() heaps=() slow=()
 for n in $sizes; do
     db=$dir/crm-search-$n
     if [[ ! -e $db ]]; then
@@ -85,6 +85,7 @@ for n in $sizes; do
     for ((r = 1; r <= rounds; r++)); do
         out=$("$bin" bench --search --dir "$db")
         rows+=("$(grep '^| [0-9]' <<<"$out" | tail -1 | sed "s/^| /| $n | $r | /")")
+        slow+=("$n contacts, run $r: $(sed -n 's/^slowest keystrokes (ms): //p' <<<"$out")")
     done
     heaps+=("$n contacts: $(sed -n 's/^index heap, used\/allocated (MB): //p' <<<"$out")")
 done
@@ -98,6 +99,10 @@ echo
 echo "What the index holds, used / allocated (MB):"
 echo
 printf -- '- %s\n' "${heaps[@]}"
+echo
+echo "Slowest keystrokes (query typed so far, ms):"
+echo
+printf -- '- %s\n' "${slow[@]}"
 echo
 
 [[ -n $have_fzf ]] || exit 0

@@ -101,10 +101,10 @@ fn one_off_and_narrowed_searches_equal_a_full_search() {
             let oneoff = SearchIndex::search_store(crm.store(), &query, 20).unwrap();
             assert_eq!(oneoff, full, "{engine}: {q:?}");
             // Typed a letter at a time (as the palette and `crm bench --search` do).
-            let mut last: Option<(Query, Vec<usize>)> = None;
+            let mut last: Option<(Query, crm::services::search::Candidates)> = None;
             for n in 1..=q.chars().count() {
                 let typed = Query::parse(&q.chars().take(n).collect::<String>());
-                let within = last.as_ref().filter(|(p, _)| narrows(p, &typed)).map(|(_, m)| m.as_slice());
+                let within = last.as_ref().filter(|(p, _)| narrows(p, &typed)).map(|(_, m)| m);
                 let (hits, matched) = idx.search_within(&typed, within, 20);
                 assert_eq!(hits, idx.search(&typed, 20), "{engine}: {q:?} typed up to {n} letters");
                 last = Some((typed, matched));

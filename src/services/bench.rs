@@ -193,8 +193,10 @@ pub struct SearchFigures {
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub max_ms: f64,
-    /// The slowest keystroke is the first letter of a query (nothing to narrow from yet).
+    /// The first letter of a query (nothing to narrow from yet).
     pub first_letter_p50_ms: f64,
+    /// The slowest keystrokes: the query typed so far and its time (ms).
+    pub slowest: Vec<(String, f64)>,
 }
 
 impl fmt::Display for SearchFigures {
@@ -214,7 +216,9 @@ impl fmt::Display for SearchFigures {
             self.first_letter_p50_ms
         )?;
         let parts: Vec<String> = self.index_parts.iter().map(|(k, u, a)| format!("{k} {u:.1}/{a:.1}")).collect();
-        writeln!(f, "\nindex heap, used/allocated (MB): {}", parts.join(", "))
+        writeln!(f, "\nindex heap, used/allocated (MB): {}", parts.join(", "))?;
+        let slow: Vec<String> = self.slowest.iter().map(|(q, ms)| format!("{q:?} {ms:.1}")).collect();
+        writeln!(f, "slowest keystrokes (ms): {}", slow.join(", "))
     }
 }
 
@@ -252,18 +256,20 @@ pub fn search(dir: &Path) -> Result<SearchFigures, StoreError> {
     ];
     let mut all = Vec::new();
     let mut first = Vec::new();
+    let mut typed = Vec::new();
     for q in queries {
-        let mut last: Option<(Query, Vec<usize>)> = None;
+        let mut last: Option<(Query, super::search::Candidates)> = None;
         for n in 1..=q.chars().count() {
             let text: String = q.chars().take(n).collect();
             let query = Query::parse(&text);
             let t = Instant::now();
-            let candidates = last.as_ref().filter(|(p, _)| narrows(p, &query)).map(|(_, m)| m.as_slice());
+            let candidates = last.as_ref().filter(|(p, _)| narrows(p, &query)).map(|(_, m)| m);
             let (hits, matched) = index.search_within(&query, candidates, 50);
             let ms = t.elapsed().as_secs_f64() * 1000.0;
             std::hint::black_box(hits);
             last = Some((query, matched));
             all.push(ms);
+            typed.push((text, ms));
             if n == 1 {
                 first.push(ms);
             }
@@ -271,6 +277,8 @@ pub fn search(dir: &Path) -> Result<SearchFigures, StoreError> {
     }
     all.sort_by(f64::total_cmp);
     first.sort_by(f64::total_cmp);
+    typed.sort_by(|a, b| b.1.total_cmp(&a.1));
+    typed.truncate(5);
     Ok(SearchFigures {
         records: index.len(),
         build_ms,
@@ -281,5 +289,6 @@ pub fn search(dir: &Path) -> Result<SearchFigures, StoreError> {
         p99_ms: percentile(&all, 0.99),
         max_ms: all.last().copied().unwrap_or(0.0),
         first_letter_p50_ms: percentile(&first, 0.5),
+        slowest: typed,
     })
 }

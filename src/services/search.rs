@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+mod ordered;
+pub use ordered::Candidates;
+
 /// One search result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hit {
@@ -84,14 +87,23 @@ struct Entry {
     /// left out.
     fields: u32,
     fields_len: u32,
-    /// Every field's `mask`, or-ed.
-    mask: u64,
+    /// The first field's `mask` (the name's, see `score`), and the other fields', or-ed.
+    name_mask: u64,
+    others_mask: u64,
+    /// The same, of the characters that start a word: see [`starts`].
+    name_starts: u64,
+    others_starts: u64,
     /// Bytes at the end of the entry's text that are its tags (for tag filters), each followed
     /// by a NUL.
     tags_len: u32,
 }
 
 impl Entry {
+    /// Every field's `mask`, or-ed.
+    fn mask(&self) -> u64 {
+        self.name_mask | self.others_mask
+    }
+
     fn id(&self) -> Ref {
         match self.kind {
             EntityKind::Contact => Ref::Contact(ContactId(self.number)),
@@ -114,6 +126,18 @@ impl Entry {
     fn detail<'a>(&self, arena: &'a Arena) -> &'a str {
         let start = self.text as usize + self.label_len as usize;
         &arena.text[start..start + self.detail_len as usize]
+    }
+
+    /// The first field (the name) in ASCII, itself or its twin, if it has one.
+    fn ascii_name<'a>(&self, arena: &'a Arena) -> Option<&'a [u8]> {
+        let fields = self.fields(arena);
+        let f = match fields.first()? {
+            f if f.start & (UNICODE | UTF8) == 0 => f,
+            f if f.len & TWIN != 0 => fields.get(1)?,
+            _ => return None,
+        };
+        let start = self.text as usize + f.start as usize;
+        Some(&arena.text.as_bytes()[start..start + f.len as usize])
     }
 
     fn fields<'a>(&self, arena: &'a Arena) -> &'a [Field] {
@@ -177,7 +201,7 @@ impl Entry {
             .chain(extra.iter().map(|x| x.as_ref()).filter(keep).map(|x| (x, None)));
         // (No allocation: past 16 fields, duplicates are merely matched twice.)
         let (mut seen, mut seen_len) = ([""; 16], 0);
-        let mut mask = 0;
+        let (mut masks, mut starts, mut first) = ([0u64; 2], [0u64; 2], true);
         let (mut buf, mut twin) = (Vec::new(), String::new());
         for (part, at) in parts {
             // The same text twice cannot score better the second time.
@@ -188,6 +212,8 @@ impl Entry {
                 seen[seen_len] = part;
                 seen_len += 1;
             }
+            // (Its twin's chars start the same words: they have the same classes.)
+            let field_starts = if part.is_ascii() { self::starts(part.bytes().map(char::from)) } else { 0 };
             let field = if part.is_ascii() {
                 let start = at.unwrap_or_else(|| {
                     arena.text.push_str(part);
@@ -198,6 +224,7 @@ impl Entry {
             } else {
                 let single = graphemes(part, &mut buf);
                 let mask = buf.iter().fold(0, |m, &c| m | char_bits(c));
+                starts[usize::from(!first)] |= self::starts(buf.iter().copied());
                 let field = if single {
                     let start = at.unwrap_or_else(|| {
                         arena.text.push_str(part);
@@ -218,7 +245,9 @@ impl Entry {
                     field
                 }
             };
-            mask |= field.mask;
+            masks[usize::from(!first)] |= field.mask;
+            starts[usize::from(!first)] |= field_starts;
+            first = false;
             arena.fields.push(field);
         }
         let tags0 = arena.text.len();
@@ -244,7 +273,10 @@ impl Entry {
             chars_len: (arena.chars.len() - chars0) as u32,
             fields: fields0 as u32,
             fields_len: (arena.fields.len() - fields0) as u32,
-            mask,
+            name_mask: masks[0],
+            others_mask: masks[1],
+            name_starts: starts[0],
+            others_starts: starts[1],
             tags_len: (arena.text.len() - tags0) as u32,
         })
     }
@@ -301,6 +333,28 @@ fn ascii_twin(chars: &[char], out: &mut String) -> bool {
     }
     true
 }
+
+/// The [`char_bits`] of the characters of a field that nucleo may give a bonus of 8 or more:
+/// the first, those after a character that is not a letter or a digit (a word start), and those
+/// that are not letters or digits themselves. Elsewhere a character's bonus is at most 5 (a
+/// capital after a small letter, a digit after a letter), so a word of a query whose first
+/// character starts no word of a field scores at least [`OFF_START`] under the ceiling there.
+fn starts(chars: impl Iterator<Item = char>) -> u64 {
+    let mut prev_word = false;
+    let mut bits = 0;
+    for c in chars {
+        let word = c.is_alphanumeric();
+        if !prev_word || !word {
+            bits |= char_bits(c);
+        }
+        prev_word = word;
+    }
+    bits
+}
+
+/// What a word of a query loses on the ceiling in a field where its first character starts no
+/// word: that character's bonus counts twice, 5 at most instead of 10 (see [`starts`]).
+const OFF_START: u32 = 10;
 
 /// Stands in an ASCII twin for a symbol no query in ASCII matches; a query holding it is not
 /// matched against twins.
@@ -496,6 +550,8 @@ pub struct SearchIndex {
     companies: CompanyNames,
     live: usize,
     arena: Arena,
+    /// Entries by name, for exact names (not kept for a one-off search).
+    names: ordered::Names,
     /// Set for a one-off search only.
     prefilter: Option<Prefilter>,
 }
@@ -633,6 +689,10 @@ struct Prepared {
     text: String,
     pattern: Pattern,
     needs: u64,
+    /// The first character of every word, as a [`bit`].
+    firsts: Vec<u64>,
+    /// The query, when it is one fuzzy word in ASCII (lowered).
+    word: Option<Vec<u8>>,
     ascii: bool,
     ceiling: u32,
     min_score: u32,
@@ -657,6 +717,14 @@ impl Prepared {
         let folded = super::fold(&text);
         let folded_chars = folded.chars().count();
         let needs = needle_bits(&pattern);
+        let firsts = pattern
+            .atoms
+            .iter()
+            .filter_map(|a| match a.needle_text() {
+                Utf32Str::Ascii(b) => b.first().map(|&c| bit((c as char).to_ascii_lowercase())),
+                Utf32Str::Unicode(cs) => cs.first().map(|&c| bit(c)),
+            })
+            .collect();
         let min_score = min_score(text.chars().filter(|c| !c.is_whitespace()).count());
         // No field can score more than this: see `CEILING_PER_CHAR`.
         let ceiling: u32 =
@@ -667,7 +735,14 @@ impl Prepared {
             .atoms
             .iter()
             .all(|a| matches!(a.needle_text(), Utf32Str::Ascii(n) if n.len() > 1 && !n.contains(&(PLACEHOLDER as u8))));
-        Some(Prepared { text, pattern, needs, ascii, ceiling, min_score, folded, folded_chars })
+        let word = match pattern.atoms.as_slice() {
+            [a] if a.kind == AtomKind::Fuzzy => match a.needle_text() {
+                Utf32Str::Ascii(n) if !n.is_empty() => Some(n.to_ascii_lowercase()),
+                _ => None,
+            },
+            _ => None,
+        };
+        Some(Prepared { text, pattern, needs, firsts, word, ascii, ceiling, min_score, folded, folded_chars })
     }
 }
 
@@ -696,6 +771,10 @@ struct Scorer<'a> {
     pattern: &'a Pattern,
     /// The query's characters, as [`bit`]s.
     needs: u64,
+    /// The first character of every word of the query, as [`bit`]s.
+    firsts: &'a [u64],
+    /// The query, when it is one fuzzy word in ASCII (lowered).
+    word: Option<&'a [u8]>,
     /// Whether every word of the query is ASCII and longer than a letter (so fields are
     /// matched by their ASCII twins).
     ascii: bool,
@@ -797,6 +876,11 @@ const MAX_THREADS: usize = 4;
 impl SearchIndex {
     /// Reads every live contact, company, deal and task.
     pub fn build(store: &Store) -> Result<SearchIndex, StoreError> {
+        SearchIndex::build_where(store, &mut |_| true)
+    }
+
+    /// `build` of the records `keep` accepts (what a user sees: `Crm::search_index`).
+    pub fn build_where(store: &Store, keep: &mut dyn FnMut(&Record) -> bool) -> Result<SearchIndex, StoreError> {
         let mut idx = SearchIndex::default();
         // redb knows how many records a tree holds at once: make room for them all up front,
         // rather than copy the arrays as they double.
@@ -818,7 +902,8 @@ impl SearchIndex {
             idx.arena.chars.reserve(total * 32);
             idx.arena.fields.reserve(total * 10);
         }
-        stream(store, &mut |batch| batch.iter().for_each(|r| idx.add(r)))?;
+        // Trashed records go in regardless: `add` keeps a trashed company's name for its contacts.
+        stream(store, &mut |batch| batch.iter().filter(|r| r.deleted().is_some() || keep(r)).for_each(|r| idx.add(r)))?;
         idx.shrink();
         Ok(idx)
     }
@@ -829,6 +914,16 @@ impl SearchIndex {
     /// their entry is made; the others are indexed a batch at a time and matched. Same hits,
     /// scores and order as `build(store)?.search(query, limit)`.
     pub fn search_store(store: &Store, query: &Query, limit: usize) -> Result<Vec<Hit>, StoreError> {
+        SearchIndex::search_store_where(store, query, limit, &mut |_| true)
+    }
+
+    /// `search_store` among the records `keep` accepts (what a user sees: `Crm::search`).
+    pub fn search_store_where(
+        store: &Store,
+        query: &Query,
+        limit: usize,
+        keep: &mut dyn FnMut(&Record) -> bool,
+    ) -> Result<Vec<Hit>, StoreError> {
         let Some(prepared) = Prepared::new(query) else { return Ok(Vec::new()) };
         let mut scratch = SearchIndex {
             prefilter: Some(Prefilter { needs: prepared.needs, kind: query.kind, tag: query.tag.clone() }),
@@ -836,7 +931,7 @@ impl SearchIndex {
         };
         let mut best: Vec<Hit> = Vec::new();
         stream(store, &mut |batch| {
-            batch.iter().for_each(|r| scratch.add(r));
+            batch.iter().filter(|r| r.deleted().is_some() || keep(r)).for_each(|r| scratch.add(r));
             if scratch.live == 0 {
                 return;
             }
@@ -853,6 +948,7 @@ impl SearchIndex {
     fn clear_entries(&mut self) {
         self.entries.clear();
         self.slots = Slots::default();
+        self.names.clear();
         self.live = 0;
         let a = &mut self.arena;
         a.text.clear();
@@ -905,6 +1001,7 @@ impl SearchIndex {
                 self.slots.dense.iter().map(|v| v.capacity() * 4).sum(),
             ),
             ("company names", self.companies.dense.len() * n + names, self.companies.dense.capacity() * n + names),
+            ("exact names", self.names.heap_bytes().0, self.names.heap_bytes().1),
         ]
     }
 
@@ -982,14 +1079,24 @@ impl SearchIndex {
             }
         }
         let Some(entry) = Entry::build(&id, label, &detail, &extra, tags, &mut self.arena) else { return };
+        let names = self.prefilter.is_none();
         match self.slots.get(&id) {
             Some(i) => {
+                if names {
+                    if let Some(old) = &self.entries[i] {
+                        self.names.remove(i, old.label(&self.arena));
+                    }
+                    self.names.insert(i, label);
+                }
                 if let Some(old) = self.entries[i].replace(entry) {
                     self.arena.dead += old.size();
                     self.compact();
                 }
             }
             None => {
+                if names {
+                    self.names.insert(self.entries.len(), label);
+                }
                 self.slots.insert(id, self.entries.len());
                 self.entries.push(Some(entry));
                 self.live += 1;
@@ -1000,6 +1107,9 @@ impl SearchIndex {
     pub fn remove(&mut self, id: &Ref) {
         if let Some(i) = self.slots.remove(id) {
             if let Some(old) = self.entries[i].take() {
+                if self.prefilter.is_none() {
+                    self.names.remove(i, old.label(&self.arena));
+                }
                 self.arena.dead += old.size();
             }
             self.live -= 1;
@@ -1045,13 +1155,18 @@ impl SearchIndex {
         self.search_within(query, None, limit).0
     }
 
-    /// Like `search`, but only among `candidates`: the positions an earlier search returned,
-    /// for a query this one [`narrows`] (typing narrows, so each keystroke rescans only what
-    /// still holds its letters). Also returns the positions for the next keystroke.
-    pub fn search_within(&self, query: &Query, candidates: Option<&[usize]>, limit: usize) -> (Vec<Hit>, Vec<usize>) {
+    /// Like `search`, but only among `candidates`: what an earlier search left, for a query this
+    /// one [`narrows`] (typing narrows, so each keystroke rescans only what may still hold its
+    /// letters). Also returns what this one leaves for the next keystroke.
+    pub fn search_within(
+        &self,
+        query: &Query,
+        candidates: Option<&Candidates>,
+        limit: usize,
+    ) -> (Vec<Hit>, Candidates) {
         match Prepared::new(query) {
             Some(prepared) => self.search_prepared(query, &prepared, candidates, limit),
-            None => (Vec::new(), Vec::new()),
+            None => (Vec::new(), Candidates::default()),
         }
     }
 
@@ -1059,53 +1174,28 @@ impl SearchIndex {
         &self,
         query: &Query,
         p: &Prepared,
-        candidates: Option<&[usize]>,
+        candidates: Option<&Candidates>,
         limit: usize,
-    ) -> (Vec<Hit>, Vec<usize>) {
+    ) -> (Vec<Hit>, Candidates) {
         let scorer = Scorer {
             query,
             text: &p.text,
             pattern: &p.pattern,
             needs: p.needs,
+            firsts: &p.firsts,
+            word: p.word.as_deref(),
             ascii: p.ascii,
             ceiling: p.ceiling,
             min_score: p.min_score,
             folded: &p.folded,
             folded_chars: p.folded_chars,
         };
-        let count = candidates.map_or(self.entries.len(), <[usize]>::len);
-        let at = |k: usize| candidates.map_or(k, |c| c[k]);
-        let threads = if count >= PARALLEL_MIN { cores().min(MAX_THREADS) } else { 1 };
-        let scored: Vec<(Option<u32>, usize)> = if threads == 1 {
-            let (mut matcher, mut buf) = (Matcher::new(Config::DEFAULT), Vec::new());
-            (0..count).filter_map(|k| self.score(at(k), &scorer, &mut matcher, &mut buf)).collect()
+        let (mut scored, next) = if self.ordered(candidates) {
+            self.scan_ordered(&scorer, candidates, limit)
         } else {
-            // Each thread takes a contiguous share; joined in order, the result is the same.
-            let share = count.div_ceil(threads);
-            std::thread::scope(|s| {
-                let parts: Vec<_> = (0..threads)
-                    .map(|t| {
-                        let (scorer, at) = (&scorer, &at);
-                        s.spawn(move || {
-                            let (mut matcher, mut buf) = (Matcher::new(Config::DEFAULT), Vec::new());
-                            (t * share..((t + 1) * share).min(count))
-                                .filter_map(|k| self.score(at(k), scorer, &mut matcher, &mut buf))
-                                .collect::<Vec<_>>()
-                        })
-                    })
-                    .collect();
-                let mut all = Vec::new();
-                for part in parts {
-                    all.extend(part.join().expect("search thread"));
-                }
-                all
-            })
+            self.scan_all(&scorer, candidates.and_then(Candidates::as_list))
         };
         let mut matcher = Matcher::new(Config::DEFAULT);
-        // For the next keystroke: every entry that holds the query's letters, even too strewn
-        // to show now (a longer query can score better: "mull" may align where "mul" did not).
-        let matched: Vec<usize> = scored.iter().map(|(_, i)| *i).collect();
-        let mut scored: Vec<(u32, usize)> = scored.into_iter().filter_map(|(s, i)| Some((s?, i))).collect();
         // The best `limit`, ties by record (as `cut_order`: comparing labels while choosing them
         // was a tenth of a short query's time), then shown best first, ties by label.
         let cut = |a: &(u32, usize), b: &(u32, usize)| b.0.cmp(&a.0).then_with(|| self.id(a.1).cmp(&self.id(b.1)));
@@ -1139,7 +1229,44 @@ impl SearchIndex {
                 })
             })
             .collect();
-        (hits, matched)
+        (hits, next)
+    }
+
+    /// Scores every entry (or those listed), in entry order: for an index with sparse ids and a
+    /// one-off search's batches. Returns the hits and every entry that matched.
+    fn scan_all(&self, scorer: &Scorer<'_>, list: Option<&[u32]>) -> (Vec<(u32, usize)>, Candidates) {
+        let count = list.map_or(self.entries.len(), <[u32]>::len);
+        let at = |k: usize| list.map_or(k, |c| c[k] as usize);
+        let threads = if count >= PARALLEL_MIN { cores().min(MAX_THREADS) } else { 1 };
+        let scored: Vec<(Option<u32>, usize)> = if threads == 1 {
+            let (mut matcher, mut buf) = (Matcher::new(Config::DEFAULT), Vec::new());
+            (0..count).filter_map(|k| self.score(at(k), scorer, false, &mut matcher, &mut buf)).collect()
+        } else {
+            // Each thread takes a contiguous share; joined in order, the result is the same.
+            let share = count.div_ceil(threads);
+            std::thread::scope(|s| {
+                let parts: Vec<_> = (0..threads)
+                    .map(|t| {
+                        let at = &at;
+                        s.spawn(move || {
+                            let (mut matcher, mut buf) = (Matcher::new(Config::DEFAULT), Vec::new());
+                            (t * share..((t + 1) * share).min(count))
+                                .filter_map(|k| self.score(at(k), scorer, false, &mut matcher, &mut buf))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                let mut all = Vec::new();
+                for part in parts {
+                    all.extend(part.join().expect("search thread"));
+                }
+                all
+            })
+        };
+        // For the next keystroke: every entry that holds the query's letters, even too strewn
+        // to show now (a longer query can score better: "mull" may align where "mul" did not).
+        let matched = scored.iter().filter_map(|(_, i)| u32::try_from(*i).ok()).collect();
+        (scored.into_iter().filter_map(|(s, i)| Some((s?, i))).collect(), Candidates::unordered(matched))
     }
 
     /// The score of entry `i` for a search: None when no field holds the query's letters in
@@ -1149,6 +1276,7 @@ impl SearchIndex {
         &self,
         i: usize,
         sc: &Scorer<'_>,
+        name_only: bool,
         matcher: &mut Matcher,
         buf: &mut Vec<char>,
     ) -> Option<(Option<u32>, usize)> {
@@ -1163,7 +1291,7 @@ impl SearchIndex {
             return Some((Some(0), i));
         }
         // A record (or a field) lacking a letter of the query cannot match it.
-        if e.mask & sc.needs != sc.needs {
+        if e.mask() & sc.needs != sc.needs {
             return None;
         }
         // The best field wins; the name (field 0) counts half as much again.
@@ -1180,6 +1308,9 @@ impl SearchIndex {
                 k += 1;
             }
             let is_name = std::mem::replace(&mut name, false);
+            if name_only && !is_name {
+                break;
+            }
             if h.mask & sc.needs != sc.needs {
                 continue;
             }
@@ -1378,6 +1509,62 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_word_of_the_query_starting_mid_word_scores_under_the_ceiling() {
+        let hays = [
+            "Anna Müller",
+            "Joanna North",
+            "McDonald's iPhone 15Pro",
+            "ab12cd x_y-z.w",
+            "O'Brien/Ørsted,École;Über|Zoë",
+            "anna.mueller@atlas-gmbh.de",
+            "+49 (30) 123-4567",
+            "Иван Петров",
+            "Γιώργος Παπαδόπουλος",
+            "محمد العلي",
+            "Nguyễn Văn An",
+            "Framework agreement – Al-Noor",
+            "straße STRASSE",
+            "camelCaseWordsHere",
+        ];
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        let (mut checked, mut ceilings) = (0, 0);
+        for h in hays {
+            let mut arena = Arena::default();
+            let e = Entry::build(&Ref::Contact(ContactId(1)), h, "", &[], &[], &mut arena).unwrap();
+            let chars: Vec<char> = h.chars().collect();
+            // Every run of one to five characters and every other character from each
+            // position, alone and as the second word after "a".
+            let mut queries = Vec::new();
+            for i in 0..chars.len() {
+                for n in 1..=5.min(chars.len() - i) {
+                    queries.push(chars[i..i + n].iter().collect::<String>());
+                }
+                queries.push(chars[i..].iter().step_by(2).take(4).collect());
+            }
+            queries.extend(queries.clone().iter().map(|q| format!("a {q}")));
+            for q in queries.iter().filter(|q| !q.trim().is_empty()) {
+                let Some(p) = Prepared::new(&Query::parse(q)) else { continue };
+                let off = p.firsts.iter().filter(|&&f| e.name_starts & f == 0).count() as u32;
+                let bound = p.ceiling.saturating_sub(OFF_START * off);
+                for field in e.fields(&arena) {
+                    let score = p.pattern.score(e.field(&arena, field, &mut Vec::new()), &mut matcher);
+                    assert!(score.unwrap_or(0) <= bound, "{q:?} in {h:?}: {score:?} > {bound}");
+                    checked += usize::from(off > 0 && score.is_some());
+                    // The ceiling only where a word starts with the query.
+                    if let (Some(word), Some(name), Some(s)) = (&p.word, e.ascii_name(&arena), score) {
+                        if s == p.ceiling {
+                            assert!(ordered::starts_a_word_with(name, word), "{q:?} in {h:?} scores {s}");
+                            ceilings += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 100, "only {checked} matches started mid-word");
+        assert!(ceilings > 50, "only {ceilings} matches scored the ceiling");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! in its pane. Prefixes restrict the type: `@` companies, `$` deals, `!` tasks, `#tag`.
 
 use crate::domain::{EntityKind, Ref};
-use crate::services::search::{narrows, Hit, Query};
+use crate::services::search::{narrows, Candidates, Hit, Query};
 use crate::tui::action::Action;
 use crate::tui::app::{step, App, Effect, Modal, Request, Tab};
 use crate::tui::form::Field;
@@ -16,9 +16,9 @@ pub struct Palette {
     pub input: Field,
     pub hits: Vec<Hit>,
     pub selected: usize,
-    /// The query of the last search and the positions of everything it matched: a query that
-    /// extends it only rescans those.
-    last: Option<(Query, Vec<usize>)>,
+    /// The query of the last search and what it left to search: a query that extends it only
+    /// rescans those.
+    last: Option<(Query, Candidates)>,
 }
 
 impl Palette {
@@ -37,7 +37,7 @@ fn run(app: &mut App) {
     let Some(Modal::Search(p)) = &mut app.modal else { return };
     let Some(index) = &app.search_index else { return };
     let query = Query::parse(&p.input.value);
-    let candidates = p.last.as_ref().filter(|(q, _)| narrows(q, &query)).map(|(_, m)| m.as_slice());
+    let candidates = p.last.as_ref().filter(|(q, _)| narrows(q, &query)).map(|(_, m)| m);
     let (hits, matched) = index.search_within(&query, candidates, LIMIT);
     p.hits = hits;
     p.selected = 0;

@@ -1,0 +1,505 @@
+//! Searching in the order results are cut in (best score first, ties by lowest record), so that
+//! a search can stop, or pass a record over without matching it, once it is sure the record
+//! cannot make the cut. One or two letters match most records, and scoring them all took
+//! hundreds of milliseconds at a million contacts; but the best hits of a short query are
+//! usually records whose name starts with it, which score the most any record can, and the
+//! records with the lowest ids among them win. The results are the same as scoring every record
+//! (`tests` below and tests/search.rs compare them):
+//!
+//! - The records are scanned by kind and id (contact, company, deal, task: the order of `Ref`),
+//!   a round of positions at a time, each round split over the cores.
+//! - No field scores more than the query's ceiling, and the name half as much again (see
+//!   `CEILING_PER_CHAR`). So once `limit` hits score that much, no record after them can take
+//!   their place (it would tie at best, and lose on its id): the search stops.
+//! - Once `limit` hits are held, a record whose fields cannot score more than the worst of them
+//!   (the name cannot hold the query's letters, and the other fields score at most the ceiling)
+//!   is passed over: it ties at best, with a higher id.
+//! - Nor can a record that cannot reach the worst of the best `limit` hits among the first
+//!   records of every kind (scored once, when the first round is not enough: the best hits of
+//!   a query may be companies, and the contacts come first).
+//! - A name holds the most only when one of its words starts with the query; otherwise a
+//!   point less is enough to pass it over in a tie.
+//! - An exact name scores 10,000 more wherever its record is: those records are looked up by
+//!   name ([`Names`]) rather than found by the scan.
+//!
+//! What a search leaves for the next keystroke ([`Candidates`]) holds the records that matched,
+//! those passed over (not known not to match), and the point where the scan stopped (everything
+//! from there on).
+
+use super::*;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// What a search leaves for the next keystroke: the records that may still match a query that
+/// extends it ([`narrows`]). Pass it to [`SearchIndex::search_within`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Candidates {
+    /// Entry positions (in scan order when `ordered`).
+    list: Vec<u32>,
+    /// The scan stopped here: this record and every one after it (in scan order) are
+    /// candidates too.
+    rest: Option<Resume>,
+    /// Whether `list` is in scan order and `rest` means something (not so for a search of an
+    /// index with sparse ids, which scans every entry).
+    ordered: bool,
+}
+
+impl Candidates {
+    /// Every record, as a search with nothing to narrow from sees them.
+    fn all() -> Candidates {
+        Candidates { list: Vec::new(), rest: Some(Resume { kind: 0, id: 0 }), ordered: true }
+    }
+
+    /// How many records are listed (not counting those from where a scan stopped).
+    pub fn listed(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Whether everything from some record on is a candidate (the last search stopped early).
+    pub fn open_ended(&self) -> bool {
+        self.rest.is_some()
+    }
+
+    /// The entries of a search that scored every entry.
+    pub(super) fn unordered(list: Vec<u32>) -> Candidates {
+        Candidates { list, rest: None, ordered: false }
+    }
+
+    /// The listed entries, for a search that scans every entry (`None`: all of them).
+    pub(super) fn as_list(&self) -> Option<&[u32]> {
+        self.rest.is_none().then_some(self.list.as_slice())
+    }
+}
+
+/// A point in the scan order: the slot of this kind (index into `Slots::dense`) and id.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Resume {
+    kind: usize,
+    id: usize,
+}
+
+/// The first round of a scan; each round doubles, up to `MAX_ROUND`. Short queries find their
+/// best hits in the first few hundred records.
+const FIRST_ROUND: usize = 4096;
+const MAX_ROUND: usize = 1 << 16;
+
+/// Records of each kind scored to `seed` a scan.
+const SEED: usize = 2048;
+
+/// Entries by the hash of their folded name, for exact names: a map to the first entry, and a
+/// chain through the others.
+#[derive(Default, Clone)]
+pub(super) struct Names {
+    head: HashMap<u32, u32>,
+    /// By entry position: the next entry whose name has the same hash (`NONE`: the last).
+    next: Vec<u32>,
+}
+
+const NONE: u32 = u32::MAX;
+
+/// FNV-1a of the folded text (collisions are told apart by comparing names).
+fn name_hash(folded: &str) -> u32 {
+    let h = folded.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
+    (h ^ (h >> 32)) as u32
+}
+
+impl Names {
+    pub(super) fn insert(&mut self, pos: usize, label: &str) {
+        let Ok(p) = u32::try_from(pos) else { return };
+        if self.next.len() <= pos {
+            self.next.resize(pos + 1, NONE);
+        }
+        self.next[pos] = self.head.insert(name_hash(&crate::services::fold(label)), p).unwrap_or(NONE);
+    }
+
+    pub(super) fn remove(&mut self, pos: usize, label: &str) {
+        let Ok(p) = u32::try_from(pos) else { return };
+        let h = name_hash(&crate::services::fold(label));
+        let Some(&first) = self.head.get(&h) else { return };
+        let after = self.next.get(pos).copied().unwrap_or(NONE);
+        if first == p {
+            if after == NONE {
+                self.head.remove(&h);
+            } else {
+                self.head.insert(h, after);
+            }
+        } else {
+            let mut at = first;
+            while at != NONE {
+                let n = self.next[at as usize];
+                if n == p {
+                    self.next[at as usize] = after;
+                    break;
+                }
+                at = n;
+            }
+        }
+        if let Some(n) = self.next.get_mut(pos) {
+            *n = NONE;
+        }
+    }
+
+    /// Entries whose folded name may be `folded` (same hash).
+    fn get(&self, folded: &str) -> impl Iterator<Item = usize> + '_ {
+        let mut at = self.head.get(&name_hash(folded)).copied().unwrap_or(NONE);
+        std::iter::from_fn(move || {
+            (at != NONE).then(|| {
+                let p = at;
+                at = self.next[p as usize];
+                p as usize
+            })
+        })
+    }
+
+    pub(super) fn clear(&mut self) {
+        self.head.clear();
+        self.next.clear();
+    }
+
+    pub(super) fn heap_bytes(&self) -> (usize, usize) {
+        let entry = std::mem::size_of::<(u32, u32)>() + 1;
+        (self.head.len() * entry + self.next.len() * 4, self.head.capacity() * entry + self.next.capacity() * 4)
+    }
+}
+
+/// What scanning part of a round found: hits (score, position) and the positions that may match
+/// a longer query, both in scan order.
+struct Part {
+    hits: Vec<(u32, usize)>,
+    keep: Vec<u32>,
+}
+
+/// The slot (in `Slots::dense`) of a kind.
+fn slot_of(kind: EntityKind) -> Option<usize> {
+    match kind {
+        EntityKind::Contact => Some(0),
+        EntityKind::Company => Some(1),
+        EntityKind::Deal => Some(2),
+        EntityKind::Task => Some(3),
+        _ => None,
+    }
+}
+
+impl SearchIndex {
+    /// Whether a search may go in scan order: every id is in `Slots::dense` (crm hands them out
+    /// 1, 2, 3…), and the index is a whole one (not a one-off search's, which keeps no names).
+    pub(super) fn ordered(&self, candidates: Option<&Candidates>) -> bool {
+        self.slots.sparse.is_empty() && self.prefilter.is_none() && candidates.is_none_or(|c| c.ordered)
+    }
+
+    /// The hits that may make the best `limit` (score, position; a superset of them) and what
+    /// is left for the next keystroke. See the module's comment.
+    pub(super) fn scan_ordered(
+        &self,
+        sc: &Scorer<'_>,
+        from: Option<&Candidates>,
+        limit: usize,
+    ) -> (Vec<(u32, usize)>, Candidates) {
+        let all = Candidates::all();
+        let from = from.unwrap_or(&all);
+        if limit == 0 {
+            return (Vec::new(), from.clone());
+        }
+        // The most any record but an exact name can score.
+        let most = sc.ceiling + sc.ceiling / 2;
+        let only = sc.query.kind.and_then(slot_of);
+        let cut = |a: &(u32, usize), b: &(u32, usize)| b.0.cmp(&a.0).then_with(|| self.id(a.1).cmp(&self.id(b.1)));
+        let threads = cores().min(MAX_THREADS);
+        let (mut matcher, mut buf) = (Matcher::new(Config::DEFAULT), Vec::new());
+        let (mut top, mut keep, mut round) = (Vec::<(u32, usize)>::new(), Vec::new(), Vec::new());
+        let (mut at_most, mut listed, mut rest, mut size) = (0, 0, from.rest, FIRST_ROUND);
+        let (mut below, mut seeded) = (None, false);
+        while at_most < limit {
+            round.clear();
+            let take = (from.list.len() - listed).min(size);
+            round.extend_from_slice(&from.list[listed..listed + take]);
+            listed += take;
+            if round.len() < size {
+                if let Some(r) = rest {
+                    rest = self.fill(r, only, size - round.len(), &mut round);
+                }
+            }
+            if round.is_empty() {
+                break;
+            }
+            // The worst of the best `limit` so far: a record that cannot beat it is passed over.
+            let worst = (top.len() >= limit).then(|| top.iter().map(|t| t.0).min().unwrap_or(0));
+            let parts = if round.len() >= PARALLEL_MIN && threads > 1 {
+                let share = round.len().div_ceil(threads);
+                std::thread::scope(|s| {
+                    let handles: Vec<_> = round
+                        .chunks(share)
+                        .map(|chunk| {
+                            s.spawn(move || {
+                                let (mut matcher, mut buf) = (Matcher::new(Config::DEFAULT), Vec::new());
+                                self.scan_part(chunk, sc, worst, below, limit, &mut matcher, &mut buf)
+                            })
+                        })
+                        .collect();
+                    handles.into_iter().map(|h| h.join().expect("search thread")).collect::<Vec<_>>()
+                })
+            } else {
+                vec![self.scan_part(&round, sc, worst, below, limit, &mut matcher, &mut buf)]
+            };
+            for part in parts {
+                keep.extend_from_slice(&part.keep);
+                at_most += part.hits.iter().filter(|h| h.0 >= most).count();
+                top.extend(part.hits);
+            }
+            if top.len() > limit {
+                top.select_nth_unstable_by(limit, cut);
+                top.truncate(limit);
+            }
+            size = (size * 2).min(MAX_ROUND);
+            if !seeded && at_most < limit {
+                seeded = true;
+                below = self.seed(sc, only, limit, &mut matcher, &mut buf);
+            }
+        }
+        // Exact names, wherever they are (scored like any other, so the kind and tag still apply).
+        if !sc.folded.is_empty() {
+            for i in self.names.get(sc.folded) {
+                if top.iter().all(|t| t.1 != i) {
+                    if let Some((Some(s), _)) = self.score(i, sc, false, &mut matcher, &mut buf) {
+                        top.push((s, i));
+                    }
+                }
+            }
+        }
+        // Left for the next keystroke: what was kept, then what was not scanned.
+        keep.extend_from_slice(&from.list[listed..]);
+        (top, Candidates { list: keep, rest, ordered: true })
+    }
+
+    /// When the first round did not find enough of the best hits, they may be records of a kind
+    /// further on (companies after contacts): the worst score of the best `limit` hits among
+    /// the first records of every kind. No record that cannot reach it can make the cut (those
+    /// hits beat it, whatever the ids), so the scan passes over them from the start.
+    fn seed(
+        &self,
+        sc: &Scorer<'_>,
+        only: Option<usize>,
+        limit: usize,
+        matcher: &mut Matcher,
+        buf: &mut Vec<char>,
+    ) -> Option<u32> {
+        let mut scores = Vec::new();
+        for (k, slots) in self.slots.dense.iter().enumerate() {
+            if only.is_some_and(|o| o != k) {
+                continue;
+            }
+            let first = slots.iter().filter(|&&p| p != 0).take(SEED);
+            scores.extend(first.filter_map(|&p| self.score(p as usize - 1, sc, false, matcher, buf)?.0));
+        }
+        if scores.len() < limit {
+            return None;
+        }
+        scores.select_nth_unstable_by(limit - 1, |a, b| b.cmp(a));
+        Some(scores[limit - 1])
+    }
+
+    /// Adds up to `n` positions to `out`, in scan order from `r` (records of slot `only` when
+    /// set); returns where to go on from, or None at the end.
+    fn fill(&self, mut r: Resume, only: Option<usize>, n: usize, out: &mut Vec<u32>) -> Option<Resume> {
+        let want = out.len() + n;
+        while r.kind < self.slots.dense.len() {
+            if only.is_none_or(|k| k == r.kind) {
+                let v = &self.slots.dense[r.kind];
+                while r.id < v.len() {
+                    if out.len() >= want {
+                        return Some(r);
+                    }
+                    if v[r.id] != 0 {
+                        out.push(v[r.id] - 1);
+                    }
+                    r.id += 1;
+                }
+            }
+            r = Resume { kind: r.kind + 1, id: 0 };
+        }
+        None
+    }
+
+    /// Scores `positions` (in scan order), passing over a record that cannot beat `worst` nor
+    /// the worst of the best `limit` hits this part has found (records before it, which win a
+    /// tie), nor reach `below` (see `seed`).
+    #[allow(clippy::too_many_arguments)]
+    fn scan_part(
+        &self,
+        positions: &[u32],
+        sc: &Scorer<'_>,
+        worst: Option<u32>,
+        below: Option<u32>,
+        limit: usize,
+        matcher: &mut Matcher,
+        buf: &mut Vec<char>,
+    ) -> Part {
+        let mut part = Part { hits: Vec::new(), keep: Vec::new() };
+        // The best `limit` scores of this part, worst on top.
+        let mut best: BinaryHeap<Reverse<u32>> = BinaryHeap::with_capacity(limit + 1);
+        for &p in positions {
+            let i = p as usize;
+            let Some(e) = self.entries.get(i).and_then(Option::as_ref) else { continue };
+            // (As `score`: these cannot match.)
+            if sc.query.kind.is_some_and(|k| k != e.kind) || e.mask() & sc.needs != sc.needs {
+                continue;
+            }
+            if sc.query.tag.as_ref().is_some_and(|t| !e.has_tag(&self.arena, t)) {
+                continue;
+            }
+            let local = (best.len() >= limit).then(|| best.peek().map_or(0, |r| r.0));
+            let floor = worst.max(local);
+            // Whether a score can make the cut.
+            let beats = |b: u32| !(floor.is_some_and(|f| b <= f) || below.is_some_and(|f| b < f));
+            let mut name_only = false;
+            if floor.is_some() || below.is_some() {
+                let (name, others) = bound(e, &self.arena, sc);
+                if !beats(name) && !beats(others) {
+                    part.keep.push(p);
+                    continue;
+                }
+                // Only the name can: its score is the record's, if it makes the cut at all.
+                name_only = !beats(others);
+            }
+            let Some((score, _)) = self.score(i, sc, name_only, matcher, buf) else {
+                // (The other fields, not matched, may hold the query.)
+                if name_only {
+                    part.keep.push(p);
+                }
+                continue;
+            };
+            part.keep.push(p);
+            if let Some(s) = score {
+                part.hits.push((s, i));
+                best.push(Reverse(s));
+                if best.len() > limit {
+                    best.pop();
+                }
+            }
+        }
+        part
+    }
+}
+
+/// The most entry `e` can score (but for an exact name): its name half as much again as the
+/// ceiling, its other fields the ceiling; less where they lack the query's letters, or where the
+/// first letter of a word of the query starts no word (see [`starts`]), or where the name does
+/// not have a word starting with the query (see [`starts_a_word_with`]).
+/// Returns the bounds of the name and of the other fields.
+fn bound(e: &Entry, arena: &Arena, sc: &Scorer<'_>) -> (u32, u32) {
+    let under = |starts: u64| {
+        let off = sc.firsts.iter().filter(|&&f| starts & f == 0).count() as u32;
+        sc.ceiling.saturating_sub(OFF_START * off)
+    };
+    let name = if e.name_mask & sc.needs == sc.needs {
+        let mut s = under(e.name_starts);
+        if s == sc.ceiling
+            && sc.word.zip(e.ascii_name(arena)).is_some_and(|(word, name)| !starts_a_word_with(name, word))
+        {
+            s -= 1;
+        }
+        s + s / 2
+    } else {
+        0
+    };
+    let others = if e.others_mask & sc.needs == sc.needs { under(e.others_starts) } else { 0 };
+    (name, others)
+}
+
+/// Whether a word of `hay` (at its start or after whitespace) starts with `word` (lowered), in
+/// any case. A word of a query scores its ceiling only there: every character must have the
+/// bonus of a word start after whitespace (10), by standing there or by following on from one
+/// (the first character of a field counts as after whitespace); elsewhere a bonus is 9 at most.
+pub(super) fn starts_a_word_with(hay: &[u8], word: &[u8]) -> bool {
+    !word.is_empty()
+        && hay
+            .windows(word.len())
+            .enumerate()
+            .any(|(i, w)| (i == 0 || hay[i - 1].is_ascii_whitespace()) && w.eq_ignore_ascii_case(word))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contact(id: u64, name: &str, city: &str) -> Record {
+        let mut c = Contact { id: ContactId(id), name: name.into(), ..Contact::default() };
+        c.address.city = city.into();
+        Record::Contact(c)
+    }
+
+    /// Every entry scored, no shortcut: what the ordered scan must agree with.
+    fn exhaustive(idx: &SearchIndex, q: &str, limit: usize) -> Vec<Hit> {
+        let query = Query::parse(q);
+        let Some(p) = Prepared::new(&query) else { return Vec::new() };
+        let list: Vec<u32> = (0..idx.entries.len() as u32).collect();
+        idx.search_prepared(&query, &p, Some(&Candidates::unordered(list)), limit).0
+    }
+
+    #[test]
+    fn stopping_early_and_passing_over_records_find_what_scoring_all_finds() {
+        // Many ties on the best score, exact names far down the ids, names that hold the query
+        // only in another field, trashed records between.
+        let first = ["Anna", "Ann", "Marta", "Mark", "Jo", "Müller", "Élodie", "Berlin"];
+        let last = ["Müller", "Berg", "Annan", "Koval", "Martinez", "Bernal", "Mull", "Ann"];
+        let cities = ["Berlin", "Annaberg", "Köln", "Mumbai", ""];
+        let mut idx = SearchIndex::default();
+        for n in 1..=9_000u64 {
+            let name = if n % 997 == 0 {
+                // An exact name, late.
+                ["Ann", "Mull", "Koval"][(n / 997) as usize % 3].to_string()
+            } else {
+                format!("{} {}", first[(n * 7 % 8) as usize], last[(n * 5 % 8) as usize])
+            };
+            idx.upsert(&contact(n, &name, cities[(n % 5) as usize]));
+        }
+        for n in (3..9_000u64).step_by(101) {
+            idx.remove(&Ref::Contact(ContactId(n)));
+        }
+        for n in 1..=300u64 {
+            idx.upsert(&Record::Company(Company {
+                id: CompanyId(n),
+                name: format!("{} GmbH", last[(n % 8) as usize]),
+                ..Company::default()
+            }));
+        }
+        let queries =
+            ["a", "an", "ann", "anna", "m", "mu", "mul", "mull", "muller", "koval", "ber", "berlin", "k", "@m"];
+        for limit in [1, 7, 50, 200] {
+            for q in queries {
+                assert_eq!(idx.search(&Query::parse(q), limit), exhaustive(&idx, q, limit), "{q:?}, limit {limit}");
+                // And typed a letter at a time, each keystroke within the last one's candidates.
+                let mut last: Option<(Query, Candidates)> = None;
+                for n in 1..=q.chars().count() {
+                    let typed: String = q.chars().take(n).collect();
+                    let query = Query::parse(&typed);
+                    let within = last.as_ref().filter(|(p, _)| narrows(p, &query)).map(|(_, c)| c);
+                    let (hits, next) = idx.search_within(&query, within, limit);
+                    assert_eq!(hits, exhaustive(&idx, &typed, limit), "{typed:?} typed, limit {limit}");
+                    last = Some((query, next));
+                }
+            }
+        }
+        // The first letter stops early: it leaves the rest of the records open.
+        let (_, next) = idx.search_within(&Query::parse("a"), None, 10);
+        assert!(next.open_ended() && next.listed() < 9_000, "{} listed", next.listed());
+    }
+
+    #[test]
+    fn exact_names_are_found_and_forgotten_with_their_records() {
+        let mut idx = SearchIndex::default();
+        for n in 1..=5_000u64 {
+            idx.upsert(&contact(n, "Anna Berg", ""));
+        }
+        idx.upsert(&contact(5_001, "Anna", ""));
+        assert_eq!(idx.search(&Query::parse("anna"), 3)[0].label, "Anna");
+        idx.upsert(&contact(5_001, "Bo", ""));
+        assert!(idx.search(&Query::parse("anna"), 3).iter().all(|h| h.label == "Anna Berg"));
+        idx.upsert(&contact(4_000, "ANNA", ""));
+        assert_eq!(idx.search(&Query::parse("anna"), 3)[0].label, "ANNA");
+        idx.remove(&Ref::Contact(ContactId(4_000)));
+        assert!(idx.search(&Query::parse("anna"), 3).iter().all(|h| h.label == "Anna Berg"));
+        assert_eq!(idx.names.get("anna").count(), 0);
+        assert_eq!(idx.names.get("bo").count(), 1);
+    }
+}
