@@ -198,6 +198,12 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Hold the database and serve the other crm processes of this machine until stopped
+    /// (what an open TUI does; docs/teams.md "Many terminals, one database")
+    #[command(
+        after_help = "Example:\n  crm hold &        # CLI commands, crm remind and every TUI now go through it\n\nPrints \"holding DIR\" once serving, or \"DIR is held by another crm\" and exits 1 when one already does.\nStopped by Ctrl-C or SIGTERM; the next crm takes over."
+    )]
+    Hold,
     /// Check the database: indexes, records and journal; --repair rebuilds indexes
     #[command(after_help = "Examples:\n  crm doctor\n  crm doctor --repair")]
     Doctor {
@@ -269,9 +275,9 @@ pub enum Command {
         after_help = "Examples:\n  crm backup\n  crm --db ~/crm-restored import json ~/.local/share/crm/db/backups/crm-20261127-090000.json"
     )]
     Backup,
-    /// Contacts that look like the same person: same email, same phone, same or similar name at the same company
+    /// Contacts that look like the same person: same email, same phone, same or similar name at the same company; then companies with the same name (legal form aside) or website
     #[command(
-        after_help = "Examples:\n  crm dupes\n  crm dupes --format json\n  crm merge c12 c40   # then merge a pair"
+        after_help = "Examples:\n  crm dupes\n  crm dupes --format json\n  crm merge c12 c40   # then merge a pair\n  crm merge co3 co9   # or two companies"
     )]
     Dupes {
         #[arg(long, default_value_t = 100)]

@@ -41,6 +41,7 @@ pub fn contact(card: &ContactCard, now: &DateTime<Local>) -> String {
         field(&mut s, k, v);
     }
     field(&mut s, "owner", &c.owner);
+    field(&mut s, "shared with", &card.shared_with.join(", "));
     field(&mut s, "follow up", &c.cadence_days.map(|d| format!("every {d} days")).unwrap_or_default());
     field(
         &mut s,

@@ -67,6 +67,7 @@ pub fn run(crm: &Client, cmd: Command, out: &Out) -> Result<()> {
         Command::Audit { by, since, record, limit } => super::users::audit(crm, by, since, record, limit, out),
         Command::Demo { contacts, seed } => demo(crm, contacts, seed, out),
         Command::Doctor { repair } => doctor(crm, repair, out),
+        Command::Hold => hold(crm, out),
         Command::Stress { changes } => stress(crm, changes),
         Command::Export(ExportCmd::Ics { out: file, all_users, done, events }) => {
             export_ics(crm, file.as_deref(), crate::services::ics::IcsOptions { all_users, done, events }, out)
@@ -418,6 +419,18 @@ fn demo(crm: &Client, contacts: usize, seed: u64, out: &Out) -> Result<()> {
             summary.users
         )
     })
+}
+
+/// `crm hold`: serves the database until a signal stops it (which removes the socket).
+fn hold(crm: &Client, out: &Out) -> Result<()> {
+    if crm.crm().is_none() {
+        out.message(&format!("{} is held by another crm ({})", crm.db_dir().display(), crm.describe()))?;
+        return Err(super::Exit(super::exit::NOTHING).into());
+    }
+    out.message(&format!("holding {}", crm.db_dir().display()))?;
+    loop {
+        std::thread::park();
+    }
 }
 
 fn doctor(crm: &Client, repair: bool, out: &Out) -> Result<()> {

@@ -32,6 +32,14 @@ pub enum Change {
     Trash { target: Ref },
     /// Take a record back out of the trash.
     Restore { target: Ref },
+    // New variants go at the end: journals hold changes by variant number.
+    /// How much each user sees: the whole team's records, or only their own, their team's and
+    /// what is shared with them (admins only; see `domain::visibility`).
+    SetVisibility(super::visibility::Visibility),
+    /// Let `login` see and edit a record they would not see in private visibility.
+    Share { target: Ref, login: String },
+    /// Take a share back.
+    Unshare { target: Ref, login: String },
 }
 
 /// One field-level edit. Not every edit applies to every kind of record; applying one that
@@ -78,6 +86,35 @@ pub enum Edit {
     Manager(Option<String>),
     /// A user's token: a new one, revoked, or none.
     Token(Option<super::token::TokenHash>),
+    /// A guard, not a change: the field the inner edit sets still holds the inner edit's value.
+    /// An edit made from what someone saw carries one per field it sets (`guarded`), so that a
+    /// field another rep changed meanwhile is a conflict instead of being silently overwritten.
+    Unchanged(Box<Edit>),
+}
+
+/// The same field changed by someone else since the editor saw it (issue: teams, conflicts).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldConflict {
+    pub target: Ref,
+    /// The field as people name it (`name`, `value`, `due`…).
+    pub field: String,
+    /// What the editor saw when they started.
+    pub seen: String,
+    /// What the field holds now (someone else's save).
+    pub theirs: String,
+    /// What the editor wanted to save.
+    pub yours: String,
+}
+
+impl std::fmt::Display for FieldConflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} was changed by someone else while you edited it: it is now {:?} (it was {:?}), yours is {:?}; \
+             nothing was saved — choose one and save again",
+            self.target, self.field, self.theirs, self.seen, self.yours
+        )
+    }
 }
 
 impl Edit {
@@ -115,7 +152,147 @@ impl Edit {
             Edit::Disabled(_) => "disabled",
             Edit::Manager(_) => "manager",
             Edit::Token(_) => "token",
+            Edit::Unchanged(e) => e.field(),
         }
+    }
+
+    /// The value this edit sets, as people read it (single-valued fields; list edits give the
+    /// item added or removed).
+    pub fn value_text(&self) -> String {
+        fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
+            v.as_ref().map(|x| x.to_string()).unwrap_or_else(|| "none".into())
+        }
+        match self {
+            Edit::Name(v)
+            | Edit::JobTitle(v)
+            | Edit::Website(v)
+            | Edit::Industry(v)
+            | Edit::Outcome(v)
+            | Edit::Owner(v)
+            | Edit::Notes(v)
+            | Edit::Body(v)
+            | Edit::RemoveEmail(v)
+            | Edit::RemovePhone(v)
+            | Edit::AddTag(v)
+            | Edit::RemoveTag(v)
+            | Edit::RemoveField(v) => v.clone(),
+            Edit::SetField(_, v) => v.clone(),
+            Edit::Company(v) => opt(v),
+            Edit::Contact(v) => opt(v),
+            Edit::Deal(v) => opt(v),
+            Edit::AddEmail(l) | Edit::AddPhone(l) => l.to_string(),
+            Edit::Address(a) => a.to_string(),
+            Edit::Cadence(v) => v.map(|d| format!("every {d} days")).unwrap_or_else(|| "none".into()),
+            Edit::Value(m) => m.to_string(),
+            Edit::Probability(p) => p.map(|p| format!("{p}%")).unwrap_or_else(|| "stage default".into()),
+            Edit::Close(d) => opt(d),
+            Edit::Due(Due::Day(d)) => d.to_string(),
+            Edit::Due(Due::At(t)) => t.to_string(),
+            Edit::Priority(p) => p.to_string(),
+            Edit::Recurrence(r) => r.to_string(),
+            Edit::HiddenUntil(t) => opt(t),
+            Edit::At(t) => t.to_string(),
+            Edit::Kind(k) => k.to_string(),
+            Edit::Duration(d) => d.map(|m| format!("{m} min")).unwrap_or_else(|| "none".into()),
+            Edit::Role(r) => r.to_string(),
+            Edit::Disabled(b) => b.to_string(),
+            Edit::Manager(m) => opt(m),
+            Edit::Token(_) => "(token)".into(),
+            Edit::Unchanged(e) => e.value_text(),
+        }
+    }
+
+    /// The edit that sets this edit's field to the value it has in `record`: None for list
+    /// edits (emails, phones, tags: additions and removals by two reps both apply), for tokens,
+    /// and for fields the record does not have.
+    pub fn current_in(&self, record: &Record) -> Option<Edit> {
+        Some(match (self, record) {
+            (Edit::Name(_), Record::Contact(r)) => Edit::Name(r.name.clone()),
+            (Edit::Name(_), Record::Company(r)) => Edit::Name(r.name.clone()),
+            (Edit::Name(_), Record::Deal(r)) => Edit::Name(r.title.clone()),
+            (Edit::Name(_), Record::Task(r)) => Edit::Name(r.title.clone()),
+            (Edit::Name(_), Record::Activity(r)) => Edit::Name(r.summary.clone()),
+            (Edit::Name(_), Record::User(r)) => Edit::Name(r.name.clone()),
+            (Edit::JobTitle(_), Record::Contact(r)) => Edit::JobTitle(r.title.clone()),
+            (Edit::Company(_), Record::Contact(r)) => Edit::Company(r.company),
+            (Edit::Company(_), Record::Deal(r)) => Edit::Company(r.company),
+            (Edit::Company(_), Record::Activity(r)) => Edit::Company(r.company),
+            (Edit::Contact(_), Record::Deal(r)) => Edit::Contact(r.contact),
+            (Edit::Contact(_), Record::Activity(r)) => Edit::Contact(r.contact),
+            (Edit::Contact(_), Record::Task(r)) => Edit::Contact(r.contact),
+            (Edit::Deal(_), Record::Activity(r)) => Edit::Deal(r.deal),
+            (Edit::Deal(_), Record::Task(r)) => Edit::Deal(r.deal),
+            (Edit::Address(_), Record::Contact(r)) => Edit::Address(r.address.clone()),
+            (Edit::Address(_), Record::Company(r)) => Edit::Address(r.address.clone()),
+            (Edit::SetField(k, _), Record::Contact(r)) => {
+                Edit::SetField(k.clone(), r.fields.get(k.trim()).cloned().unwrap_or_default())
+            }
+            (Edit::SetField(k, _), Record::Company(r)) => {
+                Edit::SetField(k.clone(), r.fields.get(k.trim()).cloned().unwrap_or_default())
+            }
+            (Edit::Notes(_), Record::Contact(r)) => Edit::Notes(r.notes.clone()),
+            (Edit::Notes(_), Record::Company(r)) => Edit::Notes(r.notes.clone()),
+            (Edit::Notes(_), Record::Deal(r)) => Edit::Notes(r.notes.clone()),
+            (Edit::Notes(_), Record::Task(r)) => Edit::Notes(r.notes.clone()),
+            (Edit::Owner(_), Record::Contact(r)) => Edit::Owner(r.owner.clone()),
+            (Edit::Owner(_), Record::Company(r)) => Edit::Owner(r.owner.clone()),
+            (Edit::Owner(_), Record::Deal(r)) => Edit::Owner(r.owner.clone()),
+            (Edit::Owner(_), Record::Task(r)) => Edit::Owner(r.assignee.clone()),
+            (Edit::Owner(_), Record::Activity(r)) => Edit::Owner(r.author.clone()),
+            (Edit::Cadence(_), Record::Contact(r)) => Edit::Cadence(r.cadence_days),
+            (Edit::Website(_), Record::Company(r)) => Edit::Website(r.website.clone()),
+            (Edit::Industry(_), Record::Company(r)) => Edit::Industry(r.industry.clone()),
+            (Edit::Value(_), Record::Deal(r)) => Edit::Value(r.value),
+            (Edit::Probability(_), Record::Deal(r)) => Edit::Probability(r.probability),
+            (Edit::Close(_), Record::Deal(r)) => Edit::Close(r.close),
+            (Edit::Due(_), Record::Task(r)) => Edit::Due(r.due),
+            (Edit::Priority(_), Record::Task(r)) => Edit::Priority(r.priority),
+            (Edit::Recurrence(_), Record::Task(r)) => Edit::Recurrence(r.recurrence),
+            (Edit::HiddenUntil(_), Record::Task(r)) => Edit::HiddenUntil(r.hidden_until),
+            (Edit::Body(_), Record::Activity(r)) => Edit::Body(r.body.clone()),
+            (Edit::At(_), Record::Activity(r)) => Edit::At(r.at),
+            (Edit::Kind(_), Record::Activity(r)) => Edit::Kind(r.kind),
+            (Edit::Outcome(_), Record::Activity(r)) => Edit::Outcome(r.outcome.clone()),
+            (Edit::Duration(_), Record::Activity(r)) => Edit::Duration(r.duration_min),
+            (Edit::Role(_), Record::User(r)) => Edit::Role(r.role),
+            (Edit::Disabled(_), Record::User(r)) => Edit::Disabled(r.disabled),
+            (Edit::Manager(_), Record::User(r)) => Edit::Manager(r.manager.clone()),
+            (Edit::Unchanged(e), _) => return e.current_in(record),
+            _ => return None,
+        })
+    }
+
+    /// Whether the edit sets a whole field (rather than adding to or removing from a list).
+    pub fn is_single_valued(&self) -> bool {
+        !matches!(
+            self,
+            Edit::AddEmail(_)
+                | Edit::RemoveEmail(_)
+                | Edit::AddPhone(_)
+                | Edit::RemovePhone(_)
+                | Edit::AddTag(_)
+                | Edit::RemoveTag(_)
+                | Edit::RemoveField(_)
+                | Edit::Token(_)
+                | Edit::Unchanged(_)
+        )
+    }
+
+    /// Checks a guard (`Unchanged`) against the record as it is now; other edits pass.
+    /// `yours` is the edit of the same field the batch makes, for the message.
+    pub fn check_guard(&self, record: &Record, yours: Option<&Edit>) -> Result<(), FieldConflict> {
+        let Edit::Unchanged(seen) = self else { return Ok(()) };
+        let now = seen.current_in(record);
+        if now.as_ref() == Some(seen.as_ref()) {
+            return Ok(());
+        }
+        Err(FieldConflict {
+            target: record.reference(),
+            field: seen.field().to_string(),
+            seen: seen.value_text(),
+            theirs: now.map(|e| e.value_text()).unwrap_or_default(),
+            yours: yours.map(Edit::value_text).unwrap_or_default(),
+        })
     }
 
     /// A one-line description for the audit log.
@@ -170,6 +347,7 @@ impl Edit {
             Edit::Token(None) => "token removed".into(),
             Edit::Token(Some(t)) if t.revoked.is_some() => "token revoked".into(),
             Edit::Token(Some(_)) => "new token issued".into(),
+            Edit::Unchanged(e) => format!("{} was {:?}", e.field(), e.value_text()),
         }
     }
 
@@ -209,6 +387,8 @@ impl Edit {
         let kind = record.kind();
         let misfit = || format!("a {kind} has no {} to set", self.field());
         match (self, record) {
+            // Checked by the store (`check_guard`), which can say it is a conflict.
+            (Edit::Unchanged(_), _) => {}
             (Edit::Name(v), Record::Contact(r)) => r.name = v.clone(),
             (Edit::Name(v), Record::Company(r)) => r.name = v.clone(),
             (Edit::Name(v), Record::Deal(r)) => r.title = v.clone(),
@@ -281,23 +461,59 @@ impl Edit {
 }
 
 impl Change {
-    /// The record a change is about (for creates: the record as given, maybe a placeholder).
-    pub fn target(&self) -> Ref {
-        match self {
+    /// This change as made in a form that showed `shown` (the same change built from the values
+    /// the form opened with): each single-valued field it sets gets a guard that the field still
+    /// holds what was shown, so that a field someone else changed meanwhile is a conflict. List
+    /// edits (emails, phones, tags) need none: two reps' additions and removals both apply.
+    pub fn guarded_by(self, shown: &Change) -> Change {
+        let (Change::Edit { target, edits }, Change::Edit { target: was, edits: seen }) = (&self, shown) else {
+            return self;
+        };
+        if target != was {
+            return self;
+        }
+        let same_field = |a: &Edit, b: &Edit| match (a, b) {
+            (Edit::SetField(k, _), Edit::SetField(l, _)) => k.trim() == l.trim(),
+            _ => std::mem::discriminant(a) == std::mem::discriminant(b),
+        };
+        let mut out = Vec::with_capacity(edits.len() * 2);
+        for e in edits {
+            if let Some(s) = seen.iter().find(|s| s.is_single_valued() && same_field(s, e) && *s != e) {
+                out.push(Edit::Unchanged(Box::new(s.clone())));
+            }
+            out.push(e.clone());
+        }
+        Change::Edit { target: target.clone(), edits: out }
+    }
+
+    /// The record a change is about (for creates: the record as given, maybe a placeholder);
+    /// None for a database setting.
+    pub fn target(&self) -> Option<Ref> {
+        Some(match self {
             Change::Create(r) => r.reference(),
-            Change::Edit { target, .. } | Change::Trash { target } | Change::Restore { target } => target.clone(),
+            Change::Edit { target, .. }
+            | Change::Trash { target }
+            | Change::Restore { target }
+            | Change::Share { target, .. }
+            | Change::Unshare { target, .. } => target.clone(),
             Change::MoveDeal { deal, .. } => Ref::Deal(*deal),
             Change::CompleteTask { task, .. } | Change::ReopenTask { task } | Change::SnoozeTask { task, .. } => {
                 Ref::Task(*task)
             }
-        }
+            Change::SetVisibility(_) => return None,
+        })
     }
 
     /// A one-line description for the audit log and history.
     pub fn describe(&self) -> String {
         match self {
             Change::Create(r) => format!("created {} {:?}", r.kind(), r.label()),
-            Change::Edit { edits, .. } => edits.iter().map(Edit::describe).collect::<Vec<_>>().join("; "),
+            Change::Edit { edits, .. } => edits
+                .iter()
+                .filter(|e| !matches!(e, Edit::Unchanged(_)))
+                .map(Edit::describe)
+                .collect::<Vec<_>>()
+                .join("; "),
             Change::MoveDeal { stage, reason, .. } if reason.is_empty() => format!("moved to {stage}"),
             Change::MoveDeal { stage, reason, .. } => format!("moved to {stage} ({reason})"),
             Change::CompleteTask { next: None, .. } => "done".into(),
@@ -307,6 +523,9 @@ impl Change {
             Change::SnoozeTask { until, .. } => format!("snoozed until {until}"),
             Change::Trash { .. } => "moved to the trash".into(),
             Change::Restore { .. } => "restored from the trash".into(),
+            Change::SetVisibility(v) => format!("visibility = {v}"),
+            Change::Share { login, .. } => format!("shared with {login}"),
+            Change::Unshare { login, .. } => format!("no longer shared with {login}"),
         }
     }
 }
@@ -314,6 +533,73 @@ impl Change {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Currency;
+
+    fn deal(title: &str, cents: i64) -> Record {
+        Record::Deal(Deal { id: DealId(7), title: title.into(), value: Money::new(cents, Currency::EUR), ..Deal::default() })
+    }
+
+    #[test]
+    fn a_guarded_edit_carries_what_was_shown_of_each_single_valued_field_it_changes() {
+        let target = Ref::Deal(DealId(7));
+        let eur = |c| Money::new(c, Currency::EUR);
+        let typed = Change::Edit {
+            target: target.clone(),
+            edits: vec![Edit::Value(eur(2_000_00)), Edit::Name("Fit-out".into()), Edit::AddTag("vip".into())],
+        };
+        let shown = Change::Edit {
+            target: target.clone(),
+            edits: vec![Edit::Value(eur(1_000_00)), Edit::Name("Fit-out".into()), Edit::AddTag("old".into())],
+        };
+        // The name is saved as it was shown: no guard; tags are a list: no guard.
+        assert_eq!(
+            typed.guarded_by(&shown),
+            Change::Edit {
+                target: target.clone(),
+                edits: vec![
+                    Edit::Unchanged(Box::new(Edit::Value(eur(1_000_00)))),
+                    Edit::Value(eur(2_000_00)),
+                    Edit::Name("Fit-out".into()),
+                    Edit::AddTag("vip".into()),
+                ],
+            }
+        );
+        // Custom fields are guarded key by key; another record's change is left alone.
+        let f = |k: &str, v: &str| Edit::SetField(k.into(), v.into());
+        let typed = Change::Edit { target: target.clone(), edits: vec![f("size", "L")] };
+        let shown = Change::Edit { target: target.clone(), edits: vec![f("colour", "red"), f("size", "M")] };
+        let Change::Edit { edits, .. } = typed.guarded_by(&shown) else { panic!("not an edit") };
+        assert_eq!(edits, vec![Edit::Unchanged(Box::new(f("size", "M"))), f("size", "L")]);
+        let other = Change::Edit { target: Ref::Deal(DealId(8)), edits: vec![Edit::Name("x".into())] };
+        assert_eq!(other.clone().guarded_by(&shown), other);
+    }
+
+    #[test]
+    fn a_guard_holds_while_the_field_is_as_seen_and_names_both_values_when_not() {
+        let guard = Edit::Unchanged(Box::new(Edit::Name("Fit-out".into())));
+        let yours = Edit::Name("Fit-out, phase 2".into());
+        assert_eq!(guard.check_guard(&deal("Fit-out", 0), Some(&yours)), Ok(()));
+        // Another field changed meanwhile: still fine.
+        assert_eq!(guard.check_guard(&deal("Fit-out", 5_00), Some(&yours)), Ok(()));
+        let err = guard.check_guard(&deal("Office fit-out", 0), Some(&yours)).unwrap_err();
+        assert_eq!(
+            err,
+            FieldConflict {
+                target: Ref::Deal(DealId(7)),
+                field: "name".into(),
+                seen: "Fit-out".into(),
+                theirs: "Office fit-out".into(),
+                yours: "Fit-out, phase 2".into(),
+            }
+        );
+        assert!(err.to_string().contains("now \"Office fit-out\""), "{err}");
+        // A guard changes nothing and says nothing in the history.
+        let mut rec = deal("Fit-out", 0);
+        guard.apply_to(&mut rec).unwrap();
+        assert_eq!(rec, deal("Fit-out", 0));
+        let c = Change::Edit { target: Ref::Deal(DealId(7)), edits: vec![guard, yours] };
+        assert_eq!(c.describe(), "name = \"Fit-out, phase 2\"");
+    }
 
     #[test]
     fn edits_apply_to_the_right_kinds_only() {
@@ -334,7 +620,10 @@ mod tests {
     fn changes_describe_themselves() {
         let ch = Change::MoveDeal { deal: DealId(7), stage: "won".into(), reason: "best price".into() };
         assert_eq!(ch.describe(), "moved to won (best price)");
-        assert_eq!(ch.target(), Ref::Deal(DealId(7)));
+        assert_eq!(ch.target(), Some(Ref::Deal(DealId(7))));
+        let ch = Change::Share { target: Ref::Contact(ContactId(3)), login: "bob".into() };
+        assert_eq!((ch.target(), ch.describe()), (Some(Ref::Contact(ContactId(3))), "shared with bob".to_string()));
+        assert_eq!(Change::SetVisibility(super::super::visibility::Visibility::Private).target(), None);
         let ch = Change::Edit {
             target: Ref::Contact(ContactId(1)),
             edits: vec![Edit::Name("Bo".into()), Edit::AddTag("x".into())],

@@ -15,8 +15,9 @@ pub mod time;
 pub mod token;
 pub mod urgency;
 pub mod validate;
+pub mod visibility;
 
-pub use change::{Change, Edit};
+pub use change::{Change, Edit, FieldConflict};
 pub use entities::*;
 pub use ids::{ActivityId, CompanyId, ContactId, DealId, EntityKind, Ref, TaskId};
 pub use money::{Currency, Money};
@@ -24,3 +25,4 @@ pub use recurrence::Recurrence;
 pub use stage::{Pipeline, Stage, StageKind};
 pub use time::{Day, Timestamp};
 pub use validate::ValidationError;
+pub use visibility::Visibility;

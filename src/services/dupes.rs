@@ -154,6 +154,12 @@ impl Keys {
 }
 
 impl ContactIndex {
+    /// Room for `n` more contacts (an import knows how many rows it has).
+    pub fn reserve(&mut self, n: usize) {
+        self.email.reserve(n);
+        self.name.reserve(n);
+    }
+
     pub fn add(&mut self, c: &Contact) {
         self.add_keys(c.id, c.company, Keys::of(c));
     }
@@ -291,17 +297,15 @@ pub fn find_pairs(contacts: &[Contact]) -> Vec<DupePair> {
 }
 
 /// Legal forms that do not tell two companies apart ("Atlas GmbH" is "Atlas").
-const LEGAL_FORMS: &[&str] = &[
-    "ab", "ag", "as", "bv", "co", "company", "corp", "corporation", "gmbh", "inc", "incorporated", "kg", "limited",
-    "llc", "llp", "ltd", "nv", "oy", "plc", "pty", "sa", "sarl", "sas", "spa", "srl",
-];
+const LEGAL_FORMS: &str =
+    "ab ag as bv co company corp corporation gmbh inc incorporated kg limited llc llp ltd nv oy plc pty sa sarl sas spa srl";
 
 /// A company name without case, accents, punctuation and legal form.
 pub fn norm_company(name: &str) -> String {
     let folded = fold(name);
     let words: Vec<&str> = folded
         .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty() && !LEGAL_FORMS.contains(w))
+        .filter(|w| !w.is_empty() && !LEGAL_FORMS.split(' ').any(|f| f == *w))
         .collect();
     words.join(" ")
 }
@@ -332,7 +336,8 @@ pub fn find_company_pairs(companies: &[Company]) -> Vec<DupePair> {
         for (i, x) in group.iter().enumerate() {
             for y in &group[i + 1..] {
                 let key = if x.id < y.id { (x.id, y.id) } else { (y.id, x.id) };
-                let why = if *by_site { format!("same website {}", norm_website(&x.website)) } else { "same name".into() };
+                let why =
+                    if *by_site { format!("same website {}", norm_website(&x.website)) } else { "same name".into() };
                 let list = reasons.entry(key).or_default();
                 if !list.contains(&why) {
                     list.push(why);

@@ -156,6 +156,9 @@ pub struct ContactCard {
     pub deals: Vec<DealRow>,
     pub tasks: Vec<TaskRow>,
     pub activities: Vec<ActivityRow>,
+    /// Logins the contact is shared with (`crm share`).
+    #[serde(default)]
+    pub shared_with: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -255,8 +258,9 @@ fn apply_limit<T>(mut v: Vec<T>, limit: Option<usize>) -> Vec<T> {
 }
 
 impl Crm {
+    /// A live record the user sees; one they do not see does not exist for them.
     fn live(&self, r: Ref) -> Result<Record> {
-        match self.store.get(&r)? {
+        match self.access()?.get(&r)? {
             Some(rec) if rec.deleted().is_none() => Ok(rec),
             Some(_) => Err(crate::store::StoreError::Trashed(r).into()),
             None => Err(ServiceError::NotFound(format!("{r} does not exist"))),
@@ -316,9 +320,14 @@ impl Crm {
         let mut names = Names::new(self);
         let needle = q.text.as_deref().map(super::fold).filter(|s| !s.is_empty());
         let tag = q.tag.as_deref().map(|t| t.trim_start_matches('#').to_lowercase());
+        let access = self.access()?;
         let mut rows = Vec::new();
         let mut err = None;
         self.store.scan(EntityKind::Contact, &mut |rec| {
+            // A contact is seen by its owner and shares alone: no link to read per row.
+            if !access.sees_directly(&rec) {
+                return true;
+            }
             let Record::Contact(c) = rec else { return true };
             if c.deleted.is_some()
                 || q.owner.as_ref().is_some_and(|o| *o != c.owner)
@@ -378,10 +387,12 @@ impl Crm {
         let tasks = self.tasks(&TaskQuery { scope: TaskScope::All, contact: Some(id), ..TaskQuery::default() })?;
         let activities = self.activities(&ActivityQuery { contact: Some(id), ..ActivityQuery::default() })?;
         let last_contact = self.last_contact(id)?;
-        Ok(ContactCard { contact, company, last_contact, deals, tasks, activities })
+        let shared_with = self.store.shared_with(&Ref::Contact(id))?;
+        Ok(ContactCard { contact, company, last_contact, deals, tasks, activities, shared_with })
     }
 
     fn companies_rows(&self, only: Option<CompanyId>) -> Result<Vec<CompanyRow>> {
+        let access = self.access()?;
         let list: Vec<Company> = match only {
             Some(id) => match self.store.get(&Ref::Company(id))? {
                 Some(Record::Company(c)) if c.deleted.is_none() => vec![c],
@@ -396,6 +407,9 @@ impl Crm {
         };
         let mut rows = Vec::with_capacity(list.len());
         for c in list {
+            if !access.sees(&Record::Company(c.clone()))? {
+                continue;
+            }
             let contacts = self.store.index_ids(Tree::ContactByCompany, &keys::id(c.id.0), false, usize::MAX)?.len();
             rows.push(CompanyRow {
                 id: c.id,
@@ -492,6 +506,7 @@ impl Crm {
             Some(s) => Some(pipeline.find(s).map_err(ServiceError::Invalid)?.key.clone()),
             None => None,
         };
+        let access = self.access()?;
         let mut names = Names::new(self);
         let mut rows = Vec::new();
         for d in deals {
@@ -501,6 +516,11 @@ impl Crm {
             {
                 continue;
             }
+            let rec = Record::Deal(d);
+            if !access.sees(&rec)? {
+                continue;
+            }
+            let Record::Deal(d) = rec else { continue };
             let row = self.deal_row(&d, &mut names)?;
             if q.open_only && !row.open {
                 continue;
@@ -565,12 +585,18 @@ impl Crm {
                 .filter_map(|r| if let Record::Task(t) = r { Some(t) } else { None })
                 .collect()
         };
+        let access = self.access()?;
         let mut names = Names::new(self);
         let mut rows = Vec::new();
         for t in tasks {
             if t.deleted.is_some() || q.assignee.as_ref().is_some_and(|a| *a != t.assignee) {
                 continue;
             }
+            let rec = Record::Task(t);
+            if !access.sees(&rec)? {
+                continue;
+            }
+            let Record::Task(t) = rec else { continue };
             let state = task_state(&t, &now);
             let keep = match q.scope {
                 TaskScope::Open => matches!(state, TaskState::Overdue | TaskState::Today | TaskState::Upcoming),
@@ -632,13 +658,14 @@ impl Crm {
             all.sort_by_key(|(at, id)| std::cmp::Reverse((*at, *id)));
             all.into_iter().map(|(_, id)| id).collect()
         };
+        let access = self.access()?;
         let mut names = Names::new(self);
         let mut rows = Vec::new();
         for id in ids {
             if rows.len() >= limit {
                 break;
             }
-            let Some(Record::Activity(a)) = self.store.get(&Ref::Activity(ActivityId(id)))? else { continue };
+            let Some(Record::Activity(a)) = access.get(&Ref::Activity(ActivityId(id)))? else { continue };
             if a.deleted.is_some() || q.kind.is_some_and(|k| k != a.kind) {
                 continue;
             }
@@ -661,10 +688,42 @@ impl Crm {
 
     /// Who changed what, when: of one record, or of the whole database.
     pub fn history(&self, target: Option<&Ref>, limit: usize) -> Result<Vec<HistoryRow>> {
+        let access = self.access()?;
         let entries: Vec<JournalEntry> = match target {
             Some(r) => {
+                if access.get(r)?.is_none() {
+                    return Err(ServiceError::NotFound(format!("{r} does not exist")));
+                }
                 let mut v = self.store.history(r)?;
                 v.truncate(limit);
+                v
+            }
+            // In private visibility, the entries about records the user sees (or by their team
+            // about none, such as an export): what the others did stays theirs.
+            None if !access.sees_all() => {
+                let mut err = None;
+                let mut keep = |e: &JournalEntry| {
+                    let targets: Vec<Ref> = e
+                        .changes
+                        .iter()
+                        .filter_map(|c| c.target())
+                        .chain(e.writes.iter().filter_map(|w| w.reference()))
+                        .collect();
+                    if targets.is_empty() {
+                        return access.owns(&e.author);
+                    }
+                    targets.iter().all(|r| match access.get(r) {
+                        Ok(seen) => seen.is_some(),
+                        Err(x) => {
+                            err.get_or_insert(x);
+                            false
+                        }
+                    })
+                };
+                let v = self.store.journal(limit, &mut keep)?;
+                if let Some(e) = err {
+                    return Err(e);
+                }
                 v
             }
             None => self.store.journal(limit, &mut |_| true)?,
@@ -699,9 +758,14 @@ impl Crm {
     }
 
     pub fn trash_rows(&self) -> Result<Vec<TrashRow>> {
-        Ok(self
-            .store
-            .trash()?
+        let access = self.access()?;
+        let mut seen = Vec::new();
+        for r in self.store.trash()? {
+            if access.sees(&r)? {
+                seen.push(r);
+            }
+        }
+        Ok(seen
             .into_iter()
             .map(|r| TrashRow { id: r.reference(), kind: r.kind(), label: r.label().to_string(), deleted: r.deleted() })
             .collect())

@@ -310,7 +310,9 @@ impl Crm {
         // Every active user gets a line (with zeros), or only the one asked for.
         let reps: Vec<String> = match owner {
             Some(o) => vec![o.to_string()],
-            None => self.users()?.into_iter().filter(|u| !u.disabled && access.owns(&u.login)).map(|u| u.login).collect(),
+            None => {
+                self.users()?.into_iter().filter(|u| !u.disabled && access.owns(&u.login)).map(|u| u.login).collect()
+            }
         };
         let input = ActivityInputs {
             pipeline: self.store().pipeline(),

@@ -1240,7 +1240,7 @@ impl SearchIndex {
         let threads = if count >= PARALLEL_MIN { cores().min(MAX_THREADS) } else { 1 };
         let scored: Vec<(Option<u32>, usize)> = if threads == 1 {
             let (mut matcher, mut buf) = (Matcher::new(Config::DEFAULT), Vec::new());
-            (0..count).filter_map(|k| self.score(at(k), scorer, false, &mut matcher, &mut buf)).collect()
+            (0..count).filter_map(|k| self.score(at(k), scorer, false, &mut matcher, &mut buf, &mut 0)).collect()
         } else {
             // Each thread takes a contiguous share; joined in order, the result is the same.
             let share = count.div_ceil(threads);
@@ -1251,7 +1251,7 @@ impl SearchIndex {
                         s.spawn(move || {
                             let (mut matcher, mut buf) = (Matcher::new(Config::DEFAULT), Vec::new());
                             (t * share..((t + 1) * share).min(count))
-                                .filter_map(|k| self.score(at(k), scorer, false, &mut matcher, &mut buf))
+                                .filter_map(|k| self.score(at(k), scorer, false, &mut matcher, &mut buf, &mut 0))
                                 .collect::<Vec<_>>()
                         })
                     })
@@ -1271,7 +1271,9 @@ impl SearchIndex {
 
     /// The score of entry `i` for a search: None when no field holds the query's letters in
     /// order, `Some((None, i))` when one does but too strewn to show (a query extending this one
-    /// may still match it well: see `search_within`), `Some((Some(score), i))` for a hit.
+    /// may still match it well: see `search_within`), `Some((Some(score), i))` for a hit. `raw`
+    /// gets the best score of a field, strewn or not, without the bonus of an exact name (see
+    /// `ordered`). With `name_only`, only the name is matched.
     fn score(
         &self,
         i: usize,
@@ -1279,7 +1281,9 @@ impl SearchIndex {
         name_only: bool,
         matcher: &mut Matcher,
         buf: &mut Vec<char>,
+        raw: &mut u32,
     ) -> Option<(Option<u32>, usize)> {
+        *raw = 0;
         let e = self.entries.get(i).and_then(Option::as_ref)?;
         if sc.query.kind.is_some_and(|k| k != e.kind) {
             return None;
@@ -1317,6 +1321,7 @@ impl SearchIndex {
             let Some(s) = sc.pattern.score(e.field(&self.arena, h, buf), matcher) else { continue };
             debug_assert!(s <= sc.ceiling, "score {s} over the ceiling {}", sc.ceiling);
             matched = true;
+            *raw = (*raw).max(if is_name { s + s / 2 } else { s });
             // Letters strewn across a long field are noise: keep matches of a decent quality.
             if s < sc.min_score {
                 continue;

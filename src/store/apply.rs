@@ -268,7 +268,14 @@ fn apply_change(b: &mut Batch<'_>, change: &Change) -> Result<Change, StoreError
             let target = b.resolve_ref(target)?;
             let mut rec = b.load_live(&target)?;
             let mut resolved = Vec::with_capacity(edits.len());
-            for e in edits {
+            for (i, e) in edits.iter().enumerate() {
+                if let Edit::Unchanged(seen) = e {
+                    // A guard is checked against the record as stored, and not journaled.
+                    let seen = Edit::Unchanged(Box::new(resolve_edit(b, seen)?));
+                    let yours = edits[i + 1..].iter().find(|y| !matches!(y, Edit::Unchanged(_)) && y.field() == seen.field());
+                    seen.check_guard(&rec, yours).map_err(StoreError::FieldConflict)?;
+                    continue;
+                }
                 let e = resolve_edit(b, e)?;
                 e.apply_to(&mut rec).map_err(|m| StoreError::validation(e.field(), m))?;
                 resolved.push(e);
@@ -363,7 +370,110 @@ fn apply_change(b: &mut Batch<'_>, change: &Change) -> Result<Change, StoreError
             b.put(rec)?;
             Change::Restore { target }
         }
+        Change::SetVisibility(v) => {
+            let now = read_visibility(|k| b.txn.get(Tree::Meta, k))?;
+            if now == *v {
+                return Err(StoreError::validation("visibility", format!("visibility is already {v}")));
+            }
+            b.txn.put(Tree::Meta, meta::VISIBILITY, v.name().as_bytes())?;
+            Change::SetVisibility(*v)
+        }
+        Change::Share { target, login } | Change::Unshare { target, login } => {
+            let share = matches!(change, Change::Share { .. });
+            let target = b.resolve_ref(target)?;
+            if matches!(target, Ref::User(_)) {
+                return Err(StoreError::validation("share", "users are not shared; every user sees every user"));
+            }
+            let rec = b.load_live(&target)?;
+            let login = login.trim().to_string();
+            let shared = is_shared(b.txn, &target, &login)?;
+            if share {
+                match b.load(&Ref::User(login.clone()))? {
+                    Some(Record::User(u)) if u.deleted.is_none() => {}
+                    _ => {
+                        return Err(StoreError::validation(
+                            "user",
+                            format!("there is no user \"{login}\"; see `crm user list`"),
+                        ))
+                    }
+                }
+                if crate::domain::visibility::owner_of(&rec) == Some(login.as_str()) {
+                    return Err(StoreError::validation("share", format!("{target} is {login}'s own already")));
+                }
+                if shared {
+                    return Err(StoreError::validation("share", format!("{target} is already shared with {login}")));
+                }
+            } else if !shared {
+                return Err(StoreError::validation("share", format!("{target} is not shared with {login}")));
+            }
+            set_share(b.txn, &target, &login, share)?;
+            if share {
+                Change::Share { target, login }
+            } else {
+                Change::Unshare { target, login }
+            }
+        }
     })
+}
+
+/// The visibility setting as stored in `meta` (absent: team).
+pub(crate) fn read_visibility(
+    get: impl Fn(&[u8]) -> Result<Option<Vec<u8>>, StoreError>,
+) -> Result<Visibility, StoreError> {
+    match get(meta::VISIBILITY)? {
+        None => Ok(Visibility::Team),
+        Some(b) => std::str::from_utf8(&b)
+            .ok()
+            .and_then(|t| Visibility::parse(t).ok())
+            .ok_or_else(|| StoreError::Corrupt(format!("meta/visibility holds {:?}", String::from_utf8_lossy(&b)))),
+    }
+}
+
+fn is_shared(txn: &dyn Txn, target: &Ref, login: &str) -> Result<bool, StoreError> {
+    Ok(txn.get(Tree::Shares, &keys::share::by_record(target, login))?.is_some())
+}
+
+/// Writes (`on`) or removes both entries of a share.
+fn set_share(txn: &mut dyn Txn, target: &Ref, login: &str, on: bool) -> Result<(), StoreError> {
+    let (a, b) = (keys::share::by_record(target, login), keys::share::by_login(login, target));
+    if on {
+        txn.put(Tree::Shares, &a, &[])?;
+        txn.put(Tree::Shares, &b, &[])
+    } else {
+        txn.remove(Tree::Shares, &a)?;
+        txn.remove(Tree::Shares, &b)
+    }
+}
+
+/// Settings and shares live outside the entity trees, so the journal keeps no image of them:
+/// a change to them is its own undo record (setting the visibility it already has, sharing
+/// twice or taking back a share that is not there are refused, so the state before is
+/// known). Undo (`forward == false`) writes the state before back, redo the state after; a
+/// state that moved on since is a conflict, as for records.
+fn replay_side_change(txn: &mut dyn Txn, seq: u64, change: &Change, forward: bool) -> Result<(), StoreError> {
+    let verb = if forward { "redo" } else { "undo" };
+    let conflict = |what: String| StoreError::Conflict(format!("cannot {verb} #{seq}: {what}"));
+    match change {
+        Change::SetVisibility(v) => {
+            let other = if *v == Visibility::Team { Visibility::Private } else { Visibility::Team };
+            let (expect, target) = if forward { (other, *v) } else { (*v, other) };
+            let now = read_visibility(|k| txn.get(Tree::Meta, k))?;
+            if now != expect {
+                return Err(conflict(format!("visibility was changed to {now} after it")));
+            }
+            txn.put(Tree::Meta, meta::VISIBILITY, target.name().as_bytes())
+        }
+        Change::Share { target, login } | Change::Unshare { target, login } => {
+            let share = matches!(change, Change::Share { .. });
+            let want = share == forward;
+            if is_shared(txn, target, login)? == want {
+                let state = if want { "shared with" } else { "no longer shared with" };
+                return Err(conflict(format!("{target} is already {state} {login}")));
+            }
+            set_share(txn, target, login, want)
+        }
+        _ => Ok(()),
+    }
 }
 
 fn resolve_edit(b: &Batch<'_>, e: &Edit) -> Result<Edit, StoreError> {
@@ -385,31 +495,35 @@ fn append_journal(
     writes: Vec<Write>,
 ) -> Result<JournalEntry, StoreError> {
     let seq = bump_counter(txn, meta::NEXT_SEQ)?;
-    for w in &writes {
-        if let Some(r) = w.reference() {
-            let k = keys::cat(&[&keys::record_prefix(&r), &keys::id(seq)]);
-            txn.put(Tree::RecordHistory, &k, &[])?;
-        }
+    let side = changes.iter().filter_map(Logged::side_target);
+    for r in writes.iter().filter_map(Write::reference).chain(side) {
+        let k = keys::cat(&[&keys::record_prefix(&r), &keys::id(seq)]);
+        txn.put(Tree::RecordHistory, &k, &[])?;
     }
     let entry = JournalEntry { seq, at, author: author.to_string(), op, changes, writes };
     txn.put(Tree::Journal, &keys::id(seq), &codec::encode(&entry)?)?;
     Ok(entry)
 }
 
-fn receipt(entry: &JournalEntry, created: Vec<Ref>) -> Receipt {
+pub(super) fn receipt(entry: &JournalEntry, created: Vec<Ref>) -> Receipt {
     // Writes are already one per record (the batch merges repeated writes of a record).
-    let touched: Vec<Ref> = entry.writes.iter().filter_map(Write::reference).collect();
+    let mut touched: Vec<Ref> = entry.writes.iter().filter_map(Write::reference).collect();
+    for r in entry.changes.iter().filter_map(Logged::side_target) {
+        if !touched.contains(&r) {
+            touched.push(r);
+        }
+    }
     Receipt { seq: entry.seq, created, touched, summary: entry.summary() }
 }
 
 /// Pushes journal entry `seq` on a user's undo or redo stack. Stack keys carry a push
 /// counter, not the seq, so that the top is the most recent push.
-fn push(txn: &mut dyn Txn, stack: Tree, author: &str, seq: u64) -> Result<(), StoreError> {
+pub(super) fn push(txn: &mut dyn Txn, stack: Tree, author: &str, seq: u64) -> Result<(), StoreError> {
     let n = bump_counter(txn, meta::NEXT_STACK)?;
     txn.put(stack, &keys::stack_key(author, n), &keys::id(seq))
 }
 
-fn clear_stack(txn: &mut dyn Txn, tree: Tree, author: &str) -> Result<(), StoreError> {
+pub(super) fn clear_stack(txn: &mut dyn Txn, tree: Tree, author: &str) -> Result<(), StoreError> {
     let mut keys_found = Vec::new();
     txn.scan(tree, prefix_range(&keys::stack_prefix(author)), false, &mut |k, _| {
         keys_found.push(k.to_vec());
@@ -431,6 +545,12 @@ pub(crate) fn apply_in(
 ) -> Result<Receipt, StoreError> {
     if changes.is_empty() {
         return Err(StoreError::validation("change", "nothing to change"));
+    }
+    // A batch of creations only (an import) takes the bulk path: same result, less work.
+    if super::bulk::is_bulk(changes) {
+        if let Some(r) = super::bulk::create_in(txn, pipeline, author, at, changes)? {
+            return Ok(r);
+        }
     }
     let mut b = Batch {
         txn,
@@ -494,6 +614,18 @@ pub(crate) fn step_in(txn: &mut dyn Txn, author: &str, at: Timestamp, redo: bool
         }
         write_record(txn, w.kind, &w.key, target.as_deref())?;
         writes.push(Write { kind: w.kind, key: w.key.clone(), before: current, after: target.clone() });
+    }
+    let sides: Vec<&Change> = entry
+        .changes
+        .iter()
+        .filter_map(|l| match l {
+            Logged::Changed(c) if l.is_side() => Some(c.as_ref()),
+            _ => None,
+        })
+        .collect();
+    let ordered: Vec<&&Change> = if redo { sides.iter().collect() } else { sides.iter().rev().collect() };
+    for c in ordered {
+        replay_side_change(txn, seq, c, redo)?;
     }
     let op = if redo { Op::Redo { of: seq } } else { Op::Undo { of: seq } };
     let mut new_entry = append_journal(txn, author, at, op, Vec::new(), writes)?;

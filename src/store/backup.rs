@@ -40,8 +40,11 @@ pub struct Backup {
     /// Undo and redo stacks: hex key → hex value.
     pub undo: Vec<(String, String)>,
     pub redo: Vec<(String, String)>,
-    /// Every `meta` entry (schema version, id counters, pipeline): hex key → hex value.
+    /// Every `meta` entry (schema version, id counters, pipeline, visibility): hex key → hex value.
     pub meta: Vec<(String, String)>,
+    /// Records shared with users (record, login). Absent from backups written before sharing.
+    #[serde(default)]
+    pub shares: Vec<(Ref, String)>,
 }
 
 /// A journal entry with its before/after images decoded.
@@ -136,7 +139,15 @@ pub fn dump(store: &Store, written_at: Timestamp) -> Result<Backup, StoreError> 
         undo: raw_tree(store, Tree::Undo)?,
         redo: raw_tree(store, Tree::Redo)?,
         meta: raw_tree(store, Tree::Meta)?,
+        shares: vec![],
     };
+    let mut shares = Vec::new();
+    // Each share once: from its `r` ‖ record ‖ login entry.
+    store.engine().scan(Tree::Shares, full_range(), false, &mut |k, _| {
+        shares.extend(keys::share::parse_by_record(k));
+        true
+    })?;
+    b.shares = shares;
     for kind in EntityKind::ALL {
         store.scan(kind, &mut |r| {
             match r {
@@ -257,12 +268,15 @@ pub fn restore(store: &Store, b: &Backup) -> Result<(), StoreError> {
         b.deals.iter().try_for_each(|x| put(txn, Record::Deal(x.clone())))?;
         b.activities.iter().try_for_each(|x| put(txn, Record::Activity(x.clone())))?;
         b.tasks.iter().try_for_each(|x| put(txn, Record::Task(x.clone())))?;
+        for (r, login) in &b.shares {
+            txn.put(Tree::Shares, &keys::share::by_record(r, login), &[])?;
+            txn.put(Tree::Shares, &keys::share::by_login(login, r), &[])?;
+        }
         for entry in &journal {
             txn.put(Tree::Journal, &keys::id(entry.seq), &codec::encode(entry)?)?;
-            for w in &entry.writes {
-                if let Some(r) = w.reference() {
-                    txn.put(Tree::RecordHistory, &keys::cat(&[&keys::record_prefix(&r), &keys::id(entry.seq)]), &[])?;
-                }
+            let side = entry.changes.iter().filter_map(Logged::side_target);
+            for r in entry.writes.iter().filter_map(Write::reference).chain(side) {
+                txn.put(Tree::RecordHistory, &keys::cat(&[&keys::record_prefix(&r), &keys::id(entry.seq)]), &[])?;
             }
         }
         for (tree, list) in [(Tree::Undo, &undo), (Tree::Redo, &redo), (Tree::Meta, &meta)] {

@@ -19,6 +19,9 @@ pub enum StoreError {
     Trashed(Ref),
     #[error("{0}")]
     Conflict(String),
+    /// A field changed by someone else since the editor saw it (an edit with guards).
+    #[error("{0}")]
+    FieldConflict(crate::domain::FieldConflict),
     #[error("nothing to undo")]
     NothingToUndo,
     #[error("nothing to redo")]

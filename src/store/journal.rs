@@ -64,8 +64,23 @@ impl Logged {
     pub fn target(&self) -> Option<Ref> {
         match self {
             Logged::Created { target, .. } => Some(target.clone()),
-            Logged::Changed(c) => Some(c.target()),
+            Logged::Changed(c) => c.target(),
             Logged::Exported { .. } => None,
+        }
+    }
+
+    /// Whether the change wrote outside the entity trees (a share, a setting), where the
+    /// journal keeps no before/after image and undo replays the change itself.
+    pub fn is_side(&self) -> bool {
+        matches!(self, Logged::Changed(c) if matches!(c.as_ref(), Change::SetVisibility(_) | Change::Share { .. } | Change::Unshare { .. }))
+    }
+
+    /// The record such a change is about (the shared record), for its history.
+    pub fn side_target(&self) -> Option<Ref> {
+        if self.is_side() {
+            self.target()
+        } else {
+            None
         }
     }
 

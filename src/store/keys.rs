@@ -281,12 +281,56 @@ pub fn index_entries(r: &Record) -> Vec<(Tree, Vec<u8>)> {
     out
 }
 
+/// Keys of the `shares` tree: who a record is shared with (`r` ‖ record ‖ login) and what
+/// is shared with a login (`u` ‖ login ‖ 0 ‖ record), written together.
+pub mod share {
+    use super::{cat, record_prefix};
+    use crate::domain::{EntityKind, Ref};
+
+    pub fn by_record(r: &Ref, login: &str) -> Vec<u8> {
+        cat(&[b"r", &record_prefix(r), login.as_bytes()])
+    }
+
+    pub fn by_login(login: &str, r: &Ref) -> Vec<u8> {
+        cat(&[&login_prefix(login), &record_prefix(r)])
+    }
+
+    /// The prefix of a record's `by_record` entries.
+    pub fn record_prefix_of(r: &Ref) -> Vec<u8> {
+        cat(&[b"r", &record_prefix(r)])
+    }
+
+    pub fn login_prefix(login: &str) -> Vec<u8> {
+        cat(&[b"u", login.as_bytes(), &[0]])
+    }
+
+    /// The login in a `by_record` key under `prefix`.
+    pub fn login_in(key: &[u8], prefix: &[u8]) -> Option<String> {
+        key.strip_prefix(prefix).and_then(|l| std::str::from_utf8(l).ok()).map(str::to_string)
+    }
+
+    /// A `by_record` key read back: the record and the login (None for a `by_login` key).
+    pub fn parse_by_record(key: &[u8]) -> Option<(Ref, String)> {
+        let (&tag, tail) = key.strip_prefix(b"r")?.split_first()?;
+        let r = super::ref_from_key(EntityKind::from_tag(tag)?, tail.get(..8)?)?;
+        Some((r, std::str::from_utf8(tail.get(8..)?).ok()?.to_string()))
+    }
+
+    /// The record in a `by_login` key under `prefix`.
+    pub fn record_in(key: &[u8], prefix: &[u8]) -> Option<Ref> {
+        let (&tag, rest) = key.strip_prefix(prefix)?.split_first()?;
+        super::ref_from_key(EntityKind::from_tag(tag)?, rest)
+    }
+}
+
 /// Meta keys.
 pub mod meta {
     pub const SCHEMA_VERSION: &[u8] = b"schema_version";
     pub const NEXT_SEQ: &[u8] = b"next_seq";
     pub const NEXT_STACK: &[u8] = b"next_stack";
     pub const PIPELINE: &[u8] = b"pipeline";
+    /// `team` or `private` (absent: team), see `domain::visibility`.
+    pub const VISIBILITY: &[u8] = b"visibility";
     pub fn next_id(kind: crate::domain::EntityKind) -> Vec<u8> {
         format!("next_id/{}", kind.name()).into_bytes()
     }

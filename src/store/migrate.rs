@@ -10,12 +10,19 @@ use crate::domain::{EntityKind, Pipeline};
 use std::path::Path;
 
 /// The schema this crm writes. Bump it with a new step in `STEPS`.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// Upgrade steps: `STEPS[i]` takes a database from version i+1 to i+2, inside one
 /// transaction (re-encoding records of an old version, building a new index, …).
 type Step = fn(&mut dyn Txn) -> Result<(), StoreError>;
-const STEPS: &[Step] = &[to_2, to_3, to_4, to_5];
+const STEPS: &[Step] = &[to_2, to_3, to_4, to_5, to_6];
+
+/// Schema 6: records shared with users (the `shares` tree, created empty on open like every
+/// tree) and the visibility setting (absent means team). Nothing to convert; the version
+/// changes so that an older crm, which would show every record to everyone, refuses to open it.
+fn to_6(_: &mut dyn Txn) -> Result<(), StoreError> {
+    Ok(())
+}
 
 /// Schema 5: user records version 2 (manager, hashed token); version 1 users are re-encoded.
 /// Their index entries do not change (none depends on the new fields).

@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod backup;
+mod bulk;
 pub mod codec;
 pub mod convert;
 pub mod doctor;
@@ -135,6 +136,36 @@ impl Store {
         })?;
         self.pipeline = pipeline;
         Ok(true)
+    }
+
+    /// Who sees what (`meta/visibility`; absent: team). Read on every request rather than
+    /// kept like the pipeline, so that a change made by another process counts at once.
+    pub fn visibility(&self) -> Result<Visibility, StoreError> {
+        apply::read_visibility(|k| self.engine.get(Tree::Meta, k))
+    }
+
+    /// The logins a record is shared with, in order.
+    pub fn shared_with(&self, r: &Ref) -> Result<Vec<String>, StoreError> {
+        let prefix = keys::share::record_prefix_of(r);
+        let mut out = Vec::new();
+        self.engine.scan(Tree::Shares, prefix_range(&prefix), false, &mut |k, _| {
+            out.extend(keys::share::login_in(k, &prefix));
+            true
+        })?;
+        Ok(out)
+    }
+
+    /// The records shared with each of `logins`, as (login, record) pairs.
+    pub fn shares_of(&self, logins: &[&str]) -> Result<Vec<(String, Ref)>, StoreError> {
+        let mut out = Vec::new();
+        for login in logins {
+            let prefix = keys::share::login_prefix(login);
+            self.engine.scan(Tree::Shares, prefix_range(&prefix), false, &mut |k, _| {
+                out.extend(keys::share::record_in(k, &prefix).map(|r| (login.to_string(), r)));
+                true
+            })?;
+        }
+        Ok(out)
     }
 
     /// Validates and applies a batch of changes in one durable transaction with one journal

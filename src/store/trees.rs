@@ -52,10 +52,13 @@ pub enum Tree {
     ActivityByTime,
     /// created-ms ‖ owner ‖ 0 ‖ contact → (): contacts by creation, for "new contacts" (schema 4).
     ContactByCreated,
+    /// Records shared with users, two entries per share (`keys::share`): `r` ‖ record ‖ login
+    /// and `u` ‖ login ‖ 0 ‖ record → () (schema 6). Not an index: written by `Share` changes.
+    Shares,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 27] = [
+    pub const ALL: [Tree; 28] = [
         Tree::Meta,
         Tree::Journal,
         Tree::Undo,
@@ -83,6 +86,7 @@ impl Tree {
         Tree::ContactTouch,
         Tree::ActivityByTime,
         Tree::ContactByCreated,
+        Tree::Shares,
     ];
 
     /// Index trees: derived from the entity trees, rebuildable by `crm doctor --repair`.
@@ -135,6 +139,7 @@ impl Tree {
             Tree::ContactTouch => "contact_touch",
             Tree::ActivityByTime => "activity_by_time",
             Tree::ContactByCreated => "contact_by_created",
+            Tree::Shares => "shares",
         }
     }
 

@@ -78,6 +78,7 @@ actions! {
     LogNote => "log_note", "Add a note to the contact";
     AddTask => "add_task", "Add a follow-up task";
     EditNotes => "edit_notes", "Edit the notes in your $EDITOR";
+    Share => "share", "Share the contact with a user (private visibility: they see and edit it)";
     StageNext => "stage_next", "Move the deal to the next stage";
     StagePrev => "stage_prev", "Move the deal to the previous stage";
     MarkWon => "mark_won", "Mark the deal won (asks for a reason)";
@@ -94,6 +95,7 @@ actions! {
     Submit => "submit", "Save";
     PickNext => "pick_next", "Fill in the next matching choice";
     PickPrev => "pick_prev", "Fill in the previous matching choice";
+    TakeTheirs => "take_theirs", "After a conflict: take the value someone else saved meanwhile";
     Confirm => "confirm", "Yes, do it";
     ReportWeek => "report_week", "Reports for this week";
     ReportMonth => "report_month", "Reports for this month";

@@ -25,6 +25,8 @@ pub enum FormKind {
         stage: String,
     },
     SnoozeUntil(TaskId),
+    /// Share a contact with a user (a login).
+    Share(ContactId),
     /// Choose a saved view for the contacts list (nothing is written).
     PickView,
     /// The days of the Reports pane's period (nothing is written).
@@ -52,6 +54,9 @@ pub struct Field {
     /// The value the form opened with: an edit sends only the fields that differ from it, so
     /// that what another `crm` changed meanwhile is not overwritten with what this form showed.
     pub initial: String,
+    /// After a conflict: what someone else saved in this field meanwhile. While set, saving
+    /// again keeps what was typed (knowingly replacing theirs); `take_theirs` takes theirs.
+    pub theirs: Option<String>,
 }
 
 impl Field {
@@ -67,6 +72,7 @@ impl Field {
             typed: None,
             pick: 0,
             initial: value.to_string(),
+            theirs: None,
         }
     }
 
@@ -242,15 +248,74 @@ impl Form {
         self
     }
 
+    /// Whether the form edits a record that exists (rather than creating one).
+    pub fn is_edit(&self) -> bool {
+        matches!(self.kind, FormKind::EditContact(_) | FormKind::EditDeal(_) | FormKind::EditTask(_))
+    }
+
     /// The values to save: every field of a new record; of an edit, only the fields the user
     /// changed (the others are left as they are in the database, whoever changed them since).
     pub fn submitted(&self) -> Vec<(&'static str, String)> {
-        let edit = matches!(self.kind, FormKind::EditContact(_) | FormKind::EditDeal(_) | FormKind::EditTask(_));
+        let edit = self.is_edit();
         self.fields
             .iter()
             .filter(|f| !edit || f.value.trim() != f.initial.trim())
             .map(|f| (f.name, f.value.trim().to_string()))
             .collect()
+    }
+
+    /// What the changed fields showed when the form opened; the store refuses a save that
+    /// would replace a value someone else saved since. A field whose conflict was seen and
+    /// saved again anyway is left out: the user chose theirs over ours.
+    pub fn shown(&self) -> Vec<(&'static str, String)> {
+        self.fields
+            .iter()
+            .filter(|f| f.value.trim() != f.initial.trim() && f.theirs.is_none())
+            .map(|f| (f.name, f.initial.trim().to_string()))
+            .collect()
+    }
+
+    /// Marks a conflict on field `name`: someone else saved `theirs` since the form opened.
+    /// `name` is the field as the store names it (`name` is a deal's or task's title).
+    pub fn show_conflict(&mut self, name: &str, theirs: String, take_key: &str) {
+        let name = match (name, &self.kind) {
+            ("name", FormKind::EditDeal(_) | FormKind::EditTask(_)) => "title",
+            ("close date", _) => "close",
+            (n, _) => n,
+        };
+        let label = self.fields.iter().find(|f| f.name == name).map(|f| f.label).unwrap_or("a field");
+        self.show_error(
+            Some(name),
+            format!("changed meanwhile to \"{theirs}\""),
+        );
+        self.error = Some(format!(
+            "Someone else changed {label} since this form opened: save again to keep yours, {take_key} to take theirs."
+        ));
+        if let Some(f) = self.fields.iter_mut().find(|f| f.name == name) {
+            f.theirs = Some(theirs);
+        }
+    }
+
+    /// Takes the value someone else saved into the focused field in conflict (or the first
+    /// one): it is no longer changed by this form. False when no field is in conflict.
+    pub fn take_theirs(&mut self) -> bool {
+        let i = match self.fields.get(self.focus).filter(|f| f.theirs.is_some()) {
+            Some(_) => self.focus,
+            None => match self.fields.iter().position(|f| f.theirs.is_some()) {
+                Some(i) => i,
+                None => return false,
+            },
+        };
+        let f = &mut self.fields[i];
+        if let Some(theirs) = f.theirs.take() {
+            f.value = theirs.clone();
+            f.cursor = f.value.chars().count();
+            f.initial = theirs;
+            f.error = None;
+        }
+        self.focus = i;
+        self.error = None;
+        true
     }
 
     pub fn value(&self, name: &str) -> Option<String> {

@@ -437,6 +437,15 @@ pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
                 None => vec![Effect::Load(Request::ContactCard(id))],
             };
         }
+        Action::Share => {
+            let others: Vec<String> = app.users.iter().filter(|u| **u != app.user).cloned().collect();
+            let form = Form::new(
+                FormKind::Share(id),
+                format!("Share {name} with"),
+                vec![Field::new("login", "User", "", "a login (crm user list): they will see and edit the contact")],
+            );
+            app.open_form(form.choices("login", others));
+        }
         Action::Delete => {
             app.modal = Some(Modal::Confirm {
                 question: format!("Move {name} ({id}) to the trash? (undo brings it back)"),

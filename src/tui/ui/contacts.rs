@@ -173,6 +173,7 @@ fn draw_card(f: &mut Frame, app: &App, area: Rect, card: &crate::services::query
         field(&mut lines, k, v.clone());
     }
     field(&mut lines, "Owner", c.owner.clone());
+    field(&mut lines, "Shared with", card.shared_with.join(", "));
     field(&mut lines, "Follow up", c.cadence_days.map(|d| format!("every {d} days")).unwrap_or_default());
     field(
         &mut lines,
