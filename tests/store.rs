@@ -259,6 +259,54 @@ fn a_failing_batch_writes_nothing_on_either_engine() {
 }
 
 #[test]
+fn two_reps_editing_one_record_both_keep_different_fields_and_the_same_field_is_a_conflict() {
+    for engine in ENGINES {
+        let dir = tempfile::tempdir().unwrap();
+        let s = open(dir.path(), engine);
+        for login in ["anna", "ben", "carl"] {
+            let user = User { login: login.into(), name: login.into(), ..User::default() };
+            s.apply("anna", T0, &[Change::Create(Record::User(user))]).unwrap();
+        }
+        let deal = Deal { id: DealId::placeholder(0), title: "Fit-out".into(), stage: "lead".into(), ..Deal::default() };
+        s.apply("anna", T0, &[Change::Create(Record::Deal(deal))]).unwrap();
+        let target = Ref::Deal(DealId(1));
+        let eur = |c| Money::new(c, Currency::EUR);
+        // Both opened the deal as it was; each change carries what its editor saw.
+        let shown = |edits: Vec<Edit>| Change::Edit { target: target.clone(), edits };
+        let anna = shown(vec![Edit::Value(eur(5_000_00))])
+            .guarded_by(&shown(vec![Edit::Value(eur(0)), Edit::Name("Fit-out".into())]));
+        let ben = shown(vec![Edit::Name("Office fit-out".into())]).guarded_by(&shown(vec![Edit::Name("Fit-out".into())]));
+        s.apply("anna", T0, &[anna]).unwrap();
+        s.apply("ben", T0, &[ben]).expect("a different field: both apply");
+        let Some(Record::Deal(d)) = s.get(&target).unwrap() else { panic!("{engine}: deal gone") };
+        assert_eq!((d.title.as_str(), d.value), ("Office fit-out", eur(5_000_00)), "{engine}");
+        // Carl saw the old title and renames it too: a conflict naming both values; nothing of
+        // his batch is written, not even the value he also changed.
+        let before = full_snapshot(&s);
+        let carl = shown(vec![Edit::Value(eur(6_000_00)), Edit::Name("Fit-out B".into())])
+            .guarded_by(&shown(vec![Edit::Value(eur(5_000_00)), Edit::Name("Fit-out".into())]));
+        match s.apply("carl", T0, &[carl]) {
+            Err(StoreError::FieldConflict(c)) => assert_eq!(
+                c,
+                FieldConflict {
+                    target: target.clone(),
+                    field: "name".into(),
+                    seen: "Fit-out".into(),
+                    theirs: "Office fit-out".into(),
+                    yours: "Fit-out B".into(),
+                },
+                "{engine}"
+            ),
+            other => panic!("{engine}: expected a field conflict, got {other:?}"),
+        }
+        assert_eq!(before, full_snapshot(&s), "{engine}: a refused batch wrote something");
+        // Guards are checked, not journaled: the history says what changed.
+        let history = s.history(&target).unwrap();
+        assert!(history.iter().all(|h| !format!("{h:?}").contains("Unchanged")), "{engine}: {history:?}");
+    }
+}
+
+#[test]
 fn engine_seam_scans_agree_on_both_engines() {
     use crm::store::engine::prefix_range;
     use std::ops::Bound;
