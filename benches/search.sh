@@ -92,8 +92,8 @@ done
 
 echo "### Per keystroke (in-process, \`crm bench --search\`)"
 echo
-echo "| contacts | run | records | index build (ms) | index memory (MB) | keystrokes | p50 (ms) | p99 (ms) | max (ms) | first letter p50 (ms) |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| contacts | run | records | index build (ms) | index memory (MB) | keystrokes | p50 (ms) | p99 (ms) | max (ms) | first letter p50 (ms) | CPU p50 (ms) | CPU p99 (ms) |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${rows[@]}"
 echo
 echo "What the index holds, used / allocated (MB):"

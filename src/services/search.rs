@@ -554,6 +554,15 @@ pub struct SearchIndex {
     names: ordered::Names,
     /// Set for a one-off search only.
     prefilter: Option<Prefilter>,
+    /// Changes with every change to the index, and differs between indexes: what a search left
+    /// for the next keystroke ([`Candidates`]) is only good for the index as it was.
+    version: u64,
+}
+
+/// The next `SearchIndex::version`.
+fn next_version() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Digits only: phone numbers match whatever punctuation either side uses.
@@ -753,6 +762,11 @@ struct Prefilter {
     needs: u64,
     kind: Option<EntityKind>,
     tag: Option<String>,
+    /// The worst of the best `limit` hits so far: a record that cannot reach it is passed over
+    /// (those hits beat it, whatever the ids).
+    floor: Option<u32>,
+    ceiling: u32,
+    folded_chars: usize,
 }
 
 /// The [`char_bits`] of every char of `s`: a superset of the masks of the fields made from it.
@@ -802,8 +816,9 @@ fn cores() -> usize {
 /// (the others' details show their names). With two cores or more, reading and decoding the
 /// records (another thread) overlaps with `each` (this one), in the same order; the batches go
 /// back to the reader to be freed: freeing another thread's allocations made it slower than one
-/// thread.
-fn stream(store: &Store, each: &mut dyn FnMut(&[Record])) -> Result<(), StoreError> {
+/// thread. With `split`, the contacts are read by a second reader once the companies are read,
+/// and arrive mixed with the deals and tasks (reading was most of a one-off search's time).
+fn stream(store: &Store, split: bool, each: &mut dyn FnMut(&[Record])) -> Result<(), StoreError> {
     let kinds = [EntityKind::Company, EntityKind::Contact, EntityKind::Deal, EntityKind::Task];
     // (Small batches: the records in flight are memory on top of the index being built.)
     const BATCH: usize = 256;
@@ -823,39 +838,63 @@ fn stream(store: &Store, each: &mut dyn FnMut(&[Record])) -> Result<(), StoreErr
         return Ok(());
     }
     std::thread::scope(|s| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Record>>(4);
-        let (back_tx, back) = std::sync::mpsc::channel::<Vec<Record>>();
-        let reader = s.spawn(move || -> Result<(), StoreError> {
-            let mut batch = Vec::with_capacity(BATCH);
-            for kind in kinds {
-                let mut open = true;
-                store.scan(kind, &mut |r| {
-                    batch.push(r);
-                    if batch.len() == BATCH {
-                        let next = back.try_recv().map(|mut b| {
-                            b.clear();
-                            b
-                        });
-                        let next = next.unwrap_or_else(|_| Vec::with_capacity(BATCH));
-                        open = tx.send(std::mem::replace(&mut batch, next)).is_ok();
-                    }
-                    open
-                })?;
-                if !open {
+        use std::sync::mpsc::{channel, sync_channel};
+        let (tx, rx) = sync_channel::<(usize, Vec<Record>)>(4);
+        // Split: the contacts on a reader of their own, once the companies are read.
+        let groups: Vec<Vec<EntityKind>> = if split {
+            vec![vec![EntityKind::Company, EntityKind::Deal, EntityKind::Task], vec![EntityKind::Contact]]
+        } else {
+            vec![kinds.to_vec()]
+        };
+        let (companies_read, wait) = channel::<()>();
+        let (mut companies_read, mut wait) = (Some(companies_read), Some(wait));
+        let (mut backs, mut readers) = (Vec::new(), Vec::new());
+        for (i, group) in groups.into_iter().enumerate() {
+            let (back_tx, back) = channel::<Vec<Record>>();
+            backs.push(back_tx);
+            let tx = tx.clone();
+            let (wait, mut done) = if i == 0 { (None, companies_read.take()) } else { (wait.take(), None) };
+            readers.push(s.spawn(move || -> Result<(), StoreError> {
+                if wait.is_some_and(|w| w.recv().is_err()) {
                     return Ok(());
                 }
-            }
-            let _ = tx.send(batch);
-            drop(tx);
-            back.iter().for_each(drop);
-            Ok(())
-        });
-        for batch in rx {
-            each(&batch);
-            let _ = back_tx.send(batch);
+                let mut batch = Vec::with_capacity(BATCH);
+                for kind in group {
+                    let mut open = true;
+                    store.scan(kind, &mut |r| {
+                        batch.push(r);
+                        if batch.len() == BATCH {
+                            let next = back.try_recv().map(|mut b| {
+                                b.clear();
+                                b
+                            });
+                            let next = next.unwrap_or_else(|_| Vec::with_capacity(BATCH));
+                            open = tx.send((i, std::mem::replace(&mut batch, next))).is_ok();
+                        }
+                        open
+                    })?;
+                    if !open {
+                        return Ok(());
+                    }
+                    if let (EntityKind::Company, Some(done)) = (kind, done.take()) {
+                        // Every company is handed over before the first contact.
+                        let _ = tx.send((i, std::mem::take(&mut batch)));
+                        let _ = done.send(());
+                    }
+                }
+                let _ = tx.send((i, batch));
+                drop(tx);
+                back.iter().for_each(drop);
+                Ok(())
+            }));
         }
-        drop(back_tx);
-        reader.join().expect("the search index's reader panicked")
+        drop((tx, wait, companies_read));
+        for (i, batch) in rx {
+            each(&batch);
+            let _ = backs[i].send(batch);
+        }
+        drop(backs);
+        readers.into_iter().try_for_each(|r| r.join().expect("the search index's reader panicked"))
     })
 }
 
@@ -903,7 +942,9 @@ impl SearchIndex {
             idx.arena.fields.reserve(total * 10);
         }
         // Trashed records go in regardless: `add` keeps a trashed company's name for its contacts.
-        stream(store, &mut |batch| batch.iter().filter(|r| r.deleted().is_some() || keep(r)).for_each(|r| idx.add(r)))?;
+        stream(store, false, &mut |batch| {
+            batch.iter().filter(|r| r.deleted().is_some() || keep(r)).for_each(|r| idx.add(r))
+        })?;
         idx.shrink();
         Ok(idx)
     }
@@ -926,11 +967,18 @@ impl SearchIndex {
     ) -> Result<Vec<Hit>, StoreError> {
         let Some(prepared) = Prepared::new(query) else { return Ok(Vec::new()) };
         let mut scratch = SearchIndex {
-            prefilter: Some(Prefilter { needs: prepared.needs, kind: query.kind, tag: query.tag.clone() }),
+            prefilter: Some(Prefilter {
+                needs: prepared.needs,
+                kind: query.kind,
+                tag: query.tag.clone(),
+                floor: None,
+                ceiling: prepared.ceiling,
+                folded_chars: prepared.folded_chars,
+            }),
             ..SearchIndex::default()
         };
         let mut best: Vec<Hit> = Vec::new();
-        stream(store, &mut |batch| {
+        stream(store, true, &mut |batch| {
             batch.iter().filter(|r| r.deleted().is_some() || keep(r)).for_each(|r| scratch.add(r));
             if scratch.live == 0 {
                 return;
@@ -938,6 +986,9 @@ impl SearchIndex {
             best.extend(scratch.search_prepared(query, &prepared, None, limit).0);
             best.sort_by(cut_order);
             best.truncate(limit);
+            if let (Some(p), Some(worst)) = (&mut scratch.prefilter, best.get(limit.wrapping_sub(1))) {
+                p.floor = Some(worst.score);
+            }
             scratch.clear_entries();
         })?;
         best.sort_by(hit_order);
@@ -1011,6 +1062,7 @@ impl SearchIndex {
 
     /// Adds or replaces a record's entry; a trashed record leaves the index.
     pub fn upsert(&mut self, r: &Record) {
+        self.version = next_version();
         let id = r.reference();
         if r.deleted().is_some() {
             self.remove(&id);
@@ -1077,6 +1129,22 @@ impl SearchIndex {
             if !has(bits) || p.tag.as_ref().is_some_and(|t| !tags.contains(t)) {
                 return;
             }
+            // The most it can score: its name half as much again as the ceiling, its other
+            // fields the ceiling (an exact name, or a first field that is not the name: no limit).
+            if let Some(floor) = p.floor {
+                let name = !label.is_empty() && !label.starts_with('#');
+                let exact = label.len() <= 4 * p.folded_chars && label.chars().count() <= p.folded_chars;
+                let most = if !name || exact {
+                    u32::MAX
+                } else if has(text_bits(label)) {
+                    p.ceiling + p.ceiling / 2
+                } else {
+                    p.ceiling
+                };
+                if most < floor {
+                    return;
+                }
+            }
         }
         let Some(entry) = Entry::build(&id, label, &detail, &extra, tags, &mut self.arena) else { return };
         let names = self.prefilter.is_none();
@@ -1105,6 +1173,7 @@ impl SearchIndex {
     }
 
     pub fn remove(&mut self, id: &Ref) {
+        self.version = next_version();
         if let Some(i) = self.slots.remove(id) {
             if let Some(old) = self.entries[i].take() {
                 if self.prefilter.is_none() {
@@ -1190,11 +1259,14 @@ impl SearchIndex {
             folded: &p.folded,
             folded_chars: p.folded_chars,
         };
-        let (mut scored, next) = if self.ordered(candidates) {
+        // (Left by a search of the index as it was no longer say anything.)
+        let candidates = candidates.filter(|c| c.version == self.version);
+        let (mut scored, mut next) = if self.ordered(candidates) {
             self.scan_ordered(&scorer, candidates, limit)
         } else {
             self.scan_all(&scorer, candidates.and_then(Candidates::as_list))
         };
+        next.version = self.version;
         let mut matcher = Matcher::new(Config::DEFAULT);
         // The best `limit`, ties by record (as `cut_order`: comparing labels while choosing them
         // was a tenth of a short query's time), then shown best first, ties by label.

@@ -42,12 +42,33 @@ pub struct Candidates {
     /// Whether `list` is in scan order and `rest` means something (not so for a search of an
     /// index with sparse ids, which scans every entry).
     ordered: bool,
+    /// The most each listed record scored (`UNKNOWN`: not known), for a query of one word in
+    /// ASCII of `needle` letters (0: none known). See [`GROWTH`].
+    bounds: Vec<u32>,
+    needle: usize,
+    /// The `SearchIndex::version` searched.
+    pub(super) version: u64,
 }
+
+/// Not known.
+const UNKNOWN: u32 = u32::MAX;
+
+/// The most a letter typed at the end of a word of a query adds to a record's score: 16 and a
+/// bonus of 10, half as much again in the name. (Take the last letter out of the best alignment
+/// of the longer query: what is left is an alignment of the shorter one, which scores no less
+/// than the letter's part less, since taking it out also takes out the gap before it; nucleo
+/// finds the best alignment of fields this short.)
+const GROWTH: u32 = CEILING_PER_CHAR + CEILING_PER_CHAR / 2;
+
+/// Up to this many characters of text in an entry times letters in the query, nucleo finds
+/// the best alignment (beyond, it may match greedily, and `GROWTH` does not hold).
+const OPTIMAL_CELLS: usize = 16 * 1024;
+const MAX_TEXT: usize = 1024;
 
 impl Candidates {
     /// Every record, as a search with nothing to narrow from sees them.
     fn all() -> Candidates {
-        Candidates { list: Vec::new(), rest: Some(Resume { kind: 0, id: 0 }), ordered: true }
+        Candidates { rest: Some(Resume { kind: 0, id: 0 }), ordered: true, ..Candidates::default() }
     }
 
     /// How many records are listed (not counting those from where a scan stopped).
@@ -62,7 +83,7 @@ impl Candidates {
 
     /// The entries of a search that scored every entry.
     pub(super) fn unordered(list: Vec<u32>) -> Candidates {
-        Candidates { list, rest: None, ordered: false }
+        Candidates { list, ordered: false, ..Candidates::default() }
     }
 
     /// The listed entries, for a search that scans every entry (`None`: all of them).
@@ -167,6 +188,8 @@ impl Names {
 struct Part {
     hits: Vec<(u32, usize)>,
     keep: Vec<u32>,
+    /// The most each kept record can have scored.
+    bounds: Vec<u32>,
 }
 
 /// The slot (in `Slots::dense`) of a kind.
@@ -207,18 +230,30 @@ impl SearchIndex {
         let threads = cores().min(MAX_THREADS);
         let (mut matcher, mut buf) = (Matcher::new(Config::DEFAULT), Vec::new());
         let (mut top, mut keep, mut round) = (Vec::<(u32, usize)>::new(), Vec::new(), Vec::new());
+        let (mut bounds, mut round_bounds) = (Vec::new(), Vec::new());
+        // What the last keystroke's scores say: each letter typed since adds `GROWTH` at most.
+        let word = sc.word.filter(|_| sc.ascii).map_or(0, <[u8]>::len);
+        let grow = match (from.needle, from.bounds.len() == from.list.len()) {
+            (n, true) if n > 0 && word >= n => GROWTH * (word - n) as u32,
+            _ => UNKNOWN,
+        };
         let (mut at_most, mut listed, mut rest, mut size) = (0, 0, from.rest, FIRST_ROUND);
         let (mut below, mut seeded) = (None, false);
         while at_most < limit {
             round.clear();
+            round_bounds.clear();
             let take = (from.list.len() - listed).min(size);
             round.extend_from_slice(&from.list[listed..listed + take]);
+            if grow != UNKNOWN {
+                round_bounds.extend(from.bounds[listed..listed + take].iter().map(|b| b.saturating_add(grow)));
+            }
             listed += take;
             if round.len() < size {
                 if let Some(r) = rest {
                     rest = self.fill(r, only, size - round.len(), &mut round);
                 }
             }
+            round_bounds.resize(round.len(), UNKNOWN);
             if round.is_empty() {
                 break;
             }
@@ -229,20 +264,22 @@ impl SearchIndex {
                 std::thread::scope(|s| {
                     let handles: Vec<_> = round
                         .chunks(share)
-                        .map(|chunk| {
+                        .zip(round_bounds.chunks(share))
+                        .map(|(chunk, prev)| {
                             s.spawn(move || {
                                 let (mut matcher, mut buf) = (Matcher::new(Config::DEFAULT), Vec::new());
-                                self.scan_part(chunk, sc, worst, below, limit, &mut matcher, &mut buf)
+                                self.scan_part(chunk, prev, sc, worst, below, limit, &mut matcher, &mut buf)
                             })
                         })
                         .collect();
                     handles.into_iter().map(|h| h.join().expect("search thread")).collect::<Vec<_>>()
                 })
             } else {
-                vec![self.scan_part(&round, sc, worst, below, limit, &mut matcher, &mut buf)]
+                vec![self.scan_part(&round, &round_bounds, sc, worst, below, limit, &mut matcher, &mut buf)]
             };
             for part in parts {
                 keep.extend_from_slice(&part.keep);
+                bounds.extend_from_slice(&part.bounds);
                 at_most += part.hits.iter().filter(|h| h.0 >= most).count();
                 top.extend(part.hits);
             }
@@ -260,7 +297,7 @@ impl SearchIndex {
         if !sc.folded.is_empty() {
             for i in self.names.get(sc.folded) {
                 if top.iter().all(|t| t.1 != i) {
-                    if let Some((Some(s), _)) = self.score(i, sc, false, &mut matcher, &mut buf) {
+                    if let Some((Some(s), _)) = self.score(i, sc, false, &mut matcher, &mut buf, &mut 0) {
                         top.push((s, i));
                     }
                 }
@@ -268,7 +305,17 @@ impl SearchIndex {
         }
         // Left for the next keystroke: what was kept, then what was not scanned.
         keep.extend_from_slice(&from.list[listed..]);
-        (top, Candidates { list: keep, rest, ordered: true })
+        let needle = if word > 0 {
+            bounds.extend(from.list[listed..].iter().enumerate().map(|(k, _)| match grow {
+                UNKNOWN => UNKNOWN,
+                g => from.bounds[listed + k].saturating_add(g),
+            }));
+            word
+        } else {
+            bounds.clear();
+            0
+        };
+        (top, Candidates { list: keep, rest, ordered: true, bounds, needle, version: 0 })
     }
 
     /// When the first round did not find enough of the best hits, they may be records of a kind
@@ -289,7 +336,7 @@ impl SearchIndex {
                 continue;
             }
             let first = slots.iter().filter(|&&p| p != 0).take(SEED);
-            scores.extend(first.filter_map(|&p| self.score(p as usize - 1, sc, false, matcher, buf)?.0));
+            scores.extend(first.filter_map(|&p| self.score(p as usize - 1, sc, false, matcher, buf, &mut 0)?.0));
         }
         if scores.len() < limit {
             return None;
@@ -327,6 +374,7 @@ impl SearchIndex {
     fn scan_part(
         &self,
         positions: &[u32],
+        prev: &[u32],
         sc: &Scorer<'_>,
         worst: Option<u32>,
         below: Option<u32>,
@@ -334,10 +382,11 @@ impl SearchIndex {
         matcher: &mut Matcher,
         buf: &mut Vec<char>,
     ) -> Part {
-        let mut part = Part { hits: Vec::new(), keep: Vec::new() };
+        let mut part = Part { hits: Vec::new(), keep: Vec::new(), bounds: Vec::new() };
+        let mut raw = 0;
         // The best `limit` scores of this part, worst on top.
         let mut best: BinaryHeap<Reverse<u32>> = BinaryHeap::with_capacity(limit + 1);
-        for &p in positions {
+        for (k, &p) in positions.iter().enumerate() {
             let i = p as usize;
             let Some(e) = self.entries.get(i).and_then(Option::as_ref) else { continue };
             // (As `score`: these cannot match.)
@@ -351,24 +400,27 @@ impl SearchIndex {
             let floor = worst.max(local);
             // Whether a score can make the cut.
             let beats = |b: u32| !(floor.is_some_and(|f| b <= f) || below.is_some_and(|f| b < f));
-            let mut name_only = false;
-            if floor.is_some() || below.is_some() {
-                let (name, others) = bound(e, &self.arena, sc);
-                if !beats(name) && !beats(others) {
-                    part.keep.push(p);
-                    continue;
-                }
-                // Only the name can: its score is the record's, if it makes the cut at all.
-                name_only = !beats(others);
+            let (name, others) = bound(e, &self.arena, sc);
+            let short = e.text_len as usize <= MAX_TEXT && e.text_len as usize * sc.text.len() <= OPTIMAL_CELLS;
+            let last = prev.get(k).copied().filter(|_| short);
+            let (name, others) = last.map_or((name, others), |b| (name.min(b), others.min(b)));
+            if !beats(name) && !beats(others) {
+                part.keep.push(p);
+                part.bounds.push(name.max(others));
+                continue;
             }
-            let Some((score, _)) = self.score(i, sc, name_only, matcher, buf) else {
+            // When only the name can, its score is the record's, if it makes the cut at all.
+            let name_only = !beats(others);
+            let Some((score, _)) = self.score(i, sc, name_only, matcher, buf, &mut raw) else {
                 // (The other fields, not matched, may hold the query.)
                 if name_only {
                     part.keep.push(p);
+                    part.bounds.push(others);
                 }
                 continue;
             };
             part.keep.push(p);
+            part.bounds.push(if name_only { raw.max(others) } else { raw });
             if let Some(s) = score {
                 part.hits.push((s, i));
                 best.push(Reverse(s));
@@ -501,5 +553,19 @@ mod tests {
         assert!(idx.search(&Query::parse("anna"), 3).iter().all(|h| h.label == "Anna Berg"));
         assert_eq!(idx.names.get("anna").count(), 0);
         assert_eq!(idx.names.get("bo").count(), 1);
+    }
+
+    #[test]
+    fn what_a_search_leaves_is_not_used_once_the_index_changes() {
+        let mut idx = SearchIndex::default();
+        for n in 1..=3_000u64 {
+            idx.upsert(&contact(n, if n == 2_999 { "Joanna" } else { "Xavier Lind" }, ""));
+        }
+        let (_, left) = idx.search_within(&Query::parse("ann"), None, 5);
+        // A record that did not match the last search now does.
+        idx.upsert(&contact(5, "Anna Smith", ""));
+        let (hits, _) = idx.search_within(&Query::parse("anna"), Some(&left), 5);
+        assert_eq!(hits, idx.search(&Query::parse("anna"), 5));
+        assert_eq!(hits[0].label, "Anna Smith");
     }
 }
