@@ -1,0 +1,405 @@
+//! The bulk write path: a batch made only of record creations (an import) written with the
+//! same rules and the same journal entry as `apply`, but without the per-record work a batch of
+//! edits needs. Fresh ids have no before-image to read and no old index entries to diff; the
+//! index entries are gathered per tree and written in key order; each record is encoded once,
+//! and its bytes go to its tree and then move (not copy) into the journal entry.
+//!
+//! `create_in` answers `None` when the batch is not one it can take (an edit in it, a user to
+//! create, or an id counter that does not lie beyond every key of its tree); `apply_in` then
+//! runs the general path, so the result never depends on which path wrote it.
+
+use super::apply::{self, Receipt};
+use super::codec::{self, encode_record};
+use super::engine::{full_range, Txn};
+use super::error::StoreError;
+use super::journal::{JournalEntry, Logged, Op, Write};
+use super::keys::{self, meta};
+use super::trees::Tree;
+use crate::domain::ids::PLACEHOLDER_BASE;
+use crate::domain::*;
+use std::collections::{HashMap, HashSet};
+
+#[cfg(test)]
+thread_local! {
+    /// Tests turn the bulk path off to compare it with the general one.
+    static OFF: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether every change of the batch creates a numbered record (not a user).
+pub(crate) fn is_bulk(changes: &[Change]) -> bool {
+    #[cfg(test)]
+    if OFF.with(|o| o.get()) {
+        return false;
+    }
+    !changes.is_empty()
+        && changes.iter().all(
+            |c| matches!(c, Change::Create(r) if !matches!(r, Record::User(_)) && r.reference().number().is_some()),
+        )
+}
+
+/// Per kind: the next id to hand out, checked to lie beyond every key of the kind's tree.
+struct Ids {
+    counters: [Option<u64>; 6],
+}
+
+fn slot(kind: EntityKind) -> usize {
+    EntityKind::ALL.iter().position(|k| *k == kind).unwrap_or(0)
+}
+
+impl Ids {
+    /// The next id of `kind`; None when the tree already holds a key at or beyond the counter
+    /// (a database repaired by hand): then the general path, which reads before it writes, runs.
+    fn next(&mut self, txn: &dyn Txn, kind: EntityKind) -> Result<Option<u64>, StoreError> {
+        let i = slot(kind);
+        let n = match self.counters[i] {
+            Some(n) => n,
+            None => {
+                let n = txn.get(Tree::Meta, &meta::next_id(kind))?.as_deref().and_then(keys::read_u64).unwrap_or(1);
+                let mut last = None;
+                txn.scan(keys::entity_tree(kind), full_range(), true, &mut |k, _| {
+                    last = keys::read_u64(k);
+                    false
+                })?;
+                if last.is_some_and(|l| l >= n) {
+                    return Ok(None);
+                }
+                n
+            }
+        };
+        self.counters[i] = Some(n + 1);
+        Ok(Some(n))
+    }
+}
+
+/// Writes a batch of creations; None (nothing written) when the general path must take it.
+pub(crate) fn create_in(
+    txn: &mut dyn Txn,
+    pipeline: &Pipeline,
+    author: &str,
+    at: Timestamp,
+    changes: &[Change],
+) -> Result<Option<Receipt>, StoreError> {
+    let mut ids = Ids { counters: [None; 6] };
+    let mut placeholders: HashMap<(EntityKind, u64), u64> = HashMap::new();
+    // Records this batch created, and existing ones checked to be live: linked to by many rows
+    // (contacts of one company), each is read once.
+    let mut live: HashSet<Ref> = HashSet::new();
+    let mut users: HashMap<String, bool> = HashMap::new();
+    let seq = txn.get(Tree::Meta, meta::NEXT_SEQ)?.as_deref().and_then(keys::read_u64).unwrap_or(1);
+    let mut index: HashMap<Tree, Vec<Vec<u8>>> = HashMap::new();
+    let mut history = Vec::with_capacity(changes.len());
+    let mut records: Vec<(EntityKind, u64, Vec<u8>)> = Vec::with_capacity(changes.len());
+    let mut logged = Vec::with_capacity(changes.len());
+    let mut created = Vec::with_capacity(changes.len());
+
+    for change in changes {
+        let Change::Create(original) = change else { return Ok(None) };
+        let kind = original.kind();
+        let Some(own) = original.reference().number() else { return Ok(None) };
+        let Some(real) = ids.next(txn, kind)? else { return Ok(None) };
+        let mut rec = original.clone();
+        let mut err = None;
+        rec.map_ids(&mut |k, n| {
+            if k == kind && n == own {
+                return real;
+            }
+            if n < PLACEHOLDER_BASE {
+                return n;
+            }
+            match placeholders.get(&(k, n)) {
+                Some(v) => *v,
+                None => {
+                    err = Some(StoreError::validation(
+                        k.name(),
+                        format!("placeholder {} is not created earlier in this batch", n - PLACEHOLDER_BASE),
+                    ));
+                    n
+                }
+            }
+        });
+        if let Some(e) = err {
+            return Err(e);
+        }
+        if own >= PLACEHOLDER_BASE {
+            placeholders.insert((kind, own), real);
+        }
+        rec.stamp_new(at, author);
+        check_links(txn, author, &rec, &mut live, &mut users)?;
+        rec.set_updated(at);
+        crate::domain::validate::record(&rec, pipeline)?;
+        let r = rec.reference();
+        for (tree, key) in keys::index_entries(&rec) {
+            index.entry(tree).or_default().push(key);
+        }
+        history.push(keys::cat(&[&keys::record_prefix(&r), &keys::id(seq)]));
+        records.push((kind, real, encode_record(&rec)?));
+        logged.push(Logged::Created { target: r.clone(), label: rec.label().to_string() });
+        if rec.deleted().is_none() {
+            live.insert(r.clone());
+        }
+        created.push(r);
+    }
+
+    // Key order: fresh ids are increasing, so each entity tree is appended to; index trees
+    // are sorted first so that their pages fill left to right too.
+    for (kind, n, bytes) in &records {
+        txn.put(keys::entity_tree(*kind), &keys::id(*n), bytes)?;
+    }
+    let mut trees: Vec<(Tree, Vec<Vec<u8>>)> = index.into_iter().collect();
+    trees.sort_by_key(|(t, _)| *t);
+    for (tree, mut entries) in trees {
+        entries.sort_unstable();
+        for k in &entries {
+            txn.put(tree, k, &[])?;
+        }
+    }
+    history.sort_unstable();
+    for k in &history {
+        txn.put(Tree::RecordHistory, k, &[])?;
+    }
+    for (i, next) in ids.counters.iter().enumerate() {
+        if let (Some(next), Some(kind)) = (next, EntityKind::ALL.get(i)) {
+            txn.put(Tree::Meta, &meta::next_id(*kind), &keys::id(*next))?;
+        }
+    }
+    txn.put(Tree::Meta, meta::NEXT_SEQ, &keys::id(seq + 1))?;
+
+    let writes: Vec<Write> = records
+        .into_iter()
+        .map(|(kind, n, bytes)| Write { kind, key: keys::id(n).to_vec(), before: None, after: Some(bytes) })
+        .collect();
+    let entry = JournalEntry { seq, at, author: author.to_string(), op: Op::Apply, changes: logged, writes };
+    txn.put(Tree::Journal, &keys::id(seq), &codec::encode(&entry)?)?;
+    apply::push(txn, Tree::Undo, author, seq)?;
+    apply::clear_stack(txn, Tree::Redo, author)?;
+    Ok(Some(apply::receipt(&entry, created)))
+}
+
+/// `apply`'s link rules: an owner other than the author is a user; a linked record exists and
+/// is not in the trash.
+fn check_links(
+    txn: &dyn Txn,
+    author: &str,
+    rec: &Record,
+    live: &mut HashSet<Ref>,
+    users: &mut HashMap<String, bool>,
+) -> Result<(), StoreError> {
+    let owner = match rec {
+        Record::Contact(r) => Some(&r.owner),
+        Record::Company(r) => Some(&r.owner),
+        Record::Deal(r) => Some(&r.owner),
+        Record::Task(r) => Some(&r.assignee),
+        Record::Activity(r) => Some(&r.author),
+        Record::User(_) => None,
+    };
+    if let Some(o) = owner.filter(|o| o.as_str() != author) {
+        let known = match users.get(o.as_str()) {
+            Some(k) => *k,
+            None => {
+                let k = txn.get(Tree::Users, &keys::entity_key(&Ref::User(o.clone())))?.is_some();
+                users.insert(o.clone(), k);
+                k
+            }
+        };
+        if !known {
+            let field = if matches!(rec, Record::Task(_)) { "assignee" } else { "owner" };
+            return Err(StoreError::validation(field, format!("there is no user \"{o}\"; see `crm user list`")));
+        }
+    }
+    for link in rec.links() {
+        if live.contains(&link) {
+            continue;
+        }
+        let msg = match txn.get(keys::entity_tree(link.kind()), &keys::entity_key(&link))? {
+            None => format!("{link} does not exist"),
+            Some(b) if codec::decode_record(link.kind(), &b)?.deleted().is_some() => format!("{link} is in the trash"),
+            Some(_) => {
+                live.insert(link);
+                continue;
+            }
+        };
+        return Err(StoreError::validation(link.kind().name(), msg));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{engine, EngineKind, Store};
+
+    const AT: Timestamp = Timestamp(1_795_770_000_000);
+
+    /// Every entry of every tree: records, indexes, journal, stacks, counters, history.
+    fn everything(store: &Store) -> crate::store::Snapshot {
+        let mut out = std::collections::BTreeMap::new();
+        for t in Tree::ALL {
+            let mut entries = Vec::new();
+            store
+                .engine()
+                .scan(t, engine::full_range(), false, &mut |k, v| {
+                    entries.push((k.to_vec(), v.to_vec()));
+                    true
+                })
+                .expect("scan");
+            out.insert(t.name(), entries);
+        }
+        out
+    }
+
+    fn contact(n: u64, name: &str, company: Option<CompanyId>) -> Record {
+        Record::Contact(Contact {
+            id: ContactId::placeholder(n),
+            name: name.into(),
+            company,
+            emails: vec![Labeled { label: "work".into(), value: format!("{n}@atlas.de") }],
+            cadence_days: (n % 2 == 0).then_some(14),
+            ..Contact::default()
+        })
+    }
+
+    /// An import-like batch: a new company and contacts linked to it, a contact of a company
+    /// that was there before, a trashed one, a deal, an open and a done task, an activity.
+    fn batch() -> Vec<Change> {
+        let new_co = CompanyId::placeholder(1);
+        let mut changes = vec![Change::Create(Record::Company(Company {
+            id: new_co,
+            name: "Nordwind".into(),
+            ..Company::default()
+        }))];
+        for n in 1..=5 {
+            changes.push(Change::Create(contact(n, &format!("Person {n}"), Some(new_co))));
+        }
+        changes.push(Change::Create(contact(6, "Jan Koch", Some(CompanyId(1)))));
+        let Record::Contact(mut gone) = contact(7, "Gone", None) else { unreachable!() };
+        gone.deleted = Some(AT);
+        changes.push(Change::Create(Record::Contact(gone)));
+        changes.push(Change::Create(Record::Deal(Deal {
+            id: DealId::placeholder(1),
+            title: "Annual supply".into(),
+            stage: "lead".into(),
+            company: Some(new_co),
+            contact: Some(ContactId::placeholder(2)),
+            ..Deal::default()
+        })));
+        for (n, done) in [(1, None), (2, Some(AT))] {
+            changes.push(Change::Create(Record::Task(Task {
+                id: TaskId::placeholder(n),
+                title: format!("Task {n}"),
+                due: Due::Day(Day(chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"))),
+                contact: Some(ContactId::placeholder(3)),
+                done,
+                ..Task::default()
+            })));
+        }
+        changes.push(Change::Create(Record::Activity(Activity {
+            id: ActivityId::placeholder(1),
+            kind: ActivityKind::Call,
+            at: AT,
+            contact: Some(ContactId::placeholder(1)),
+            company: Some(new_co),
+            summary: "First call".into(),
+            ..Activity::default()
+        })));
+        changes
+    }
+
+    /// A database with a company, a contact and some history, the same in both.
+    fn seeded(dir: &std::path::Path, kind: EngineKind) -> Store {
+        let store = Store::open(dir, Some(kind)).expect("open");
+        let first = vec![
+            Change::Create(Record::Company(Company {
+                id: CompanyId::placeholder(1),
+                name: "Atlas".into(),
+                ..Company::default()
+            })),
+            Change::Create(Record::User(User { login: "ben".into(), name: "Ben".into(), ..User::default() })),
+        ];
+        store.apply("anna", AT, &first).expect("seed");
+        store
+    }
+
+    type Both = (Result<Receipt, StoreError>, Result<Receipt, StoreError>, Store, Store, [tempfile::TempDir; 2]);
+
+    /// The batch applied by the bulk path to one database and by the general path to another.
+    fn both(kind: EngineKind, changes: &[Change]) -> Both {
+        let (a, b) = (tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir"));
+        let (bulk, general) = (seeded(a.path(), kind), seeded(b.path(), kind));
+        let r1 = bulk.apply("anna", AT, changes);
+        OFF.with(|o| o.set(true));
+        let r2 = general.apply("anna", AT, changes);
+        OFF.with(|o| o.set(false));
+        (r1, r2, bulk, general, [a, b])
+    }
+
+    #[test]
+    fn the_bulk_path_writes_exactly_what_the_general_path_writes() {
+        for kind in [EngineKind::Redb, EngineKind::Sled] {
+            let changes = batch();
+            assert!(is_bulk(&changes));
+            let (r1, r2, bulk, general, _dirs) = both(kind, &changes);
+            let (r1, r2) = (r1.expect("bulk"), r2.expect("general"));
+            assert_eq!(r1, r2, "{kind}: receipts");
+            assert_eq!(r1.created.len(), changes.len());
+            assert_eq!(everything(&bulk), everything(&general), "{kind}: every tree, byte for byte");
+            // And one undo takes it all back on both.
+            let before = {
+                let dir = tempfile::tempdir().expect("dir");
+                let s = seeded(dir.path(), kind);
+                s.data_snapshot().expect("snapshot")
+            };
+            bulk.undo("anna", AT).expect("undo");
+            assert_eq!(bulk.data_snapshot().expect("snapshot"), before, "{kind}: undo");
+            bulk.redo("anna", AT).expect("redo");
+            general.undo("anna", AT).expect("undo");
+            general.redo("anna", AT).expect("redo");
+            assert_eq!(everything(&bulk), everything(&general), "{kind}: after undo and redo");
+        }
+    }
+
+    #[test]
+    fn bad_batches_fail_the_same_way_and_write_nothing() {
+        let owner = |o: &str| {
+            let mut c = batch();
+            if let Some(Change::Create(Record::Contact(x))) = c.get_mut(2) {
+                x.owner = o.into();
+            }
+            c
+        };
+        let mut missing_link = batch();
+        missing_link.push(Change::Create(contact(9, "Lost", Some(CompanyId(77)))));
+        let mut bad_placeholder = batch();
+        bad_placeholder.push(Change::Create(contact(10, "Nowhere", Some(CompanyId::placeholder(9)))));
+        let mut invalid = batch();
+        invalid.push(Change::Create(contact(11, "", None)));
+        for changes in [owner("nobody"), missing_link, bad_placeholder, invalid] {
+            let (r1, r2, bulk, general, _dirs) = both(EngineKind::Redb, &changes);
+            let (e1, e2) = (r1.expect_err("bulk refuses"), r2.expect_err("general refuses"));
+            assert_eq!(e1.to_string(), e2.to_string());
+            assert_eq!(everything(&bulk), everything(&general), "nothing written: {e1}");
+        }
+        // An owner who is a user is fine on both paths.
+        let (r1, r2, ..) = both(EngineKind::Redb, &owner("ben"));
+        assert_eq!(r1.expect("bulk"), r2.expect("general"));
+    }
+
+    #[test]
+    fn an_id_counter_behind_the_tree_falls_back_to_the_general_path() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = seeded(dir.path(), EngineKind::Redb);
+        // A database repaired by hand: the company counter says 1 but co1 exists.
+        store
+            .engine()
+            .write(&mut |txn| txn.put(Tree::Meta, &meta::next_id(EntityKind::Company), &keys::id(1)))
+            .expect("rewind");
+        let mut txn_result = None;
+        store
+            .engine()
+            .write(&mut |txn| {
+                txn_result = Some(create_in(txn, store.pipeline(), "anna", AT, &batch())?.is_none());
+                Err(StoreError::Engine("roll back".into()))
+            })
+            .expect_err("rolled back");
+        assert_eq!(txn_result, Some(true), "the bulk path declines");
+    }
+}
