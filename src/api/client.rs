@@ -37,11 +37,21 @@ pub trait Transport: Send + Sync {
 
     /// Where the requests go, for messages ("unix socket /…/crm.sock", "https://…").
     fn describe(&self) -> String;
+
+    /// The team server's URL when the requests go over the network (shown where a local
+    /// front end shows the database's path).
+    fn server_url(&self) -> Option<String> {
+        None
+    }
+
+    /// Stops serving other processes if this one took the database over (see
+    /// [`Client::release`]).
+    fn release(&self) {}
 }
 
 pub enum Backend {
     /// This process opened the database.
-    Local(Crm),
+    Local(Box<Crm>),
     /// Another process holds it.
     Remote(Box<dyn Transport>),
 }
@@ -53,8 +63,8 @@ pub enum Backend {
 pub struct Client {
     settings: Settings,
     backend: Backend,
-    /// Serving the socket while this client holds the database (dropped last).
-    _holder: Option<super::unix::Holder>,
+    /// Serving the socket while this client holds the database.
+    holder: std::sync::Mutex<Option<super::unix::Holder>>,
 }
 
 impl std::ops::Deref for Client {
@@ -67,17 +77,47 @@ impl std::ops::Deref for Client {
 impl Client {
     /// A client of a database this process opened.
     pub fn local(crm: Crm) -> Client {
-        Client { settings: (*crm).clone(), backend: Backend::Local(crm), _holder: None }
+        Client { settings: (*crm).clone(), backend: Backend::Local(Box::new(crm)), holder: Default::default() }
     }
 
     /// A client of a database this process opened and serves to the others.
     pub(crate) fn holding(crm: Crm, holder: super::unix::Holder) -> Client {
-        Client { settings: (*crm).clone(), backend: Backend::Local(crm), _holder: Some(holder) }
+        Client {
+            settings: (*crm).clone(),
+            backend: Backend::Local(Box::new(crm)),
+            holder: std::sync::Mutex::new(Some(holder)),
+        }
     }
 
     /// A client of another process, with the user's own settings.
     pub fn remote(settings: Settings, transport: Box<dyn Transport>) -> Client {
-        Client { settings, backend: Backend::Remote(transport), _holder: None }
+        Client { settings, backend: Backend::Remote(transport), holder: Default::default() }
+    }
+
+    /// Stops serving other crm processes and removes the socket (the next process takes
+    /// over). Dropping the client does the same; this is for a client shared with threads
+    /// that may outlive the front end's loop (the TUI's watcher).
+    pub fn release(&self) {
+        self.holder.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Backend::Remote(t) = &self.backend {
+            t.release();
+        }
+    }
+
+    /// The team server this client works against (`--server`), if any.
+    pub fn server_url(&self) -> Option<String> {
+        match &self.backend {
+            Backend::Remote(t) => t.server_url(),
+            Backend::Local(_) => None,
+        }
+    }
+
+    /// Where requests go, for messages.
+    pub fn describe(&self) -> String {
+        match &self.backend {
+            Backend::Local(crm) => format!("{} (held by this crm)", crm.store().dir().display()),
+            Backend::Remote(t) => t.describe(),
+        }
     }
 
     pub fn backend(&self) -> &Backend {
@@ -98,7 +138,8 @@ impl Client {
         let value = match &self.backend {
             Backend::Local(crm) => super::handle(crm, request)?,
             Backend::Remote(t) => {
-                let env = Envelope { request, user: Some(self.settings.user().to_string()), now: self.settings.fixed_now() };
+                let env =
+                    Envelope { request, user: Some(self.settings.user().to_string()), now: self.settings.fixed_now() };
                 t.call(env)?
             }
         };
@@ -203,13 +244,20 @@ impl Client {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<DemoSummary, ServiceError> {
         match self.crm() {
-            Some(crm) => Ok(crate::services::demo::generate(crm.store(), crm.user(), crm.now(), contacts, seed, progress)?),
+            Some(crm) => {
+                Ok(crate::services::demo::generate(crm.store(), crm.user(), crm.now(), contacts, seed, progress)?)
+            }
             None => self.demo(contacts, seed),
         }
     }
 
     /// The ids an export covers: a saved view (the user's file) and filter terms.
-    pub fn export_ids(&self, kind: ImportKind, view: Option<&str>, filter: &[String]) -> Result<Vec<u64>, ServiceError> {
+    pub fn export_ids(
+        &self,
+        kind: ImportKind,
+        view: Option<&str>,
+        filter: &[String],
+    ) -> Result<Vec<u64>, ServiceError> {
         match self.crm() {
             Some(crm) => crm.export_ids(kind, view, filter),
             None => self.export_ids_wire(kind, self.view_filter(view, filter)?),
@@ -240,7 +288,8 @@ impl Client {
         let cannot = |e: String| ServiceError::Invalid(format!("cannot write the backup: {e}"));
         serde_json::to_writer(&mut w, &b).map_err(|e| cannot(e.to_string()))?;
         std::io::Write::flush(&mut w).map_err(|e| cannot(e.to_string()))?;
-        let n = b.users.len() + b.companies.len() + b.contacts.len() + b.deals.len() + b.activities.len() + b.tasks.len();
+        let n =
+            b.users.len() + b.companies.len() + b.contacts.len() + b.deals.len() + b.activities.len() + b.tasks.len();
         self.journal_export("json (whole database)", n as u64, "").map(drop)
     }
 

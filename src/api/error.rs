@@ -20,7 +20,7 @@ pub struct ApiError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conflict: Option<FieldConflict>,
+    pub conflict: Option<Box<FieldConflict>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<Value>,
 }
@@ -87,7 +87,7 @@ impl From<&ServiceError> for ApiError {
                 StoreError::FieldConflict(c) => {
                     let mut a = base("field_conflict");
                     a.field = Some(c.field.clone());
-                    a.conflict = Some(c.clone());
+                    a.conflict = Some(Box::new(c.clone()));
                     a
                 }
                 StoreError::NothingToUndo => base("nothing_to_undo"),
@@ -135,7 +135,9 @@ impl From<ApiError> for ServiceError {
                 let n = |k: &str| a.detail.as_ref().and_then(|d| d.get(k)).and_then(Value::as_u64).unwrap_or(0) as u32;
                 store(StoreError::NewerSchema { path: path(), found: n("found"), known: n("known") })
             }
-            "validation" => store(StoreError::Validation(ValidationError::new(&a.field.clone().unwrap_or_default(), text))),
+            "validation" => {
+                store(StoreError::Validation(ValidationError::new(&a.field.clone().unwrap_or_default(), text)))
+            }
             "not_found" | "trashed" => match a.detail_ref() {
                 Some(r) if a.code == "not_found" => store(StoreError::NotFound(r)),
                 Some(r) => store(StoreError::Trashed(r)),
@@ -143,7 +145,7 @@ impl From<ApiError> for ServiceError {
             },
             "conflict" => store(StoreError::Conflict(text)),
             "field_conflict" => match a.conflict {
-                Some(c) => store(StoreError::FieldConflict(c)),
+                Some(c) => store(StoreError::FieldConflict(*c)),
                 None => store(StoreError::Conflict(a.message)),
             },
             "nothing_to_undo" => store(StoreError::NothingToUndo),

@@ -62,6 +62,8 @@ macro_rules! operations {
         }
 
         /// Answers a request as `crm`'s user.
+        // (Each body runs in a closure so that `?` in it returns from the body.)
+        #[allow(clippy::redundant_closure_call)]
         pub(crate) fn run(crm: &Crm, req: Request) -> Result<Value, ServiceError> {
             match req {
                 $( Request::$Variant { $($arg),* } => {
@@ -75,7 +77,7 @@ macro_rules! operations {
         impl Client {
             $(
                 $(#[$doc])*
-                #[allow(clippy::too_many_arguments)]
+                #[allow(clippy::too_many_arguments, clippy::redundant_closure_call)]
                 pub fn $method(&self, $($arg: impl Into<$ty>),*) -> Result<$ret, ServiceError> {
                     // (`impl Into`: call sites pass `&str` for a `String`, as to `Crm`.)
                     $( let $arg: $ty = $arg.into(); )*

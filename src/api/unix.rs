@@ -55,16 +55,41 @@ pub struct Holder {
 impl Drop for Holder {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
-        let _ = std::fs::remove_file(&self.path);
-        // Wakes the accept loop so that its thread ends.
+        served().retain(|p| p != &self.path);
+        // Wakes the accept loop so that its thread ends (and lets the database go).
         let _ = UnixStream::connect(&self.path);
+        let _ = std::fs::remove_file(&self.path);
     }
+}
+
+/// The sockets this process serves, for the signal handler.
+fn served() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    static SERVED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+    SERVED.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Killed by SIGTERM, SIGINT or SIGHUP (a closed terminal), a holder removes its socket
+/// before dying as the signal says, so that the next crm starts at once. (SIGKILL cannot be
+/// caught: the next crm finds the socket dead and takes over.)
+fn remove_on_signal() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGTERM, SIGINT, SIGHUP]) else { return };
+        let _ = std::thread::Builder::new().name("crm-signals".into()).spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                for p in served().iter() {
+                    let _ = std::fs::remove_file(p);
+                }
+                let _ = signal_hook::low_level::emulate_default_handler(sig);
+            }
+        });
+    });
 }
 
 /// Takes the holder's lock without waiting: None when another process holds it.
 fn try_lock(db: &Path) -> Result<Option<File>, ServiceError> {
-    std::fs::create_dir_all(db)
-        .map_err(|e| StoreError::Engine(format!("cannot create {}: {e}", db.display())))?;
+    std::fs::create_dir_all(db).map_err(|e| StoreError::Engine(format!("cannot create {}: {e}", db.display())))?;
     let path = db.join(LOCK);
     let file = std::fs::OpenOptions::new()
         .create(true)
@@ -98,6 +123,8 @@ fn serve(crm: Crm, lock: File) -> Result<Holder, ServiceError> {
     let listener = UnixListener::bind(&tmp).map_err(|e| cannot("listen on", &tmp, e))?;
     std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600)).map_err(|e| cannot("protect", &tmp, e))?;
     std::fs::rename(&tmp, &path).map_err(|e| cannot("create", &path, e))?;
+    served().push(path.clone());
+    remove_on_signal();
     let stop = Arc::new(AtomicBool::new(false));
     let holder = Holder { path, stop: stop.clone(), _lock: lock };
     let crm = Arc::new(crm);
@@ -109,15 +136,20 @@ fn serve(crm: Crm, lock: File) -> Result<Holder, ServiceError> {
                     break;
                 }
                 let Ok(conn) = conn else { continue };
-                let crm = crm.clone();
-                let _ = std::thread::Builder::new().name("crm-client".into()).spawn(move || serve_one(&crm, conn));
+                let (crm, stop) = (crm.clone(), stop.clone());
+                let _ =
+                    std::thread::Builder::new().name("crm-client".into()).spawn(move || serve_one(&crm, conn, &stop));
             }
         })
         .map_err(|e| StoreError::Engine(format!("cannot start the socket thread: {e}")))?;
     Ok(holder)
 }
 
-fn serve_one(crm: &Crm, conn: UnixStream) {
+/// The code of the reply a holder that is letting go gives instead of answering: nothing was
+/// done, so the client sends the request again to the next holder.
+const HANDOVER: &str = "handover";
+
+fn serve_one(crm: &Crm, conn: UnixStream, stop: &AtomicBool) {
     let Ok(write_half) = conn.try_clone() else { return };
     let mut out = std::io::BufWriter::new(write_half);
     let mut line = String::new();
@@ -128,7 +160,9 @@ fn serve_one(crm: &Crm, conn: UnixStream) {
             Ok(0) | Err(_) => return,
             Ok(_) => {}
         }
+        let stopping = stop.load(Ordering::SeqCst);
         let reply = match serde_json::from_str::<Envelope>(&line) {
+            _ if stopping => Reply::Err(ApiError::new(HANDOVER, "this crm no longer holds the database")),
             Ok(env) => match handle_local(crm, env) {
                 Ok(v) => Reply::Ok(v),
                 Err(e) => Reply::Err(e),
@@ -139,7 +173,7 @@ fn serve_one(crm: &Crm, conn: UnixStream) {
             .map_err(std::io::Error::other)
             .and_then(|_| out.write_all(b"\n"))
             .and_then(|_| out.flush());
-        if sent.is_err() {
+        if sent.is_err() || stopping {
             return;
         }
     }
@@ -151,7 +185,11 @@ pub fn connect(opts: &OpenOptions, settings: Settings) -> Result<Client, Service
     match reach(opts, &settings)? {
         Reached::Holder(crm, holder) => Ok(Client::holding(crm, holder)),
         Reached::Socket(conn) => {
-            let t = UnixTransport { opts: opts.clone(), settings: settings.clone(), state: Mutex::new(State::Socket(conn)) };
+            let t = UnixTransport {
+                opts: opts.clone(),
+                settings: settings.clone(),
+                state: Mutex::new(State::Socket(vec![conn])),
+            };
             Ok(Client::remote(settings, Box::new(t)))
         }
     }
@@ -234,11 +272,11 @@ impl Conn {
 }
 
 enum State {
-    Socket(Conn),
+    /// Connections to the holder not in use (a call takes one, or opens one: the TUI's
+    /// watcher waits on its own while the worker loads on another).
+    Socket(Vec<Conn>),
     /// The holder went away and this process took over.
-    Holding { crm: Box<Crm>, _holder: Holder },
-    /// Between the two (a failed takeover is retried on the next call).
-    Lost,
+    Holding { crm: Arc<Crm>, holder: Option<Holder> },
 }
 
 /// The socket transport: reconnects when the holder goes away, or takes over.
@@ -249,11 +287,43 @@ pub struct UnixTransport {
 }
 
 impl UnixTransport {
+    fn path(&self) -> PathBuf {
+        socket_path(self.settings.db_dir())
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A connection to the holder, or the database when this process holds it now.
+    fn take(&self) -> Result<Result<Conn, Arc<Crm>>, ApiError> {
+        let mut state = self.state();
+        if let State::Holding { crm, .. } = &*state {
+            return Ok(Err(crm.clone()));
+        }
+        if let State::Socket(idle) = &mut *state {
+            if let Some(c) = idle.pop() {
+                return Ok(Ok(c));
+            }
+        }
+        match Conn::open(&self.path()) {
+            Ok(c) => Ok(Ok(c)),
+            Err(_) => {
+                self.reconnect(&mut state)?;
+                drop(state);
+                self.take()
+            }
+        }
+    }
+
+    /// The holder went away: connect to the next one, or become it.
     fn reconnect(&self, state: &mut State) -> Result<(), ApiError> {
-        *state = State::Lost;
+        if matches!(state, State::Holding { .. }) {
+            return Ok(());
+        }
         *state = match reach(&self.opts, &self.settings)? {
-            Reached::Socket(c) => State::Socket(c),
-            Reached::Holder(crm, h) => State::Holding { crm: Box::new(crm), _holder: h },
+            Reached::Socket(c) => State::Socket(vec![c]),
+            Reached::Holder(crm, h) => State::Holding { crm: Arc::new(crm), holder: Some(h) },
         };
         Ok(())
     }
@@ -261,34 +331,60 @@ impl UnixTransport {
 
 impl Transport for UnixTransport {
     fn call(&self, env: Envelope) -> Result<Value, ApiError> {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        // One reconnection per call: to the next holder, or this process becomes it.
+        // One more try when the holder went away before the request reached it, or (for a
+        // read) before it answered: to the next holder, or to the database held here.
         for attempt in 0..2 {
-            let conn = match &mut *state {
-                State::Holding { crm, .. } => return handle_local(crm, env),
-                State::Lost => {
-                    self.reconnect(&mut state)?;
-                    continue;
-                }
-                State::Socket(c) => c,
+            let mut conn = match self.take()? {
+                Ok(c) => c,
+                Err(crm) => return handle_local(&crm, env),
             };
             if conn.send(&env).is_err() {
-                // Never reached the holder: safe to send again after reconnecting.
-                self.reconnect(&mut state)?;
+                let mut state = self.state();
+                if let State::Socket(idle) = &mut *state {
+                    idle.clear();
+                }
+                if Conn::open(&self.path()).is_err() {
+                    self.reconnect(&mut state)?;
+                }
                 continue;
             }
             match conn.receive() {
-                Ok(Reply::Ok(v)) => return Ok(v),
-                Ok(Reply::Err(e)) => return Err(e),
+                Ok(Reply::Err(e)) if e.code == HANDOVER => {
+                    // Not done: the same as a request that never reached the holder.
+                    let mut state = self.state();
+                    if let State::Socket(idle) = &mut *state {
+                        idle.clear();
+                    }
+                    if Conn::open(&self.path()).is_err() {
+                        self.reconnect(&mut state)?;
+                    }
+                }
+                Ok(reply) => {
+                    if let State::Socket(idle) = &mut *self.state() {
+                        idle.push(conn);
+                    }
+                    return match reply {
+                        Reply::Ok(v) => Ok(v),
+                        Reply::Err(e) => Err(e),
+                    };
+                }
                 Err(_) if env.request.is_read() && attempt == 0 => {
-                    self.reconnect(&mut state)?;
+                    let mut state = self.state();
+                    if let State::Socket(idle) = &mut *state {
+                        idle.clear();
+                    }
+                    if Conn::open(&self.path()).is_err() {
+                        self.reconnect(&mut state)?;
+                    }
                 }
                 Err(e) => {
-                    *state = State::Lost;
+                    if let State::Socket(idle) = &mut *self.state() {
+                        idle.clear();
+                    }
                     return Err(ApiError::transport(format!(
-                        "the crm holding the database stopped before answering ({e}): {} may or may not have been \
-                         saved; look with `crm history` before trying again",
-                        env.request.name()
+                        "the crm holding the database stopped before answering ({e}): the {} may or may not have \
+                         been saved; look (crm history) before trying again",
+                        env.request.name().replace('_', " ")
                     )));
                 }
             }
@@ -297,6 +393,106 @@ impl Transport for UnixTransport {
     }
 
     fn describe(&self) -> String {
-        format!("unix socket {}", socket_path(self.settings.db_dir()).display())
+        match &*self.state() {
+            State::Holding { .. } => {
+                format!("{} (held here since the holder exited)", self.settings.db_dir().display())
+            }
+            State::Socket(_) => format!("unix socket {}", self.path().display()),
+        }
+    }
+
+    fn release(&self) {
+        if let State::Holding { holder, .. } = &mut *self.state() {
+            holder.take();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Change, Contact, ContactId, Record};
+    use crate::services::query::ContactQuery;
+    use crate::store::EngineKind;
+
+    fn opts(dir: &Path, engine: EngineKind) -> OpenOptions {
+        OpenOptions {
+            db: Some(dir.join("db")),
+            config: Some(dir.join("config.toml")),
+            engine: Some(engine),
+            user: Some("anna".into()),
+        }
+    }
+
+    fn add(c: &Client, name: &str) {
+        let contact = Contact { id: ContactId::placeholder(0), name: name.into(), ..Contact::default() };
+        c.apply(vec![Change::Create(Record::Contact(contact))]).expect("apply");
+    }
+
+    fn names(c: &Client) -> Vec<String> {
+        c.contacts(ContactQuery::default()).expect("contacts").into_iter().map(|r| r.name).collect()
+    }
+
+    #[test]
+    fn the_first_process_holds_the_others_go_through_it_and_take_over_when_it_goes() {
+        for engine in [EngineKind::Redb, EngineKind::Sled] {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let o = opts(dir.path(), engine);
+            let a = crate::api::connect(o.clone()).expect("a");
+            assert!(a.crm().is_some(), "{engine}: the first one opens the database");
+            let sock = socket_path(&dir.path().join("db"));
+            let mode = std::fs::metadata(&sock).expect("socket").permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{engine}: owner only");
+            // sled lets one process in: without the socket this was "database … is in use".
+            let b = crate::api::connect(o.clone()).expect("b");
+            assert!(b.crm().is_none(), "{engine}: the second one is a client");
+            add(&b, "Bert");
+            add(&a, "Anna");
+            assert_eq!(names(&a), names(&b));
+            assert_eq!(names(&b), ["Anna", "Bert"]);
+            drop(a);
+            assert!(!sock.exists() || b.describe().contains("held here"), "{engine}: the holder removed its socket");
+            // b's next call finds the holder gone and takes the database over.
+            add(&b, "Carl");
+            assert!(b.describe().contains("held here"), "{engine}: {}", b.describe());
+            let c = crate::api::connect(o.clone()).expect("c");
+            assert!(c.crm().is_none(), "{engine}: c goes through b");
+            assert_eq!(names(&c), ["Anna", "Bert", "Carl"]);
+        }
+    }
+
+    #[test]
+    fn a_stale_socket_is_taken_over() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("db");
+        std::fs::create_dir_all(&db).expect("db dir");
+        // A socket nobody listens on, as a holder killed with SIGKILL leaves it.
+        drop(UnixListener::bind(socket_path(&db)).expect("bind"));
+        let a = crate::api::connect(opts(dir.path(), EngineKind::Sled)).expect("a");
+        assert!(a.crm().is_some());
+        add(&a, "Anna");
+        let b = crate::api::connect(opts(dir.path(), EngineKind::Sled)).expect("b");
+        assert_eq!(names(&b), ["Anna"]);
+    }
+
+    #[test]
+    fn wait_changes_wakes_on_a_write_through_the_holder() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let o = opts(dir.path(), EngineKind::Redb);
+        let a = crate::api::connect(o.clone()).expect("a");
+        let b = crate::api::connect(o).expect("b");
+        let head = b.journal_head().expect("head");
+        assert_eq!(b.wait_changes(head, 0u32).expect("no wait"), head, "nothing written: the same head");
+        let waiting = std::thread::spawn(move || {
+            let started = Instant::now();
+            let new = b.wait_changes(head, 30_000u32).expect("wait");
+            (new, started.elapsed())
+        });
+        std::thread::sleep(Duration::from_millis(100));
+        add(&a, "Anna");
+        let (new, waited) = waiting.join().expect("waiter");
+        assert!(new > head, "the waiter saw the write: {new} > {head}");
+        // Woken by the write, not by its 30 s timeout.
+        assert!(waited < Duration::from_secs(20), "{waited:?}");
     }
 }

@@ -3,11 +3,11 @@
 use super::args::*;
 use super::cards;
 use super::output::Out;
+use crate::api::Client;
 use crate::domain::*;
 use crate::services::agenda::{AgendaItem, AgendaQuery};
 use crate::services::input::*;
 use crate::services::query::*;
-use crate::api::Client;
 use crate::services::ServiceError;
 use anyhow::Result;
 
@@ -398,12 +398,11 @@ fn activity(crm: &Client, cmd: ActivityCmd, out: &Out) -> Result<()> {
 fn demo(crm: &Client, contacts: usize, seed: u64, out: &Out) -> Result<()> {
     let started = std::time::Instant::now();
     let interactive = out.format == super::output::Format::Table && !out.quiet;
-    let summary =
-        crm.demo_with_progress(contacts, seed, &mut |done, total| {
-            if interactive && total >= 5_000 {
-                eprint!("\r{done}/{total} contacts");
-            }
-        })?;
+    let summary = crm.demo_with_progress(contacts, seed, &mut |done, total| {
+        if interactive && total >= 5_000 {
+            eprint!("\r{done}/{total} contacts");
+        }
+    })?;
     if interactive && contacts >= 5_000 {
         eprintln!();
     }

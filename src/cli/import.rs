@@ -2,10 +2,10 @@
 //! `crm merge`: arguments and handlers. The work is in `services::import`, `dupes`, `merge`.
 
 use super::output::{Format, Out};
+use crate::api::Client;
 use crate::services::import::plan::{ImportOptions, ImportPlan, OnDuplicate};
 use crate::services::import::{self, report, vcard, ImportKind, Parsed};
 use crate::services::merge::Side;
-use crate::api::Client;
 use crate::services::ServiceError;
 use anyhow::Result;
 use clap::{Args, Subcommand};
@@ -340,7 +340,8 @@ pub fn backup(crm: &Client, out: &Out) -> Result<()> {
 }
 
 pub fn dupes(crm: &Client, limit: usize, out: &Out) -> Result<()> {
-    let pairs = crm.duplicate_contacts()?;
+    let mut pairs = crm.duplicate_contacts()?;
+    pairs.extend(crm.duplicate_companies()?);
     if out.quiet {
         for p in pairs.iter().take(limit) {
             println!("{} {}", p.a, p.b);
@@ -377,7 +378,10 @@ pub fn dupes(crm: &Client, limit: usize, out: &Out) -> Result<()> {
 
 /// Whether `text` is a company id (`co3`), as opposed to a contact id or a name.
 fn is_company_id(text: &str) -> bool {
-    matches!(text.trim().split(' ').next().map(str::parse::<crate::domain::Ref>), Some(Ok(crate::domain::Ref::Company(_))))
+    matches!(
+        text.trim().split(' ').next().map(str::parse::<crate::domain::Ref>),
+        Some(Ok(crate::domain::Ref::Company(_)))
+    )
 }
 
 pub fn merge(crm: &Client, a: MergeArgs, out: &Out) -> Result<()> {

@@ -2,9 +2,9 @@
 //! people, CSV (the main table) or JSON (everything).
 
 use super::output::{table, Format, Out};
+use crate::api::Client;
 use crate::domain::report::{Amounts, Conversion, ForecastLine, Progress, RepKpis, TeamLine};
 use crate::services::report::{ReportQuery, ResolvedPeriod, Span};
-use crate::api::Client;
 use crate::services::ServiceError;
 use anyhow::Result;
 use clap::{Args, ValueEnum};

@@ -2,11 +2,11 @@
 
 use super::args::UserCmd;
 use super::output::{Format, Out, Tabular};
+use crate::api::Client;
 use crate::domain::Role;
 use crate::services::audit::{AuditQuery, AuditRow};
 use crate::services::format;
 use crate::services::users::UserRow;
-use crate::api::Client;
 use crate::services::ServiceError;
 use anyhow::Result;
 use std::io::Write;

@@ -7,13 +7,14 @@ use super::worker::{self, Job};
 use crate::api::Client;
 use ratatui::crossterm::event::{self, Event, KeyEventKind};
 use std::io::Write as _;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 /// How often due times are re-checked while the TUI is open.
 const TICK: Duration = Duration::from_secs(60);
-/// How often to look whether another crm (a CLI in another terminal) wrote to the database.
-const WATCH: Duration = Duration::from_secs(2);
+/// How long the watcher waits for a change at a time: also how long quitting may wait for it.
+const WATCH: Duration = Duration::from_millis(250);
 
 pub fn run(crm: Client, mut app: App) -> anyhow::Result<()> {
     let (job_tx, job_rx) = mpsc::channel::<Job>();
@@ -21,6 +22,9 @@ pub fn run(crm: Client, mut app: App) -> anyhow::Result<()> {
     app.now = crm.now();
     // Time moves on from the store's clock (pinned with CRM_NOW in tests).
     let started = (app.now, Instant::now());
+    let crm = Arc::new(crm);
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = spawn_watcher(crm.clone(), msg_tx.clone(), stop.clone())?;
     let worker = std::thread::Builder::new().name("crm-worker".into()).spawn(move || {
         worker::serve(&crm, job_rx, msg_tx);
         // Closed on this thread, whose allocator arena holds the memory the loads freed.
@@ -33,7 +37,6 @@ pub fn run(crm: Client, mut app: App) -> anyhow::Result<()> {
         perform(&mut app, first, &job_tx, &mut terminal);
         let mut dirty = true;
         let mut last_tick = Instant::now();
-        let mut last_watch = Instant::now();
         while !app.quit {
             if dirty {
                 let t = Instant::now();
@@ -67,11 +70,6 @@ pub fn run(crm: Client, mut app: App) -> anyhow::Result<()> {
                     _ => {}
                 }
             }
-            if last_watch.elapsed() >= WATCH {
-                last_watch = Instant::now();
-                let effects = update(&mut app, Msg::Watch);
-                perform(&mut app, effects, &job_tx, &mut terminal);
-            }
             if last_tick.elapsed() >= TICK {
                 log.event("tick", format_args!(""));
                 last_tick = Instant::now();
@@ -86,11 +84,44 @@ pub fn run(crm: Client, mut app: App) -> anyhow::Result<()> {
     // Free the rows and the search index before the store closes (closing allocates): the
     // peak resident memory stays that of the session, not the session plus the close.
     drop(app);
+    stop.store(true, Ordering::SeqCst);
+    let _ = watcher.join();
     drop(job_tx);
     let _ = worker.join();
     let rss = crate::services::bench::peak_rss_kb().unwrap_or(0);
     log.event("exit", format_args!("peak_rss_kb={rss}"));
     result
+}
+
+/// Live updates: waits for the next write to the database (by this TUI, another one, a CLI,
+/// a script through the team server) and says so with `Msg::Watch`, which reloads what is on
+/// screen when the write was not this TUI's own. Woken by the write itself when it goes
+/// through the process holding the database, within a quarter second otherwise.
+fn spawn_watcher(
+    crm: Arc<Client>,
+    out: mpsc::Sender<Msg>,
+    stop: Arc<AtomicBool>,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new().name("crm-watcher".into()).spawn(move || {
+        let mut seen = None;
+        while !stop.load(Ordering::SeqCst) {
+            let head = match seen {
+                None => crm.journal_head(),
+                Some(after) => crm.wait_changes(after, WATCH.as_millis() as u32),
+            };
+            match head {
+                Ok(head) => {
+                    if seen.is_some_and(|s| s != head) && out.send(Msg::Watch).is_err() {
+                        return;
+                    }
+                    seen = Some(head);
+                }
+                // The database is unreachable for now (the holder is changing hands): the
+                // worker says so when the user does something; look again shortly.
+                Err(_) => std::thread::sleep(WATCH),
+            }
+        }
+    })
 }
 
 fn ms(since: Instant) -> f64 {

@@ -5,10 +5,10 @@ use super::app::{Data, Msg, Request, Write, WriteError};
 use super::form::FormKind;
 use super::panes::import::ImportRequest;
 use super::panes::pipeline::PipelineData;
+use crate::api::Client;
 use crate::domain::*;
 use crate::services::input::*;
 use crate::services::query::*;
-use crate::api::Client;
 use crate::services::ServiceError;
 use crate::store::{Receipt, StoreError};
 use std::sync::mpsc::{Receiver, Sender};
@@ -184,7 +184,9 @@ pub fn load(crm: &Client, r: &Request) -> Result<Data, ServiceError> {
             text.clone(),
             crm.compile_filter_for(text, EntityKind::Contact).map(Box::new).map_err(|e| e.to_string()),
         ),
-        Request::Reports(q) => Data::Reports(q.clone(), crm.reports(q.clone()).map(Box::new).map_err(|e| e.to_string())),
+        Request::Reports(q) => {
+            Data::Reports(q.clone(), crm.reports(q.clone()).map(Box::new).map_err(|e| e.to_string()))
+        }
         Request::ImportPlan(req) => Data::ImportPlan(req.clone(), plan_import(crm, req, &mut |_, _| {})),
         Request::Dupes => {
             let mut pairs = crm.duplicate_contacts()?;
