@@ -446,3 +446,38 @@ fn the_cli_reports_refused_tokens_and_unreachable_servers() {
     assert!(!out.status.success());
     assert!(stderr.contains(&url) && stderr.contains("crm serve"), "{stderr}");
 }
+
+/// In private visibility a rep's token reads only what that rep may see, through every route:
+/// lists, cards, search, the changes feed and `crm --server`.
+#[test]
+fn a_reps_token_cannot_read_another_reps_private_contacts() {
+    let db = Db::new("redb");
+    db.ok(&["user", "add", "olek"]);
+    db.ok(&["user", "add", "ben"]);
+    db.ok(&["visibility", "private"]);
+    let (olek, ben) = (token(&db, "olek"), token(&db, "ben"));
+    let server = Served::start(&db, &[]);
+    let c_ben = server.client(Some(&ben));
+    let (_, start) = call(&c_ben, "GET", "/api/v1/changes", None);
+    let after = start["head"].as_u64().unwrap();
+
+    let (status, receipt) =
+        call(&server.client(Some(&olek)), "POST", "/api/v1/contacts", Some(json!({"name": "Olga Secret"})));
+    assert_eq!(status, 201, "{receipt}");
+    let id = receipt["created"][0].as_str().unwrap().to_string();
+
+    assert!(contact_names(&server.client(Some(&olek))).contains(&"Olga Secret".to_string()));
+    assert!(!contact_names(&c_ben).contains(&"Olga Secret".to_string()));
+    let (status, body) = call(&c_ben, "GET", &format!("/api/v1/contacts/{id}"), None);
+    assert!(status == 404 || status == 403, "{status} {body}");
+    let (_, hits) = call(&c_ben, "GET", "/api/v1/search?q=secret", None);
+    assert_eq!(hits.as_array().map(Vec::len), Some(0), "{hits}");
+    let (_, feed) = call(&c_ben, "GET", &format!("/api/v1/changes?after={after}&wait=0"), None);
+    assert!(!feed.to_string().contains("Olga"), "{feed}");
+
+    let out = server.crm(&db, &ben, &["contact", "show", &id]);
+    assert!(!out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("Olga"));
+    let out = server.crm(&db, &olek, &["contact", "show", &id]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Olga Secret"), "{}", String::from_utf8_lossy(&out.stderr));
+}

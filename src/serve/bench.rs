@@ -130,7 +130,8 @@ struct Sample {
     contacts: Vec<ContactId>,
     contact_count: usize,
     words: Vec<String>,
-    deals: Vec<DealId>,
+    /// Open deals and the stage each is in.
+    deals: Vec<(DealId, String)>,
     stages: Vec<String>,
     tokens: Vec<String>,
 }
@@ -170,12 +171,12 @@ fn prepare(db: &Path, clients: usize) -> Result<Sample, ServiceError> {
         .map(|w| w.chars().take(4).collect::<String>().to_lowercase())
         .filter(|w| w.chars().count() >= 3)
         .collect();
-    let deals: Vec<DealId> = admin_crm
+    let deals: Vec<(DealId, String)> = admin_crm
         .deals(&DealQuery { open_only: true, ..DealQuery::default() })?
         .into_iter()
         .step_by(7)
         .take(2000)
-        .map(|d| d.id)
+        .map(|d| (d.id, d.stage))
         .collect();
     let stages: Vec<String> = admin_crm
         .store()
@@ -227,7 +228,14 @@ const MIX: [Op; 10] = [
     Op::MoveDeal,
 ];
 
-fn request_for(op: Op, rng: &mut Rng, s: &Sample, now: Timestamp) -> (&'static str, String, Option<Vec<u8>>) {
+/// `mine`: the deals this client moves (no other client does) and the stage each is in now.
+fn request_for(
+    op: Op,
+    rng: &mut Rng,
+    s: &Sample,
+    mine: &mut [(DealId, String)],
+    now: Timestamp,
+) -> (&'static str, String, Option<Vec<u8>>) {
     match op {
         Op::Search => {
             let q = super::http::percent_encode(rng.pick(&s.words).as_str());
@@ -251,12 +259,14 @@ fn request_for(op: Op, rng: &mut Rng, s: &Sample, now: Timestamp) -> (&'static s
             ("POST", "/api/v1/call".into(), serde_json::to_vec(&req).ok())
         }
         Op::MoveDeal => {
+            // To another open stage than the one it is in (the same one is refused).
+            let i = (rng.next() % mine.len() as u64) as usize;
+            let (deal, current) = &mut mine[i];
+            let others: Vec<&String> = s.stages.iter().filter(|st| *st != current).collect();
+            let stage = others[(rng.next() % others.len() as u64) as usize].clone();
+            *current = stage.clone();
             let req = crate::api::Request::Apply {
-                changes: vec![Change::MoveDeal {
-                    deal: *rng.pick(&s.deals),
-                    stage: rng.pick(&s.stages).clone(),
-                    reason: String::new(),
-                }],
+                changes: vec![Change::MoveDeal { deal: *deal, stage, reason: String::new() }],
             };
             ("POST", "/api/v1/call".into(), serde_json::to_vec(&req).ok())
         }
@@ -358,14 +368,18 @@ fn measure(opts: &LoadOptions, db: &Path) -> Result<LoadReport, ServiceError> {
                 let client = HttpClient::new(url, Some(sample.tokens[c].clone()), None);
                 let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ ((c as u64 + 1) * 0x1000_0001));
                 let mut got: Vec<(Op, Option<f64>, String)> = Vec::with_capacity(requests);
+                let mut mine: Vec<(DealId, String)> = sample.deals.iter().skip(c).step_by(clients).cloned().collect();
+                if mine.is_empty() {
+                    mine = sample.deals.clone();
+                }
                 let client = match client {
                     Ok(c) => c,
                     Err(e) => return vec![(Op::Search, None, e)],
                 };
                 for i in 0..requests {
                     let op = MIX[(i + c) % MIX.len()];
-                    let (method, path, body) =
-                        request_for(op, &mut rng, &sample, Timestamp::from_datetime(&chrono::Utc::now()));
+                    let now = Timestamp::from_datetime(&chrono::Utc::now());
+                    let (method, path, body) = request_for(op, &mut rng, &sample, &mut mine, now);
                     let t = Instant::now();
                     let outcome = client.request(method, &path, body.as_deref(), Duration::ZERO);
                     let ms = t.elapsed().as_secs_f64() * 1000.0;

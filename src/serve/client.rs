@@ -301,6 +301,10 @@ impl Transport for HttpTransport {
     fn describe(&self) -> String {
         self.client.url.to_string()
     }
+
+    fn server_url(&self) -> Option<String> {
+        Some(self.client.url.to_string())
+    }
 }
 
 /// A reply as a value, or the server's error as the error the database gave.

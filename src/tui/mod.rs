@@ -79,8 +79,12 @@ pub fn load_config_files(config: &Config, config_dir: Option<&std::path::Path>) 
 pub fn run(crm: Client) -> anyhow::Result<()> {
     let (keymap, theme, mut diagnostics) = load_config_files(crm.config(), crm.config_dir());
     diagnostics.splice(0..0, crm.config_diagnostics().iter().cloned());
-    let mut app = App::new(crm.user().to_string(), crm.db_dir().display().to_string(), keymap, theme);
-    app.db_arg = db_arg(crm.db_dir(), crate::services::config::default_db_dir().as_deref());
+    // On a team server, its address stands where the database's path would.
+    let place = crm.server_url().unwrap_or_else(|| crm.db_dir().display().to_string());
+    let mut app = App::new(crm.user().to_string(), place, keymap, theme);
+    if crm.server_url().is_none() {
+        app.db_arg = db_arg(crm.db_dir(), crate::services::config::default_db_dir().as_deref());
+    }
     show_diagnostics(&mut app, &diagnostics);
     runtime::run(crm, app)
 }
