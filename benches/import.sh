@@ -7,8 +7,8 @@
 #   benches/import.sh                          # 100k contacts, redb and sled
 #   benches/import.sh --rows 10000 --runs 5    # quicker
 #
-# Options: --rows N contacts in the generated file (100000), --runs N runs per command (3; best
-# and median are reported), --engines "redb sled", --dir DIR for the file and the databases
+# Options: --rows N contacts in the generated file (100000), --runs N runs per command (3; the best
+# and median wall time and the median CPU time are reported), --engines "redb sled", --dir DIR for the file and the databases
 # (/tmp). CRM_BIN overrides ./target/release/crm.
 #
 # The file is generated (deterministic): `First Name,Last Name,Company,Email,Phone,Job Title,
@@ -54,43 +54,54 @@ awk -v n="$rows" 'BEGIN {
 }' > "$file"
 size=$(du -h "$file" | cut -f1)
 
-# best and median of N runs of a command, in seconds
+# best and median wall time of N runs of a command, and the median CPU time (user + system), in
+# seconds: on a shared machine the wall time moves with the load, the CPU time much less.
 measure() {
-    local times=() t0 t1
+    local walls=() cpus=() t
     for ((r = 0; r < runs; r++)); do
         "$@" prepare
-        t0=$(date +%s.%N)
-        "$@" run
-        t1=$(date +%s.%N)
-        times+=("$(echo "$t1 - $t0" | bc)")
+        t=$({ TIMEFORMAT='%R %U %S'; time "$@" run >/dev/null 2>&1; } 2>&1)
+        read -r wall user sys <<<"$t"
+        walls+=("$wall")
+        cpus+=("$(echo "$user + $sys" | bc)")
     done
-    printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { printf "%.2f %.2f\n", a[1], a[int((NR + 1) / 2)] }'
+    local w c
+    w=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{ a[NR] = $1 } END { printf "%.2f %.2f", a[1], a[int((NR + 1) / 2)] }')
+    c=$(printf '%s\n' "${cpus[@]}" | sort -n | awk '{ a[NR] = $1 } END { printf "%.2f", a[int((NR + 1) / 2)] }')
+    echo "$w $c"
+}
+
+ratio() { # a b: a / b as "N.N×", or "–" when b rounds to zero
+    if [[ $(echo "$2 > 0" | bc) == 1 ]]; then echo "$(echo "scale=1; $1 / $2" | bc)×"; else echo "–"; fi
 }
 
 crm_run() { # engine phase
     local db=$work/db-$1
     case $2 in
     prepare) rm -rf "$db" "$file.import-report.csv" ;;
-    run) CRM_DB=$db CRM_ENGINE=$1 CRM_CONFIG=$work/none.toml "$crm" import csv "$file" >/dev/null ;;
+    run) CRM_DB=$db CRM_ENGINE=$1 CRM_CONFIG=$work/none.toml "$crm" import csv "$file" ;;
     esac
 }
 sqlite_run() { # phase
     case $1 in
     prepare) rm -f "$work/sqlite.db" ;;
-    run) sqlite3 "$work/sqlite.db" ".import --csv $file contacts" >/dev/null ;;
+    run) sqlite3 "$work/sqlite.db" ".import --csv $file contacts" ;;
     esac
 }
 
-echo "Importing $rows contacts from a $size CSV file ($runs runs; best / median, seconds):"
+echo "Importing $rows contacts from a $size CSV file ($runs runs; wall best / median and CPU median, seconds;"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)):"
 echo
-echo "| command | best | median | vs sqlite3 (median) |"
-echo "|---|---|---|---|"
-read -r sb sm < <(measure sqlite_run)
-echo "| \`sqlite3 db \".import --csv FILE contacts\"\` | $sb | $sm | 1.0× |"
+echo "| command | wall best | wall median | CPU median | vs sqlite3 (wall median) | vs sqlite3 (CPU) |"
+echo "|---|---|---|---|---|---|"
+read -r sb sm sc < <(measure sqlite_run)
+echo "| \`sqlite3 db \".import --csv FILE contacts\"\` | $sb | $sm | $sc | 1.0× | 1.0× |"
 for e in $engines; do
-    read -r b m < <(measure crm_run "$e")
-    echo "| \`crm import csv FILE\` ($e) | $b | $m | $(echo "scale=1; $m / $sm" | bc)× |"
+    read -r b m c < <(measure crm_run "$e")
+    echo "| \`crm import csv FILE\` ($e) | $b | $m | $c | $(ratio "$m" "$sm") | $(ratio "$c" "$sc") |"
 done
+echo
+echo "(load average after: $(cut -d' ' -f1-3 /proc/loadavg))"
 n=$(CRM_DB=$work/db-${engines%% *} CRM_CONFIG=$work/none.toml "$crm" contact list -q | wc -l)
 echo
 echo "(the crm database holds $n contacts after the import)"

@@ -1,3 +1,8 @@
+// Many small short-lived allocations (records, keys, index entries): glibc's malloc spent a
+// third of a large import freeing and consolidating them (docs/performance.md, "Import").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     // The zero of `CRM_FRAME_LOG` times (launch to first frame).
     crm::services::bench::mark_process_start();

@@ -509,3 +509,118 @@ fn vcard_3_export_reads_back() {
     let err = db.fails(&["export", "vcard", "--vcard-version", "2.1"], 4);
     assert!(err.contains("cannot be written (3.0 or 4.0)"), "{err}");
 }
+
+#[test]
+fn a_done_task_exported_to_csv_comes_back_done() {
+    for engine in ENGINES {
+        let db = Db::new(engine);
+        db.ok(&["contact", "add", "Anna Müller", "--email", "anna@atlas.de"]);
+        db.ok(&["task", "add", "Send the quote", "--contact", "c1", "--due", "2026-11-20"]);
+        db.ok(&["task", "add", "Call back", "--contact", "c1", "--due", "2026-12-02 10:00"]);
+        db.ok(&["task", "done", "t1"]);
+        let file = db.dir.path().join("tasks.csv");
+        db.ok(&["export", "csv", "tasks", "--out", file.to_str().unwrap()]);
+
+        let copy = Db::new(engine);
+        copy.ok(&["contact", "add", "Anna Müller", "--email", "anna@atlas.de"]);
+        let out = copy.ok(&["import", "csv", file.to_str().unwrap(), "--type", "tasks"]);
+        assert!(out.contains("create 2 tasks"), "{engine}: {out}");
+        let store = Store::open(&copy.path(), None).expect("open store");
+        let mut tasks = Vec::new();
+        store
+            .scan(crm::domain::EntityKind::Task, &mut |r| {
+                if let crm::domain::Record::Task(t) = r {
+                    tasks.push(t);
+                }
+                true
+            })
+            .expect("scan tasks");
+        drop(store);
+        let quote = tasks.iter().find(|t| t.title == "Send the quote").expect("the done task came back");
+        let done = quote.done.expect("it came back done");
+        assert_eq!(
+            done.to_datetime().to_rfc3339(),
+            "2026-11-27T09:00:00+00:00",
+            "{engine}: done at the time it was done"
+        );
+        assert!(quote.notes.is_empty(), "{engine}: the done column is not kept as a note: {:?}", quote.notes);
+        let call = tasks.iter().find(|t| t.title == "Call back").expect("the open task came back");
+        assert_eq!(call.done, None, "{engine}: the open task stays open");
+        // Listed as done, not as something still to do.
+        let open = copy.json(&["task", "list"]);
+        let titles: Vec<&str> = open.as_array().unwrap().iter().filter_map(|t| t["title"].as_str()).collect();
+        assert_eq!(titles, ["Call back"], "{engine}");
+        // A value that is neither a time nor yes/no is a bad row with its reason, not a guess.
+        let bad = copy.dir.path().join("bad.csv");
+        std::fs::write(&bad, "title,done\nWrite the offer,someday\nFile the notes,yes\n").unwrap();
+        let out = copy.ok(&["import", "csv", bad.to_str().unwrap(), "--type", "tasks", "--dry-run"]);
+        let reason = "done: \"someday\" is neither a time (like 2026-11-27 14:30) nor yes/no";
+        assert!(out.lines().any(|l| l.starts_with("2 ") && l.ends_with(reason)), "{engine}: {out}");
+        assert!(out.contains("create 1 task"), "{engine}: {out}");
+    }
+}
+
+#[test]
+fn merging_companies_keeps_every_linked_record_and_undoes() {
+    for engine in ENGINES {
+        let db = Db::new(engine);
+        db.ok(&["company", "add", "Atlas GmbH", "--website", "atlas.de", "--tag", "vip"]);
+        db.ok(&[
+            "company",
+            "add",
+            "Atlas",
+            "--website",
+            "https://www.atlas.de",
+            "--industry",
+            "wholesale",
+            "--tag",
+            "fair",
+        ]);
+        db.ok(&["contact", "add", "Anna Müller", "--company", "co1"]);
+        db.ok(&["contact", "add", "Jan Koch", "--company", "co2"]);
+        db.ok(&["log", "call", "c2", "Discussed the quote"]);
+        db.ok(&["task", "add", "Send the quote", "--contact", "c2"]);
+        db.ok(&["deal", "add", "Annual supply", "--company", "co2", "--contact", "c2", "--value", "1200"]);
+        let dupes = db.ok(&["dupes"]);
+        assert!(dupes.contains("co1") && dupes.contains("co2"), "{engine}: {dupes}");
+        assert!(dupes.contains("same name; same website atlas.de"), "{engine}: {dupes}");
+
+        let before = all_trees(&db);
+        let dry = db.ok(&["merge", "co1", "co2", "--dry-run", "--take", "name"]);
+        assert!(dry.contains("moves 1 contacts, 1 deals, 1 activities to co1"), "{engine}: {dry}");
+        assert_eq!(before, all_trees(&db), "{engine}: a dry run writes nothing");
+        let err = db.fails(&["merge", "co1", "co2", "--take", "title"], 4);
+        assert!(err.contains("\"title\" is not a field that differs; these do: name, website, industry"), "{err}");
+
+        db.ok(&["merge", "co1", "co2", "--take", "name"]);
+        let card = db.json(&["company", "show", "co1"]);
+        let co = &card["company"];
+        assert_eq!(co["name"], "Atlas", "{engine}: the name picked from the other");
+        assert_eq!(co["website"], "atlas.de", "{engine}: the kept website");
+        assert_eq!(co["industry"], "wholesale", "{engine}: an empty field filled from the other");
+        assert_eq!(co["tags"], serde_json::json!(["fair", "vip"]));
+        assert_eq!(card["contacts"].as_array().map(Vec::len), Some(2), "{engine}: {card}");
+        assert_eq!(card["deals"].as_array().map(Vec::len), Some(1), "{engine}: {card}");
+        let jan = card_of(&db, "c2");
+        assert_eq!(jan["company"]["id"], "co1", "{engine}: {jan}");
+        assert_eq!(jan["tasks"].as_array().map(Vec::len), Some(1), "{engine}: the task stays with its contact");
+        let store = Store::open(&db.path(), None).expect("open store");
+        let call = store.get(&"a1".parse().unwrap()).expect("read").expect("the call is there");
+        assert_eq!(call.links(), ["co1".parse().unwrap(), "c2".parse().unwrap()], "{engine}: the call moved");
+        drop(store);
+        assert_eq!(db.ok(&["company", "list", "-q"]).lines().count(), 1, "{engine}: co2 is in the trash");
+        assert!(db.ok(&["trash", "list"]).contains("co2"), "{engine}");
+
+        db.ok(&["undo"]);
+        let after = all_trees(&db);
+        for t in ["companies", "contacts", "activities", "tasks", "deals", "contact_by_company", "deal_by_company"] {
+            assert_eq!(before[t], after[t], "{engine}: {t} differs after undoing the merge");
+        }
+        let err = db.fails(&["merge", "co1", "co1"], 4);
+        assert!(err.contains("itself"), "{err}");
+    }
+}
+
+fn card_of(db: &Db, contact: &str) -> Value {
+    db.json(&["contact", "show", contact])
+}

@@ -226,3 +226,48 @@ fn merge_view_snapshot() {
         insta::assert_snapshot!(format!("merge_view_{w}x{h}"), text);
     }
 }
+
+#[test]
+fn duplicate_companies_merge_side_by_side_and_undo() {
+    use crm::domain::{CompanyId, Ref};
+    use crm::services::input::{CompanyInput, ContactInput};
+    let fx = Fixture::new();
+    for (name, website, industry) in [("Atlas GmbH", "atlas.de", ""), ("Atlas", "https://www.atlas.de", "wholesale")] {
+        let input = CompanyInput {
+            name: Some(name.into()),
+            website: Some(website.into()),
+            industry: Some(industry.into()).filter(|i: &String| !i.is_empty()),
+            ..Default::default()
+        };
+        let changes = fx.crm.company_changes(None, input).expect("changes");
+        fx.crm.apply(changes).expect("apply");
+    }
+    fx.add(ContactInput { name: Some("Jan Koch".into()), company: Some("co2".into()), ..Default::default() });
+    let mut app = fx.app();
+    let effects = ch(&mut app, 'D');
+    fx.perform(&mut app, effects);
+    let Some(Modal::Merge(view)) = &app.modal else { panic!("expected the merge view, got {:?}", app.modal) };
+    assert_eq!(
+        (view.plan.keep.clone(), view.plan.other.clone()),
+        (Ref::Company(CompanyId(1)), Ref::Company(CompanyId(2)))
+    );
+    let fields: Vec<&str> = view.plan.choices.iter().map(|c| c.field.as_str()).collect();
+    assert_eq!(fields, ["name", "website", "industry"]);
+    assert!(message(&app).contains("same name; same website atlas.de"), "{}", message(&app));
+    // Take the other's name; the empty industry comes from it anyway.
+    key(&mut app, KeyCode::Right);
+    let effects = key(&mut app, KeyCode::Enter);
+    fx.perform(&mut app, effects);
+    assert_eq!(app.modal, None, "{}", message(&app));
+    let card = fx.crm.company_card(CompanyId(1)).expect("card");
+    assert_eq!(card.company.name, "Atlas");
+    assert_eq!(card.company.website, "atlas.de");
+    assert_eq!(card.company.industry, "wholesale");
+    assert_eq!(card.contacts.len(), 1, "Jan moved to the kept company");
+    let other = fx.crm.store().get(&Ref::Company(CompanyId(2))).expect("read").expect("still there");
+    assert!(other.deleted().is_some(), "the other is in the trash");
+    let effects = ch(&mut app, 'u');
+    fx.perform(&mut app, effects);
+    let card = fx.crm.company_card(CompanyId(1)).expect("card");
+    assert_eq!((card.company.name.as_str(), card.contacts.len()), ("Atlas GmbH", 0), "u splits them again");
+}

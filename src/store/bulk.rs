@@ -253,7 +253,7 @@ mod tests {
             name: name.into(),
             company,
             emails: vec![Labeled { label: "work".into(), value: format!("{n}@atlas.de") }],
-            cadence_days: (n % 2 == 0).then_some(14),
+            cadence_days: n.is_multiple_of(2).then_some(14),
             ..Contact::default()
         })
     }

@@ -65,8 +65,9 @@ pub enum Request {
     MergePlan {
         pairs: Vec<crate::services::dupes::DupePair>,
         index: usize,
-        keep: ContactId,
-        other: ContactId,
+        /// Two contacts or two companies.
+        keep: Ref,
+        other: Ref,
     },
 }
 
@@ -76,6 +77,9 @@ pub enum Write {
     Changes(Vec<Change>),
     /// A submitted form with its field values.
     Form(FormKind, Vec<(&'static str, String)>),
+    /// A submitted edit form: the values typed, and what those fields showed when it opened
+    /// (a field changed meanwhile by someone else is then a conflict, not overwritten).
+    Edit { kind: FormKind, typed: Vec<(&'static str, String)>, shown: Vec<(&'static str, String)> },
     Complete(TaskId),
     /// Snooze to a time given in words ("in 1h", "tomorrow morning").
     Snooze(TaskId, String),
@@ -140,6 +144,8 @@ pub enum Data {
 pub struct WriteError {
     pub field: Option<String>,
     pub message: String,
+    /// A conflict: what the field holds now, saved by someone else since the form opened.
+    pub theirs: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -539,7 +545,13 @@ fn on_written(app: &mut App, result: Result<Receipt, WriteError>) -> Vec<Effect>
         }
         Err(e) => {
             match &mut app.modal {
-                Some(Modal::Form(form)) => form.show_error(e.field.as_deref(), e.message),
+                Some(Modal::Form(form)) => match (e.theirs, e.field) {
+                    (Some(theirs), Some(field)) => {
+                        let take = app.keymap.key_for(&[Mode::Form], Action::TakeTheirs).map(|k| k.to_string());
+                        form.show_conflict(&field, theirs, take.as_deref().unwrap_or("take_theirs"))
+                    }
+                    (_, field) => form.show_error(field.as_deref(), e.message),
+                },
                 _ => app.error(e.message),
             }
             vec![]
@@ -718,7 +730,15 @@ fn form_key(app: &mut App, action: Option<Action>, key: Key) -> Vec<Effect> {
                 return vec![];
             }
             form.pending = true;
+            if form.is_edit() {
+                return vec![Effect::Write(Write::Edit { kind: form.kind.clone(), typed: values, shown: form.shown() })];
+            }
             return vec![Effect::Write(Write::Form(form.kind.clone(), values))];
+        }
+        Some(Action::TakeTheirs) => {
+            if !form.take_theirs() {
+                form.error = Some("Nothing to take: no field was changed by someone else.".into());
+            }
         }
         _ => {
             if let Some(field) = form.focused() {

@@ -6,6 +6,7 @@
 use super::super::app::{App, Data, Effect, Modal, Request, Write};
 use super::super::form::{Field, Form, FormKind};
 use super::super::keymap::Key;
+use crate::domain::Ref;
 use crate::services::dupes::DupePair;
 use crate::services::merge::{MergePlan, Side};
 use crate::tui::action::Action;
@@ -88,22 +89,22 @@ pub fn planned(app: &mut App, req: ImportRequest, result: Result<String, String>
     vec![]
 }
 
-/// Looks for duplicate contacts.
+/// Looks for duplicate contacts and companies.
 pub fn find_duplicates(app: &mut App) -> Vec<Effect> {
-    app.info("Looking for duplicate contacts…");
+    app.info("Looking for duplicate contacts and companies…");
     vec![Effect::Load(Request::Dupes)]
 }
 
 /// The pair to show first: one with the contact on screen, else the first.
 fn first_pair(app: &App, pairs: &[DupePair]) -> usize {
-    let current = app.contacts.card.as_ref().map(|c| c.contact.id);
+    let current = app.contacts.card.as_ref().map(|c| Ref::Contact(c.contact.id));
     current.and_then(|id| pairs.iter().position(|p| p.a == id || p.b == id)).unwrap_or(0)
 }
 
 fn load_pair(pairs: Vec<DupePair>, index: usize) -> Vec<Effect> {
     match pairs.get(index) {
         Some(p) => {
-            let (a, b) = (p.a, p.b);
+            let (a, b) = (p.a.clone(), p.b.clone());
             vec![Effect::Load(Request::MergePlan { pairs, index, keep: a, other: b })]
         }
         None => vec![],
@@ -113,7 +114,7 @@ fn load_pair(pairs: Vec<DupePair>, index: usize) -> Vec<Effect> {
 pub fn loaded(app: &mut App, data: Data) -> Vec<Effect> {
     match data {
         Data::Dupes(pairs) if pairs.is_empty() => {
-            app.info("No duplicate contacts found.");
+            app.info("No duplicate contacts or companies found.");
             vec![]
         }
         Data::Dupes(pairs) => {
@@ -178,7 +179,7 @@ pub fn merge_key(app: &mut App, key: Key, action: Option<Action>) -> Vec<Effect>
         }
         (_, KeyCode::Char('s')) => {
             let pairs = view.pairs.clone();
-            let (keep, other) = (view.plan.other, view.plan.keep);
+            let (keep, other) = (view.plan.other.clone(), view.plan.keep.clone());
             return vec![Effect::Load(Request::MergePlan { pairs, index: view.index, keep, other })];
         }
         _ => {}

@@ -1,5 +1,6 @@
-//! The side-by-side merge of two duplicate contacts: each differing field with both values,
-//! the side it will be taken from marked; what the kept contact gains and what moves to it.
+//! The side-by-side merge of two duplicate contacts (or companies): each differing field with
+//! both values, the side it will be taken from marked; what the kept record gains and what
+//! moves to it.
 
 use super::super::app::App;
 use super::super::panes::import::MergeView;
@@ -55,16 +56,12 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect, view: &MergeView) {
     if !p.added.is_empty() {
         lines.push(Line::styled(format!("{} also gets: {}", p.keep, p.added.join(", ")), t.style(Role::Text)));
     }
-    lines.push(Line::styled(
-        format!(
-            "Moves to {}: {} activities, {} tasks, {} deals. One change: u undoes it.",
-            p.keep,
-            p.activities.len(),
-            p.tasks.len(),
-            p.deals.len()
-        ),
-        t.style(Role::Text),
-    ));
+    let moves = if matches!(p.keep, crate::domain::Ref::Company(_)) {
+        format!("{} contacts, {} deals, {} activities", p.contacts.len(), p.deals.len(), p.activities.len())
+    } else {
+        format!("{} activities, {} tasks, {} deals", p.activities.len(), p.tasks.len(), p.deals.len())
+    };
+    lines.push(Line::styled(format!("Moves to {}: {moves}. One change: u undoes it.", p.keep), t.style(Role::Text)));
     lines.push(Line::raw(""));
     let hint = |k: &str, d: &str| {
         vec![
