@@ -226,3 +226,80 @@ fn a_holder_stopped_by_sigterm_removes_its_socket_and_the_next_one_holds() {
     let _next = Hold::start(&db);
     assert!(db.ok(&["contact", "add", "After", "-q"]).starts_with('c'));
 }
+
+/// A private tmux server for the TUIs (killed when dropped).
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn new() -> Tmux {
+        let ok = Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success());
+        assert!(ok, "tmux is needed to drive two TUIs (Debian/Ubuntu: apt-get install -y tmux)");
+        let t = Tmux { socket: format!("crm-holder-{}", std::process::id()) };
+        // Keeps the server up between sessions.
+        t.ok(&["new-session", "-d", "-s", "keep", "sleep 3600"]);
+        t
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out =
+            Command::new("tmux").arg("-L").arg(&self.socket).args(args).env_remove("TMUX").output().expect("tmux");
+        assert!(out.status.success(), "tmux {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn screen(&self, name: &str) -> String {
+        self.ok(&["capture-pane", "-p", "-t", name])
+    }
+
+    fn wait_for(&self, name: &str, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen(name);
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(start.elapsed() < Duration::from_secs(15), "{name} never showed {text:?}:\n{screen}");
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").arg("-L").arg(&self.socket).arg("kill-server").output();
+    }
+}
+
+#[test]
+fn a_second_tui_sees_a_cli_change_and_carries_on_when_the_first_one_quits() {
+    let db = Db::new("sled");
+    db.ok(&["contact", "add", "Anna Early"]);
+    let tmux = Tmux::new();
+    let run = format!(
+        "CRM_DB='{}' CRM_ENGINE=sled CRM_CONFIG='{}' CRM_USER=anna TZ=UTC {}; sleep 60",
+        db.path().display(),
+        db.path().with_extension("config.toml").display(),
+        env!("CARGO_BIN_EXE_crm")
+    );
+    tmux.ok(&["new-session", "-d", "-s", "first", "-x", "120", "-y", "30", &run]);
+    tmux.wait_for("first", "1 contact");
+    assert!(socket(&db).exists(), "the first TUI holds the database");
+    tmux.ok(&["new-session", "-d", "-s", "second", "-x", "120", "-y", "30", &run]);
+    tmux.wait_for("second", "1 contact");
+    // sled lets one process in: the second TUI works through the first one's socket.
+    db.ok(&["contact", "add", "Bert Live"]);
+    for tui in ["first", "second"] {
+        let screen = tmux.wait_for(tui, "2 contacts");
+        assert!(screen.contains("Bert Live"), "{tui}:\n{screen}");
+    }
+    // The holder quits: the second TUI carries on, holding the database itself.
+    tmux.ok(&["send-keys", "-t", "first", "q"]);
+    db.ok(&["contact", "add", "Carl After"]);
+    let screen = tmux.wait_for("second", "3 contacts");
+    assert!(screen.contains("Carl After"), "{screen}");
+    tmux.ok(&["send-keys", "-t", "second", "q"]);
+    assert!(gone(&socket(&db)), "the last TUI removed the socket when it quit");
+    assert_eq!(db.ok(&["contact", "list", "-q"]).lines().count(), 3);
+}

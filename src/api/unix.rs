@@ -18,7 +18,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -39,6 +39,10 @@ pub fn socket_path(db: &Path) -> PathBuf {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum Reply {
+    /// Before a write is done: the holder has it. A holder that goes away before saying so
+    /// did not apply it (the client sends it again to the next one); one that goes away
+    /// after may have.
+    Accepted,
     Ok(Value),
     Err(ApiError),
 }
@@ -48,6 +52,8 @@ enum Reply {
 pub struct Holder {
     path: PathBuf,
     stop: Arc<AtomicBool>,
+    /// Requests being answered: a holder that lets go finishes them first.
+    busy: Arc<AtomicUsize>,
     /// The held lock; released after the socket is gone.
     _lock: File,
 }
@@ -59,6 +65,11 @@ impl Drop for Holder {
         // Wakes the accept loop so that its thread ends (and lets the database go).
         let _ = UnixStream::connect(&self.path);
         let _ = std::fs::remove_file(&self.path);
+        // Requests taken before the stop are answered before this process goes on (to exit).
+        let started = Instant::now();
+        while self.busy.load(Ordering::SeqCst) > 0 && started.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(2));
+        }
     }
 }
 
@@ -126,7 +137,8 @@ fn serve(crm: Crm, lock: File) -> Result<Holder, ServiceError> {
     served().push(path.clone());
     remove_on_signal();
     let stop = Arc::new(AtomicBool::new(false));
-    let holder = Holder { path, stop: stop.clone(), _lock: lock };
+    let busy = Arc::new(AtomicUsize::new(0));
+    let holder = Holder { path, stop: stop.clone(), busy: busy.clone(), _lock: lock };
     let crm = Arc::new(crm);
     std::thread::Builder::new()
         .name("crm-socket".into())
@@ -136,9 +148,10 @@ fn serve(crm: Crm, lock: File) -> Result<Holder, ServiceError> {
                     break;
                 }
                 let Ok(conn) = conn else { continue };
-                let (crm, stop) = (crm.clone(), stop.clone());
-                let _ =
-                    std::thread::Builder::new().name("crm-client".into()).spawn(move || serve_one(&crm, conn, &stop));
+                let (crm, stop, busy) = (crm.clone(), stop.clone(), busy.clone());
+                let _ = std::thread::Builder::new()
+                    .name("crm-client".into())
+                    .spawn(move || serve_one(&crm, conn, &stop, &busy));
             }
         })
         .map_err(|e| StoreError::Engine(format!("cannot start the socket thread: {e}")))?;
@@ -149,9 +162,15 @@ fn serve(crm: Crm, lock: File) -> Result<Holder, ServiceError> {
 /// done, so the client sends the request again to the next holder.
 const HANDOVER: &str = "handover";
 
-fn serve_one(crm: &Crm, conn: UnixStream, stop: &AtomicBool) {
+fn serve_one(crm: &Crm, conn: UnixStream, stop: &AtomicBool, busy: &AtomicUsize) {
     let Ok(write_half) = conn.try_clone() else { return };
     let mut out = std::io::BufWriter::new(write_half);
+    let mut send = |reply: &Reply| {
+        serde_json::to_writer(&mut out, reply)
+            .map_err(std::io::Error::other)
+            .and_then(|_| out.write_all(b"\n"))
+            .and_then(|_| out.flush())
+    };
     let mut line = String::new();
     let mut reader = BufReader::new(conn);
     loop {
@@ -160,19 +179,26 @@ fn serve_one(crm: &Crm, conn: UnixStream, stop: &AtomicBool) {
             Ok(0) | Err(_) => return,
             Ok(_) => {}
         }
+        // Counted before looking at `stop`: the holder letting go either waits for this
+        // request or this request sees that it is letting go.
+        busy.fetch_add(1, Ordering::SeqCst);
         let stopping = stop.load(Ordering::SeqCst);
         let reply = match serde_json::from_str::<Envelope>(&line) {
             _ if stopping => Reply::Err(ApiError::new(HANDOVER, "this crm no longer holds the database")),
-            Ok(env) => match handle_local(crm, env) {
-                Ok(v) => Reply::Ok(v),
-                Err(e) => Reply::Err(e),
-            },
+            Ok(env) => {
+                if !env.request.is_read() && send(&Reply::Accepted).is_err() {
+                    busy.fetch_sub(1, Ordering::SeqCst);
+                    return;
+                }
+                match handle_local(crm, env) {
+                    Ok(v) => Reply::Ok(v),
+                    Err(e) => Reply::Err(e),
+                }
+            }
             Err(e) => Reply::Err(ApiError::new("invalid", format!("not a crm request: {e}"))),
         };
-        let sent = serde_json::to_writer(&mut out, &reply)
-            .map_err(std::io::Error::other)
-            .and_then(|_| out.write_all(b"\n"))
-            .and_then(|_| out.flush());
+        let sent = send(&reply);
+        busy.fetch_sub(1, Ordering::SeqCst);
         if sent.is_err() || stopping {
             return;
         }
@@ -348,8 +374,39 @@ impl Transport for UnixTransport {
                 }
                 continue;
             }
-            match conn.receive() {
-                Ok(Reply::Err(e)) if e.code == HANDOVER => {
+            let lost = |e: std::io::Error| {
+                ApiError::transport(format!(
+                    "the crm holding the database stopped before answering ({e}): the {} may or may not have \
+                     been saved; look (crm history) before trying again",
+                    env.request.name().replace('_', " ")
+                ))
+            };
+            let reply = match conn.receive() {
+                // A write the holder has: from now on a lost reply is not sent again.
+                Ok(Reply::Accepted) => conn.receive().map_err(|e| {
+                    if let State::Socket(idle) = &mut *self.state() {
+                        idle.clear();
+                    }
+                    lost(e)
+                })?,
+                Ok(reply) => reply,
+                // Gone before taking the request: nothing was done, so it goes to the next holder.
+                Err(e) => {
+                    let mut state = self.state();
+                    if let State::Socket(idle) = &mut *state {
+                        idle.clear();
+                    }
+                    if attempt > 0 {
+                        return Err(lost(e));
+                    }
+                    if Conn::open(&self.path()).is_err() {
+                        self.reconnect(&mut state)?;
+                    }
+                    continue;
+                }
+            };
+            match reply {
+                Reply::Err(e) if e.code == HANDOVER => {
                     // Not done: the same as a request that never reached the holder.
                     let mut state = self.state();
                     if let State::Socket(idle) = &mut *state {
@@ -359,33 +416,15 @@ impl Transport for UnixTransport {
                         self.reconnect(&mut state)?;
                     }
                 }
-                Ok(reply) => {
+                reply => {
                     if let State::Socket(idle) = &mut *self.state() {
                         idle.push(conn);
                     }
                     return match reply {
                         Reply::Ok(v) => Ok(v),
                         Reply::Err(e) => Err(e),
+                        Reply::Accepted => Err(ApiError::transport("the crm holding the database answered twice")),
                     };
-                }
-                Err(_) if env.request.is_read() && attempt == 0 => {
-                    let mut state = self.state();
-                    if let State::Socket(idle) = &mut *state {
-                        idle.clear();
-                    }
-                    if Conn::open(&self.path()).is_err() {
-                        self.reconnect(&mut state)?;
-                    }
-                }
-                Err(e) => {
-                    if let State::Socket(idle) = &mut *self.state() {
-                        idle.clear();
-                    }
-                    return Err(ApiError::transport(format!(
-                        "the crm holding the database stopped before answering ({e}): the {} may or may not have \
-                         been saved; look (crm history) before trying again",
-                        env.request.name().replace('_', " ")
-                    )));
                 }
             }
         }
