@@ -209,7 +209,7 @@ fn serve_one(crm: &Crm, conn: UnixStream, stop: &AtomicBool, busy: &AtomicUsize)
 /// every front end uses (`crm --server URL` aside).
 pub fn connect(opts: &OpenOptions, settings: Settings) -> Result<Client, ServiceError> {
     match reach(opts, &settings)? {
-        Reached::Holder(crm, holder) => Ok(Client::holding(crm, holder)),
+        Reached::Holder(crm, holder) => Ok(Client::holding(*crm, holder)),
         Reached::Socket(conn) => {
             let t = UnixTransport {
                 opts: opts.clone(),
@@ -222,7 +222,7 @@ pub fn connect(opts: &OpenOptions, settings: Settings) -> Result<Client, Service
 }
 
 enum Reached {
-    Holder(Crm, Holder),
+    Holder(Box<Crm>, Holder),
     Socket(Conn),
 }
 
@@ -243,7 +243,7 @@ fn reach(opts: &OpenOptions, settings: &Settings) -> Result<Reached, ServiceErro
             }
             let crm = open_held(opts)?;
             let holder = serve(crm.clone(), lock)?;
-            return Ok(Reached::Holder(crm, holder));
+            return Ok(Reached::Holder(Box::new(crm), holder));
         }
         // Someone holds the lock but does not answer yet (starting, or just exiting).
         if started.elapsed() > PATIENCE && !said {
@@ -349,7 +349,7 @@ impl UnixTransport {
         }
         *state = match reach(&self.opts, &self.settings)? {
             Reached::Socket(c) => State::Socket(vec![c]),
-            Reached::Holder(crm, h) => State::Holding { crm: Arc::new(crm), holder: Some(h) },
+            Reached::Holder(crm, h) => State::Holding { crm: Arc::new(*crm), holder: Some(h) },
         };
         Ok(())
     }
