@@ -93,6 +93,9 @@ struct Entry {
     /// The same, of the characters that start a word: see [`starts`].
     name_starts: u64,
     others_starts: u64,
+    /// The pairs of characters side by side in the name, and in the other fields: see [`pairs`].
+    name_pairs: u64,
+    others_pairs: u64,
     /// Bytes at the end of the entry's text that are its tags (for tag filters), each followed
     /// by a NUL.
     tags_len: u32,
@@ -201,7 +204,7 @@ impl Entry {
             .chain(extra.iter().map(|x| x.as_ref()).filter(keep).map(|x| (x, None)));
         // (No allocation: past 16 fields, duplicates are merely matched twice.)
         let (mut seen, mut seen_len) = ([""; 16], 0);
-        let (mut masks, mut starts, mut first) = ([0u64; 2], [0u64; 2], true);
+        let (mut masks, mut starts, mut pairs, mut first) = ([0u64; 2], [0u64; 2], [0u64; 2], true);
         let (mut buf, mut twin) = (Vec::new(), String::new());
         for (part, at) in parts {
             // The same text twice cannot score better the second time.
@@ -214,6 +217,9 @@ impl Entry {
             }
             // (Its twin's chars start the same words: they have the same classes.)
             let field_starts = if part.is_ascii() { self::starts(part.bytes().map(char::from)) } else { 0 };
+            if part.is_ascii() {
+                pairs[usize::from(!first)] |= self::pairs(part.bytes().map(char::from));
+            }
             let field = if part.is_ascii() {
                 let start = at.unwrap_or_else(|| {
                     arena.text.push_str(part);
@@ -225,6 +231,7 @@ impl Entry {
                 let single = graphemes(part, &mut buf);
                 let mask = buf.iter().fold(0, |m, &c| m | char_bits(c));
                 starts[usize::from(!first)] |= self::starts(buf.iter().copied());
+                pairs[usize::from(!first)] |= self::pairs(buf.iter().copied());
                 let field = if single {
                     let start = at.unwrap_or_else(|| {
                         arena.text.push_str(part);
@@ -277,6 +284,8 @@ impl Entry {
             others_mask: masks[1],
             name_starts: starts[0],
             others_starts: starts[1],
+            name_pairs: pairs[0],
+            others_pairs: pairs[1],
             tags_len: (arena.text.len() - tags0) as u32,
         })
     }
@@ -351,6 +360,40 @@ fn starts(chars: impl Iterator<Item = char>) -> u64 {
     }
     bits
 }
+
+/// A bit for two characters side by side (as [`bit`]s; several pairs share one).
+fn pair_bit(a: u64, b: u64) -> u64 {
+    let (a, b) = (a.trailing_zeros(), b.trailing_zeros());
+    1 << ((a * 67 + b * 13) % 64)
+}
+
+/// The [`pair_bit`]s of every two characters side by side in a field, in every form the matcher
+/// may compare them ([`char_bits`]). A letter of a query (not the first of its word) gets a
+/// bonus over 5 only where it starts a word or follows on from the letter before it in the query
+/// (a run inherits the bonus of its start); where neither can be, it scores at least
+/// [`OFF_RUN`] under the ceiling.
+fn pairs(chars: impl Iterator<Item = char>) -> u64 {
+    let (mut out, mut prev) = (0, 0u64);
+    for c in chars {
+        let bits = char_bits(c);
+        let mut p = prev;
+        while p != 0 {
+            let a = p & p.wrapping_neg();
+            let mut q = bits;
+            while q != 0 {
+                let b = q & q.wrapping_neg();
+                out |= pair_bit(a, b);
+                q &= q - 1;
+            }
+            p &= p - 1;
+        }
+        prev = bits;
+    }
+    out
+}
+
+/// See [`pairs`]: a bonus of 5 at most instead of 10.
+const OFF_RUN: u32 = 5;
 
 /// What a word of a query loses on the ceiling in a field where its first character starts no
 /// word: that character's bonus counts twice, 5 at most instead of 10 (see [`starts`]).
@@ -702,6 +745,9 @@ struct Prepared {
     firsts: Vec<u64>,
     /// The query, when it is one fuzzy word in ASCII (lowered).
     word: Option<Vec<u8>>,
+    /// Every letter of a word of the query but the first: its [`bit`] and the [`pair_bit`] of
+    /// it and the letter before.
+    steps: Vec<(u64, u64)>,
     ascii: bool,
     ceiling: u32,
     min_score: u32,
@@ -744,6 +790,14 @@ impl Prepared {
             .atoms
             .iter()
             .all(|a| matches!(a.needle_text(), Utf32Str::Ascii(n) if n.len() > 1 && !n.contains(&(PLACEHOLDER as u8))));
+        let mut steps = Vec::new();
+        for atom in &pattern.atoms {
+            let bits: Vec<u64> = match atom.needle_text() {
+                Utf32Str::Ascii(b) => b.iter().map(|&c| bit((c as char).to_ascii_lowercase())).collect(),
+                Utf32Str::Unicode(cs) => cs.iter().map(|&c| bit(c)).collect(),
+            };
+            steps.extend(bits.windows(2).map(|w| (w[1], pair_bit(w[0], w[1]))));
+        }
         let word = match pattern.atoms.as_slice() {
             [a] if a.kind == AtomKind::Fuzzy => match a.needle_text() {
                 Utf32Str::Ascii(n) if !n.is_empty() => Some(n.to_ascii_lowercase()),
@@ -751,7 +805,7 @@ impl Prepared {
             },
             _ => None,
         };
-        Some(Prepared { text, pattern, needs, firsts, word, ascii, ceiling, min_score, folded, folded_chars })
+        Some(Prepared { text, pattern, needs, firsts, word, steps, ascii, ceiling, min_score, folded, folded_chars })
     }
 }
 
@@ -789,6 +843,8 @@ struct Scorer<'a> {
     firsts: &'a [u64],
     /// The query, when it is one fuzzy word in ASCII (lowered).
     word: Option<&'a [u8]>,
+    /// See `Prepared::steps`.
+    steps: &'a [(u64, u64)],
     /// Whether every word of the query is ASCII and longer than a letter (so fields are
     /// matched by their ASCII twins).
     ascii: bool,
@@ -1253,6 +1309,7 @@ impl SearchIndex {
             needs: p.needs,
             firsts: &p.firsts,
             word: p.word.as_deref(),
+            steps: &p.steps,
             ascii: p.ascii,
             ceiling: p.ceiling,
             min_score: p.min_score,
@@ -1625,7 +1682,9 @@ mod tests {
             for q in queries.iter().filter(|q| !q.trim().is_empty()) {
                 let Some(p) = Prepared::new(&Query::parse(q)) else { continue };
                 let off = p.firsts.iter().filter(|&&f| e.name_starts & f == 0).count() as u32;
-                let bound = p.ceiling.saturating_sub(OFF_START * off);
+                let off_run =
+                    p.steps.iter().filter(|(b, pair)| e.name_starts & b == 0 && e.name_pairs & pair == 0).count();
+                let bound = p.ceiling.saturating_sub(OFF_START * off + OFF_RUN * off_run as u32);
                 for field in e.fields(&arena) {
                     let score = p.pattern.score(e.field(&arena, field, &mut Vec::new()), &mut matcher);
                     assert!(score.unwrap_or(0) <= bound, "{q:?} in {h:?}: {score:?} > {bound}");

@@ -435,16 +435,18 @@ impl SearchIndex {
 
 /// The most entry `e` can score (but for an exact name): its name half as much again as the
 /// ceiling, its other fields the ceiling; less where they lack the query's letters, or where the
-/// first letter of a word of the query starts no word (see [`starts`]), or where the name does
+/// first letter of a word of the query starts no word (see [`starts`]), or a later one can
+/// neither start a word nor follow on from the letter before it (see [`pairs`]), or where the name does
 /// not have a word starting with the query (see [`starts_a_word_with`]).
 /// Returns the bounds of the name and of the other fields.
 fn bound(e: &Entry, arena: &Arena, sc: &Scorer<'_>) -> (u32, u32) {
-    let under = |starts: u64| {
+    let under = |starts: u64, pairs: u64| {
         let off = sc.firsts.iter().filter(|&&f| starts & f == 0).count() as u32;
-        sc.ceiling.saturating_sub(OFF_START * off)
+        let off_run = sc.steps.iter().filter(|(b, pair)| starts & b == 0 && pairs & pair == 0).count() as u32;
+        sc.ceiling.saturating_sub(OFF_START * off + OFF_RUN * off_run)
     };
     let name = if e.name_mask & sc.needs == sc.needs {
-        let mut s = under(e.name_starts);
+        let mut s = under(e.name_starts, e.name_pairs);
         if s == sc.ceiling
             && sc.word.zip(e.ascii_name(arena)).is_some_and(|(word, name)| !starts_a_word_with(name, word))
         {
@@ -454,7 +456,7 @@ fn bound(e: &Entry, arena: &Arena, sc: &Scorer<'_>) -> (u32, u32) {
     } else {
         0
     };
-    let others = if e.others_mask & sc.needs == sc.needs { under(e.others_starts) } else { 0 };
+    let others = if e.others_mask & sc.needs == sc.needs { under(e.others_starts, e.others_pairs) } else { 0 };
     (name, others)
 }
 
