@@ -79,6 +79,15 @@ fn served() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
     SERVED.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Set by a process that stops by itself, gracefully, on SIGTERM and SIGINT (`crm serve`): the
+/// holder's handler then only removes the socket and leaves the exit to that process.
+static EXITS_BY_ITSELF: AtomicBool = AtomicBool::new(false);
+
+/// See [`EXITS_BY_ITSELF`]; call before [`connect`].
+pub fn exit_by_itself_on_signals() {
+    EXITS_BY_ITSELF.store(true, Ordering::SeqCst);
+}
+
 /// Killed by SIGTERM, SIGINT or SIGHUP (a closed terminal), a holder removes its socket
 /// before dying as the signal says, so that the next crm starts at once. (SIGKILL cannot be
 /// caught: the next crm finds the socket dead and takes over.)
@@ -92,7 +101,9 @@ fn remove_on_signal() {
                 for p in served().iter() {
                     let _ = std::fs::remove_file(p);
                 }
-                let _ = signal_hook::low_level::emulate_default_handler(sig);
+                if !EXITS_BY_ITSELF.load(Ordering::SeqCst) {
+                    let _ = signal_hook::low_level::emulate_default_handler(sig);
+                }
             }
         });
     });

@@ -12,6 +12,8 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     let invalid = |m: String| anyhow::Error::new(ServiceError::Invalid(m));
     // The server holds the database like any crm that opens it: local crm processes (an
     // admin's `crm user token …` on this machine) reach it through its Unix socket meanwhile.
+    // SIGINT and SIGTERM end this process gracefully (below), not the holder's default way.
+    crate::api::unix::exit_by_itself_on_signals();
     let client = crate::api::connect(super::open_options(cli)?)?;
     let Some(crm) = client.crm().cloned() else {
         return Err(anyhow::Error::new(ServiceError::Store(crate::store::StoreError::Busy(

@@ -291,10 +291,14 @@ impl Transport for HttpTransport {
         };
         let body = serde_json::to_vec(&env.request)
             .map_err(|e| ApiError::transport(format!("cannot encode the request: {e}")))?;
-        let resp = self
-            .client
-            .request("POST", "/api/v1/call", Some(&body), wait)
-            .map_err(|e| ApiError::transport(e.to_string()))?;
+        let send = || self.client.request("POST", "/api/v1/call", Some(&body), wait);
+        let resp = match send() {
+            // The server went away under a read (restarted): asking again does no harm. A write
+            // is not sent twice: it may have been applied.
+            Err(ClientError::Interrupted(_)) if env.request.is_read() => send(),
+            other => other,
+        }
+        .map_err(|e| ApiError::transport(e.to_string()))?;
         decode(&self.client.url, resp)
     }
 

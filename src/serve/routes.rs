@@ -316,6 +316,15 @@ pub fn routes() -> &'static [Route] {
     ROUTES
 }
 
+/// The body of `POST /call`: one request. `args` may be left out when the operation takes none
+/// (`{"op": "journal_head"}`).
+fn parse_call(mut body: Value) -> Result<Request, ApiError> {
+    if let Value::Object(m) = &mut body {
+        m.entry("args").or_insert_with(|| json!({}));
+    }
+    serde_json::from_value(body).map_err(|e| bad_request(format!("the body is not a crm request: {e}")))
+}
+
 /// HTTP status for an error answered by the database (or by the API layer).
 pub fn status_of(e: &ApiError) -> u16 {
     match e.code.as_str() {
@@ -361,6 +370,10 @@ impl App {
         match self.answer(req) {
             Ok(resp) => resp,
             Err((status, e)) => {
+                // The server's own trouble goes to its log; the client's mistakes do not.
+                if status >= 500 {
+                    eprintln!("crm serve: {} {}: {} ({})", req.method, req.path, e.message, e.code);
+                }
                 let mut resp = error_response(status, &e);
                 if status == 401 {
                     resp = resp.with_header("WWW-Authenticate", "Bearer realm=\"crm\"");
@@ -432,11 +445,7 @@ impl App {
                 .map_err(|e| fail(bad_request(format!("{} {}: {e}", route.method, req.path))))
         };
         let value = match route.build {
-            Build::Call => {
-                let r: Request = serde_json::from_value(args.body)
-                    .map_err(|e| fail(bad_request(format!("the body is not a crm request: {e}"))))?;
-                api::handle(&crm, r).map_err(fail)?
-            }
+            Build::Call => api::handle(&crm, parse_call(args.body).map_err(fail)?).map_err(fail)?,
             Build::Op(op, build) => api::handle(&crm, request(op, build(&args).map_err(fail)?)?).map_err(fail)?,
             Build::Changes(op, build) => {
                 let changes = api::handle(&crm, request(op, build(&args).map_err(fail)?)?).map_err(fail)?;
@@ -555,6 +564,17 @@ mod tests {
             missing.is_empty() && extra.is_empty(),
             "not in openapi.json: {missing:?}\nonly in openapi.json: {extra:?}"
         );
+    }
+
+    #[test]
+    fn a_request_without_arguments_may_leave_args_out() {
+        // docs/api.md says so for `POST /call`.
+        let r = parse_call(json!({"op": "journal_head"})).expect("args may be left out");
+        assert_eq!(r.name(), "journal_head");
+        assert!(parse_call(json!({"op": "journal_head", "args": {}})).is_ok());
+        let e = parse_call(json!({"op": "contact_card"})).unwrap_err();
+        assert!(e.message.contains("missing field `id`"), "{}", e.message);
+        assert_eq!(parse_call(json!({"op": "nope"})).unwrap_err().code, "bad_request");
     }
 
     #[test]
