@@ -618,6 +618,8 @@ fn merging_companies_keeps_every_linked_record_and_undoes() {
         }
         let err = db.fails(&["merge", "co1", "co1"], 4);
         assert!(err.contains("itself"), "{err}");
+        let err = db.fails(&["merge", "co1", "c1"], 4);
+        assert!(err.contains("c1 is not a company: merge two contacts (c12 c40) or two companies"), "{err}");
     }
 }
 

@@ -387,6 +387,19 @@ fn is_company_id(text: &str) -> bool {
 pub fn merge(crm: &Client, a: MergeArgs, out: &Out) -> Result<()> {
     use crate::domain::Ref;
     let companies = a.companies || is_company_id(&a.keep) || is_company_id(&a.other);
+    // "co3 c12": say that the two kinds differ rather than that no company is called "c12".
+    if companies {
+        for t in [&a.keep, &a.other] {
+            if let Some(Ok(r)) = t.trim().split(' ').next().map(str::parse::<Ref>) {
+                if !matches!(r, Ref::Company(_)) {
+                    return Err(ServiceError::Invalid(format!(
+                        "{r} is not a company: merge two contacts (c12 c40) or two companies (co3 co9)"
+                    ))
+                    .into());
+                }
+            }
+        }
+    }
     let (keep, other) = if companies {
         (Ref::Company(crm.resolve_company(&a.keep)?), Ref::Company(crm.resolve_company(&a.other)?))
     } else {
