@@ -262,6 +262,19 @@ fn tls_on_loopback_with_a_test_certificate() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(contact_names(&trusted), ["Over TLS"]);
 
+    // crm itself, trusting the certificate through CRM_CA_CERT.
+    let out = db
+        .cmd()
+        .env("CRM_DB", db.dir.path().join("not-used"))
+        .env("CRM_SERVER", &server.url)
+        .env("CRM_TOKEN", &anna)
+        .env("CRM_CA_CERT", &cert_file)
+        .args(["contact", "list", "-q"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "c1");
+
     // Without trusting the certificate the client refuses to talk, and says why.
     let untrusted = server.client(Some(&anna));
     match untrusted.request("GET", "/api/v1/health", None, Duration::ZERO) {
