@@ -273,18 +273,18 @@ fn two_reps_editing_one_record_both_keep_different_fields_and_the_same_field_is_
         let eur = |c| Money::new(c, Currency::EUR);
         // Both opened the deal as it was; each change carries what its editor saw.
         let shown = |edits: Vec<Edit>| Change::Edit { target: target.clone(), edits };
-        let anna = shown(vec![Edit::Value(eur(5_000_00))])
+        let anna = shown(vec![Edit::Value(eur(500_000))])
             .guarded_by(&shown(vec![Edit::Value(eur(0)), Edit::Name("Fit-out".into())]));
         let ben = shown(vec![Edit::Name("Office fit-out".into())]).guarded_by(&shown(vec![Edit::Name("Fit-out".into())]));
         s.apply("anna", T0, &[anna]).unwrap();
         s.apply("ben", T0, &[ben]).expect("a different field: both apply");
         let Some(Record::Deal(d)) = s.get(&target).unwrap() else { panic!("{engine}: deal gone") };
-        assert_eq!((d.title.as_str(), d.value), ("Office fit-out", eur(5_000_00)), "{engine}");
+        assert_eq!((d.title.as_str(), d.value), ("Office fit-out", eur(500_000)), "{engine}");
         // Carl saw the old title and renames it too: a conflict naming both values; nothing of
         // his batch is written, not even the value he also changed.
         let before = full_snapshot(&s);
-        let carl = shown(vec![Edit::Value(eur(6_000_00)), Edit::Name("Fit-out B".into())])
-            .guarded_by(&shown(vec![Edit::Value(eur(5_000_00)), Edit::Name("Fit-out".into())]));
+        let carl = shown(vec![Edit::Value(eur(600_000)), Edit::Name("Fit-out B".into())])
+            .guarded_by(&shown(vec![Edit::Value(eur(500_000)), Edit::Name("Fit-out".into())]));
         match s.apply("carl", T0, &[carl]) {
             Err(StoreError::FieldConflict(c)) => assert_eq!(
                 c,

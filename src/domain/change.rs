@@ -545,11 +545,11 @@ mod tests {
         let eur = |c| Money::new(c, Currency::EUR);
         let typed = Change::Edit {
             target: target.clone(),
-            edits: vec![Edit::Value(eur(2_000_00)), Edit::Name("Fit-out".into()), Edit::AddTag("vip".into())],
+            edits: vec![Edit::Value(eur(200_000)), Edit::Name("Fit-out".into()), Edit::AddTag("vip".into())],
         };
         let shown = Change::Edit {
             target: target.clone(),
-            edits: vec![Edit::Value(eur(1_000_00)), Edit::Name("Fit-out".into()), Edit::AddTag("old".into())],
+            edits: vec![Edit::Value(eur(100_000)), Edit::Name("Fit-out".into()), Edit::AddTag("old".into())],
         };
         // The name is saved as it was shown: no guard; tags are a list: no guard.
         assert_eq!(
@@ -557,8 +557,8 @@ mod tests {
             Change::Edit {
                 target: target.clone(),
                 edits: vec![
-                    Edit::Unchanged(Box::new(Edit::Value(eur(1_000_00)))),
-                    Edit::Value(eur(2_000_00)),
+                    Edit::Unchanged(Box::new(Edit::Value(eur(100_000)))),
+                    Edit::Value(eur(200_000)),
                     Edit::Name("Fit-out".into()),
                     Edit::AddTag("vip".into()),
                 ],
@@ -580,7 +580,7 @@ mod tests {
         let yours = Edit::Name("Fit-out, phase 2".into());
         assert_eq!(guard.check_guard(&deal("Fit-out", 0), Some(&yours)), Ok(()));
         // Another field changed meanwhile: still fine.
-        assert_eq!(guard.check_guard(&deal("Fit-out", 5_00), Some(&yours)), Ok(()));
+        assert_eq!(guard.check_guard(&deal("Fit-out", 500), Some(&yours)), Ok(()));
         let err = guard.check_guard(&deal("Office fit-out", 0), Some(&yours)).unwrap_err();
         assert_eq!(
             err,
