@@ -15,7 +15,12 @@ use crate::domain::visibility::{owner_of, Linked, Scope};
 use crate::domain::*;
 use crate::store::engine::{full_range, prefix_range};
 use crate::store::{keys, Receipt, Tree};
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
+
+/// Up to this many linked contacts and deals are read one by one (a card's few deals and
+/// tasks); past it, reading every link of the team at once from the indexes is cheaper (a list).
+const ONE_BY_ONE: usize = 64;
 
 /// What the current user sees, for one request.
 pub struct Access<'a> {
@@ -24,6 +29,8 @@ pub struct Access<'a> {
     scope: Scope,
     /// Read on first need: most requests (team mode, a rep's own records) never need it.
     linked: OnceCell<Linked>,
+    /// Contacts and deals judged one by one so far (before `linked` is read).
+    memo: RefCell<HashMap<Ref, bool>>,
 }
 
 impl Access<'_> {
@@ -58,6 +65,9 @@ impl Access<'_> {
         if let Some(l) = self.linked.get() {
             return Ok(self.scope.sees(rec, l));
         }
+        if self.memo.borrow().len() < ONE_BY_ONE {
+            return self.sees_one_by_one(rec);
+        }
         let l = self.read_linked()?;
         Ok(self.scope.sees(rec, self.linked.get_or_init(|| l)))
     }
@@ -72,6 +82,57 @@ impl Access<'_> {
 
     pub fn may_share(&self, rec: &Record) -> bool {
         self.scope.may_share(rec)
+    }
+
+    /// `Scope::sees` for a record not seen directly, reading only its own links: what the
+    /// contacts and deals of `Linked` hold (seen directly and live, or shared).
+    fn sees_one_by_one(&self, rec: &Record) -> Result<bool> {
+        let contact = |c: Option<ContactId>| c.map_or(Ok(false), |c| self.link_seen(Ref::Contact(c)));
+        let deal = |d: Option<DealId>| d.map_or(Ok(false), |d| self.link_seen(Ref::Deal(d)));
+        Ok(match rec {
+            Record::Contact(_) | Record::User(_) => false,
+            Record::Company(co) => {
+                let staff =
+                    self.crm.store().index_ids(Tree::ContactByCompany, &keys::id(co.id.0), false, usize::MAX)?;
+                let mut any = false;
+                for c in staff {
+                    if self.link_seen(Ref::Contact(ContactId(c)))? {
+                        any = true;
+                        break;
+                    }
+                }
+                any
+            }
+            Record::Deal(d) => contact(d.contact)?,
+            Record::Task(t) => contact(t.contact)? || deal(t.deal)?,
+            Record::Activity(a) => contact(a.contact)? || deal(a.deal)?,
+        })
+    }
+
+    /// Whether a contact or deal is one of `Linked`'s, remembered for the request.
+    fn link_seen(&self, r: Ref) -> Result<bool> {
+        if let Some(&seen) = self.memo.borrow().get(&r) {
+            return Ok(seen);
+        }
+        let seen = if self.scope.shared().contains(&r) {
+            true
+        } else {
+            match self.crm.store().get(&r)? {
+                Some(rec) if rec.deleted().is_none() => {
+                    self.scope.sees_directly(&rec)
+                        || match &rec {
+                            Record::Deal(d) => match d.contact {
+                                Some(c) => self.link_seen(Ref::Contact(c))?,
+                                None => false,
+                            },
+                            _ => false,
+                        }
+                }
+                _ => false,
+            }
+        };
+        self.memo.borrow_mut().insert(r, seen);
+        Ok(seen)
     }
 
     /// The contacts and deals the user sees and the companies where such a contact works, from
@@ -169,7 +230,7 @@ impl Crm {
                 Scope::new(mode, &me, &users, shares)
             }
         };
-        Ok(Access { crm: self, mode, scope, linked: OnceCell::new() })
+        Ok(Access { crm: self, mode, scope, linked: OnceCell::new(), memo: RefCell::default() })
     }
 
     /// A record by reference, if the current user sees it (trashed ones included).
@@ -328,5 +389,96 @@ impl Crm {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::services::OpenOptions;
+
+    /// Reading links one by one (cards) and all at once from the indexes (lists) are the same
+    /// rule: every record of a small team is judged alike both ways, for a rep and a manager.
+    #[test]
+    fn one_by_one_and_from_the_indexes_agree() {
+        let dir = tempfile::tempdir().unwrap();
+        let anna = Crm::open(OpenOptions {
+            db: Some(dir.path().join("db")),
+            config: Some(dir.path().join("none.toml")),
+            engine: None,
+            user: Some("anna".into()),
+        })
+        .unwrap();
+        anna.add_user("mia", None, Role::Manager, None).unwrap();
+        anna.add_user("bob", None, Role::Rep, Some("mia")).unwrap();
+        anna.add_user("zoe", None, Role::Rep, None).unwrap();
+        let owners = ["bob", "zoe", "mia", "anna"];
+        let mut changes = Vec::new();
+        for i in 0..12u64 {
+            let owner = owners[i as usize % 4].to_string();
+            let other = owners[(i as usize + 1) % 4].to_string();
+            let co = CompanyId::placeholder(i);
+            changes.push(Change::Create(Record::Company(Company {
+                id: co,
+                name: format!("Co {i}"),
+                owner: other.clone(),
+                ..Company::default()
+            })));
+            let c = ContactId::placeholder(i);
+            changes.push(Change::Create(Record::Contact(Contact {
+                id: c,
+                name: format!("C {i}"),
+                owner: owner.clone(),
+                company: (i % 3 == 0).then_some(co),
+                ..Contact::default()
+            })));
+            let d = DealId::placeholder(i);
+            changes.push(Change::Create(Record::Deal(Deal {
+                id: d,
+                title: format!("D {i}"),
+                owner: other.clone(),
+                contact: (i % 2 == 0).then_some(c),
+                stage: "lead".into(),
+                ..Deal::default()
+            })));
+            changes.push(Change::Create(Record::Task(Task {
+                id: TaskId::placeholder(i),
+                title: format!("T {i}"),
+                assignee: other.clone(),
+                deal: (i % 3 == 1).then_some(d),
+                contact: (i % 5 == 0).then_some(c),
+                ..Task::default()
+            })));
+            changes.push(Change::Create(Record::Activity(Activity {
+                id: ActivityId::placeholder(i),
+                summary: format!("A {i}"),
+                author: other,
+                deal: (i % 2 == 0).then_some(d),
+                contact: (i % 2 == 1).then_some(c),
+                ..Activity::default()
+            })));
+        }
+        anna.apply(changes).unwrap();
+        anna.share(Ref::Contact(ContactId(2)), "bob").unwrap();
+        anna.share(Ref::Deal(DealId(3)), "bob").unwrap();
+        anna.set_visibility(Visibility::Private).unwrap();
+        let mut judged = 0;
+        for login in ["bob", "mia", "zoe"] {
+            let crm = anna.as_user(login).unwrap();
+            let access = crm.access().unwrap();
+            let linked = access.read_linked().unwrap();
+            for kind in
+                [EntityKind::Company, EntityKind::Contact, EntityKind::Deal, EntityKind::Task, EntityKind::Activity]
+            {
+                for rec in crm.store().all_live(kind).unwrap() {
+                    let by_index = access.scope.sees(&rec, &linked);
+                    let direct = access.scope.sees_directly(&rec);
+                    let one = direct || access.sees_one_by_one(&rec).unwrap();
+                    assert_eq!(one, by_index, "{login}: {}", rec.reference());
+                    judged += usize::from(!direct);
+                }
+            }
+        }
+        assert!(judged > 50, "the links were exercised ({judged} records not seen directly)");
     }
 }
