@@ -27,9 +27,9 @@ pub mod visibility;
 use crate::domain::*;
 use crate::store::{EngineKind, Receipt, Store, StoreError};
 use chrono::{DateTime, Local};
-use std::path::PathBuf;
 pub(crate) use settings::login_from_env;
 pub use settings::Settings;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]

@@ -11,8 +11,8 @@ pub mod theme;
 pub mod ui;
 pub mod worker;
 
-use crate::services::config::{Config, Diagnostic};
 use crate::api::Client;
+use crate::services::config::{Config, Diagnostic};
 use app::App;
 use keymap::Keymap;
 use theme::Theme;
