@@ -5,9 +5,10 @@
 use super::args::{Cli, ConfigCmd};
 use super::output::{Format, Out};
 use super::{exit, Exit};
+use crate::api::Client;
 use crate::domain::{Pipeline, Stage};
 use crate::services::config::{self, Config, Diagnostic};
-use crate::services::{Crm, ServiceError};
+use crate::services::ServiceError;
 use crate::tui::action::Action;
 use crate::tui::keymap::{self, Keymap, Mode};
 use anyhow::Result;
@@ -40,10 +41,11 @@ impl Files {
         crate::tui::load_config_files(&self.config, self.dir())
     }
 
-    /// The database, when one exists already (never creates one).
-    fn existing_db(&self, cli: &Cli) -> Option<Result<Crm>> {
+    /// The database, when one exists already (never creates one): through the crm that
+    /// holds it, if one does.
+    fn existing_db(&self, cli: &Cli) -> Option<Result<Client>> {
         let db = cli.db.clone().or_else(|| self.config.db.clone()).or_else(config::default_db_dir)?;
-        db.exists().then(|| super::open(cli))
+        db.exists().then(|| super::connect(cli))
     }
 }
 
@@ -220,7 +222,8 @@ fn show(cli: &Cli, out: &Out) -> Result<()> {
         db: db.map(|d| d.display().to_string()).unwrap_or_default(),
         engine: crm
             .as_ref()
-            .map(|x| x.store().engine_kind().to_string())
+            .and_then(|x| x.db_info().ok())
+            .map(|i| i.engine)
             .or_else(|| c.engine.clone())
             .unwrap_or_else(|| crate::store::EngineKind::DEFAULT.to_string()),
         currency: c.currency.unwrap_or(crate::domain::Currency::EUR).to_string(),
@@ -235,7 +238,7 @@ fn show(cli: &Cli, out: &Out) -> Result<()> {
         urgency: c.urgency.unwrap_or_default(),
         stages: crm
             .as_ref()
-            .map(|x| x.store().pipeline().clone())
+            .and_then(|x| x.pipeline().ok())
             .or_else(|| c.stages.clone())
             .unwrap_or_else(Pipeline::default)
             .stages,

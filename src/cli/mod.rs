@@ -12,7 +12,7 @@ mod share;
 mod users;
 
 use crate::api::Client;
-use crate::services::{Crm, OpenOptions, ServiceError};
+use crate::services::{OpenOptions, ServiceError};
 use crate::store::{EngineKind, StoreError};
 use args::Cli;
 use clap::Parser;
@@ -100,11 +100,6 @@ fn open_options(cli: &Cli) -> anyhow::Result<OpenOptions> {
         None => None,
     };
     Ok(OpenOptions { db: cli.db.clone(), config: cli.config.clone(), engine, user: cli.user.clone() })
-}
-
-/// Opens the database itself (commands that hold it for their own use, like `crm serve`).
-fn open(cli: &Cli) -> anyhow::Result<Crm> {
-    Ok(Crm::open(open_options(cli)?)?)
 }
 
 /// The database through the crm that holds it (its Unix socket), or opened and served here.
