@@ -1862,3 +1862,20 @@ fn the_same_field_saved_meanwhile_by_another_rep_is_a_conflict_with_both_values_
     assert_eq!(after.title, "Buyer");
     assert_eq!(after.name, before.name);
 }
+
+#[test]
+fn share_on_the_contact_card_asks_for_a_login_and_shares_the_contact() {
+    let fx = Fixture::busy();
+    let mut app = fx.app_dismissed();
+    let id = contact_id(&app, "Jessica White");
+    fx.perform(&mut app, vec![Effect::Load(Request::ContactCard(id))]);
+    assert_eq!(press(&mut app, ch('S')), vec![]);
+    assert_eq!(form(&app).kind, FormKind::Share(id));
+    type_text(&mut app, "leila");
+    let effects = press(&mut app, key(KeyCode::Enter));
+    fx.perform(&mut app, effects);
+    let target = crm::domain::Ref::Contact(id);
+    assert_eq!(fx.crm.store().shared_with(&target).unwrap(), vec!["leila".to_string()]);
+    // The card, reloaded after the write, says so.
+    assert_eq!(app.contacts.card.as_ref().map(|c| c.shared_with.clone()), Some(vec!["leila".to_string()]));
+}
