@@ -267,7 +267,8 @@ fn two_reps_editing_one_record_both_keep_different_fields_and_the_same_field_is_
             let user = User { login: login.into(), name: login.into(), ..User::default() };
             s.apply("anna", T0, &[Change::Create(Record::User(user))]).unwrap();
         }
-        let deal = Deal { id: DealId::placeholder(0), title: "Fit-out".into(), stage: "lead".into(), ..Deal::default() };
+        let deal =
+            Deal { id: DealId::placeholder(0), title: "Fit-out".into(), stage: "lead".into(), ..Deal::default() };
         s.apply("anna", T0, &[Change::Create(Record::Deal(deal))]).unwrap();
         let target = Ref::Deal(DealId(1));
         let eur = |c| Money::new(c, Currency::EUR);
@@ -275,7 +276,8 @@ fn two_reps_editing_one_record_both_keep_different_fields_and_the_same_field_is_
         let shown = |edits: Vec<Edit>| Change::Edit { target: target.clone(), edits };
         let anna = shown(vec![Edit::Value(eur(500_000))])
             .guarded_by(&shown(vec![Edit::Value(eur(0)), Edit::Name("Fit-out".into())]));
-        let ben = shown(vec![Edit::Name("Office fit-out".into())]).guarded_by(&shown(vec![Edit::Name("Fit-out".into())]));
+        let ben =
+            shown(vec![Edit::Name("Office fit-out".into())]).guarded_by(&shown(vec![Edit::Name("Fit-out".into())]));
         s.apply("anna", T0, &[anna]).unwrap();
         s.apply("ben", T0, &[ben]).expect("a different field: both apply");
         let Some(Record::Deal(d)) = s.get(&target).unwrap() else { panic!("{engine}: deal gone") };

@@ -749,7 +749,11 @@ fn a_validation_error_lands_on_its_field_and_keeps_the_form_open() {
     press(&mut app, key(KeyCode::Enter));
     let effects = update(
         &mut app,
-        Msg::Written(Err(WriteError { field: Some("email".into()), message: "not an email address".into(), theirs: None })),
+        Msg::Written(Err(WriteError {
+            field: Some("email".into()),
+            message: "not an email address".into(),
+            theirs: None,
+        })),
     );
     assert_eq!(effects, vec![]);
     let f = form(&app);

@@ -243,3 +243,52 @@ fn the_facade_refuses_what_a_front_end_sends_on_behalf_of_a_user() {
         .expect("own name");
     zoe.issue_token("zoe").expect("own token");
 }
+
+#[test]
+fn requests_a_rep_sends_on_the_wire_cannot_take_secrets_data_or_skip_the_export_journal() {
+    use crm::api::{handle, Request};
+    use crm::domain::Role;
+    use crm::services::{Crm, OpenOptions};
+    let t = team("redb");
+    let open = |login: &str| {
+        Crm::open(OpenOptions {
+            db: Some(t.db.path()),
+            config: Some(t.db.path().with_extension("config.toml")),
+            user: Some(login.into()),
+            ..OpenOptions::default()
+        })
+        .expect("open")
+    };
+    ok_as(&t.db, "zoe", &["user", "token", "zoe"]);
+    let zoe = open("zoe");
+    let code = |r: Result<serde_json::Value, crm::api::ApiError>| match r {
+        Ok(v) => panic!("expected a refusal, got {v}"),
+        Err(e) => e.code,
+    };
+    // No user record leaves the database with its token's salt and hash.
+    for req in [Request::Users {}, Request::UserRecord { login: "zoe".into() }] {
+        let text = handle(&zoe, req).expect("users").to_string();
+        assert!(text.contains("\"issued\""), "the token's dates travel: {text}");
+    }
+    let stored = zoe.user_record("zoe").expect("zoe").token.expect("a token");
+    let sent: crm::domain::User =
+        serde_json::from_value(handle(&zoe, Request::UserRecord { login: "zoe".into() }).expect("user"))
+            .expect("user json");
+    let sent = sent.token.expect("token dates");
+    assert_ne!(stored.hash, [0; 32]);
+    assert_eq!((sent.hash, sent.salt, sent.issued), ([0; 32], [0; 16], stored.issued));
+    // Sample data and repairs are for admins; bulk exports for managers and admins.
+    assert_eq!(code(handle(&zoe, Request::Demo { contacts: 10, seed: 1 })), "denied");
+    assert_eq!(code(handle(&zoe, Request::Doctor { repair: true })), "denied");
+    handle(&zoe, Request::Doctor { repair: false }).expect("anyone may check");
+    let export = |kind| Request::Export { kind, vcard: None, view: None, filter: String::new() };
+    assert_eq!(code(handle(&zoe, export(crm::services::import::ImportKind::Contacts))), "denied");
+    // A manager's export is journaled where the database is, once, whatever the client does.
+    let marta = open("marta");
+    assert_eq!(marta.current_user().expect("marta").role, Role::Manager);
+    handle(&marta, export(crm::services::import::ImportKind::Contacts)).expect("a manager exports");
+    let audit = ok_as(&t.db, "anna", &["audit", "--user", "marta"]);
+    let rows: Vec<&str> = audit.lines().filter(|l| l.contains("exported")).collect();
+    assert_eq!(rows.len(), 1, "{audit}");
+    assert!(rows[0].contains("exported 2 records (csv contacts)"), "{audit}");
+}

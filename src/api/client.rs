@@ -245,37 +245,23 @@ impl Client {
     ) -> Result<DemoSummary, ServiceError> {
         match self.crm() {
             Some(crm) => {
+                crm.require_role(&[crate::domain::Role::Admin], "filling the database with sample data")?;
                 Ok(crate::services::demo::generate(crm.store(), crm.user(), crm.now(), contacts, seed, progress)?)
             }
             None => self.demo(contacts, seed),
         }
     }
 
-    /// The ids an export covers: a saved view (the user's file) and filter terms.
-    pub fn export_ids(
+    /// A bulk export: a saved view (the user's file) and filter terms; checked, done and
+    /// journaled where the database is.
+    pub fn export_filtered(
         &self,
         kind: ImportKind,
+        vcard: Option<crate::services::import::vcard::Version>,
         view: Option<&str>,
         filter: &[String],
-    ) -> Result<Vec<u64>, ServiceError> {
-        match self.crm() {
-            Some(crm) => crm.export_ids(kind, view, filter),
-            None => self.export_ids_wire(kind, self.view_filter(view, filter)?),
-        }
-    }
-
-    /// Journals an export filtered like the lists.
-    pub fn journal_export_filtered(
-        &self,
-        what: &str,
-        count: usize,
-        view: Option<&str>,
-        filter: &[String],
-    ) -> Result<(), ServiceError> {
-        match self.crm() {
-            Some(crm) => crm.journal_export_filtered(what, count, view, filter),
-            None => self.journal_export_filtered_wire(what, count, view.map(str::to_string), filter.to_vec()),
-        }
+    ) -> Result<(String, usize), ServiceError> {
+        self.export_filtered_wire(kind, vcard, view.map(str::to_string), self.view_filter(view, filter)?)
     }
 
     /// Writes the whole database as JSON.
@@ -283,14 +269,12 @@ impl Client {
         if let Some(crm) = self.crm() {
             return crm.write_backup(out);
         }
-        let b = self.backup()?;
+        // Journaled by the holder or server as it hands the backup over.
+        let b = self.backup_wire()?;
         let mut w = std::io::BufWriter::new(out);
         let cannot = |e: String| ServiceError::Invalid(format!("cannot write the backup: {e}"));
         serde_json::to_writer(&mut w, &b).map_err(|e| cannot(e.to_string()))?;
-        std::io::Write::flush(&mut w).map_err(|e| cannot(e.to_string()))?;
-        let n =
-            b.users.len() + b.companies.len() + b.contacts.len() + b.deals.len() + b.activities.len() + b.tasks.len();
-        self.journal_export("json (whole database)", n as u64, "").map(drop)
+        std::io::Write::flush(&mut w).map_err(|e| cannot(e.to_string()))
     }
 
     /// Writes the whole database to a file in one step.

@@ -49,7 +49,7 @@ macro_rules! operations {
                         | Request::Demo { .. } | Request::Merge { .. } | Request::AddUser { .. } | Request::EditUser { .. }
                         | Request::DisableUser { .. } | Request::EnableUser { .. } | Request::IssueToken { .. }
                         | Request::RevokeToken { .. } | Request::SetVisibility { .. } | Request::Share { .. }
-                        | Request::Unshare { .. } | Request::JournalExport { .. } | Request::JournalBackup { .. }
+                        | Request::Unshare { .. } | Request::Export { .. } | Request::Backup { .. }
                         | Request::BackupToDataDir { .. } | Request::Restore { .. } | Request::RunImport { .. }
                         | Request::Doctor { .. }
                 )
@@ -115,6 +115,9 @@ operations! { crm;
     Record record(target: Ref) -> Option<Record> { crm.visible_record(&target) }
     /// Checks the database (`crm doctor`), rebuilding indexes with `repair`.
     Doctor doctor(repair: bool) -> crate::store::doctor::DoctorReport {
+        if repair {
+            crm.require_role(&[crate::domain::Role::Admin], "repairing the database")?;
+        }
         Ok(crate::store::doctor::check(crm.store(), repair)?)
     }
 
@@ -129,6 +132,7 @@ operations! { crm;
     CompleteTask complete_task(id: TaskId) -> Receipt { crm.complete_task(id) }
     /// Sample data (`crm demo`).
     Demo demo(contacts: usize, seed: u64) -> crate::services::demo::DemoSummary {
+        crm.require_role(&[crate::domain::Role::Admin], "filling the database with sample data")?;
         Ok(crate::services::demo::generate(crm.store(), crm.user(), crm.now(), contacts, seed, &mut |_, _| {})?)
     }
 
@@ -225,9 +229,9 @@ operations! { crm;
     Merge merge(plan: MergePlan) -> Receipt { crm.merge(&plan) }
 
     // ---- users and sharing ----
-    Users users() -> Vec<User> { crm.users() }
+    Users users() -> Vec<User> { Ok(crm.users()?.into_iter().map(redacted).collect()) }
     UserRows user_rows() -> Vec<UserRow> { crm.user_rows() }
-    UserRecord user_record(login: String) -> User { crm.user_record(&login) }
+    UserRecord user_record(login: String) -> User { crm.user_record(&login).map(redacted) }
     AddUser add_user(login: String, name: Option<String>, role: Role, manager: Option<String>) -> Receipt {
         crm.add_user(&login, name.as_deref(), role, manager.as_deref())
     }
@@ -241,7 +245,7 @@ operations! { crm;
     EnableUser enable_user(login: String) -> Receipt { crm.enable_user(&login) }
     IssueToken issue_token(login: String) -> String { crm.issue_token(&login) }
     RevokeToken revoke_token(login: String) -> Receipt { crm.revoke_token(&login) }
-    Authenticate authenticate(token: String) -> User { crm.authenticate(&token) }
+    Authenticate authenticate(token: String) -> User { crm.authenticate(&token).map(redacted) }
     Visibility visibility() -> Visibility { crm.visibility() }
     SetVisibility set_visibility(to: Visibility) -> Receipt { crm.set_visibility(to) }
     Share share(target: Ref, login: String) -> Receipt { crm.share(target, &login) }
@@ -249,22 +253,18 @@ operations! { crm;
     SharedWith shared_with(target: Ref) -> Vec<String> { crm.shared_with(&target) }
 
     // ---- import, export, backup ----
-    /// The ids an export covers (`filter` already joined with the view's, on the user's side).
-    ExportIds export_ids_wire(kind: ImportKind, filter: String) -> Vec<u64> { crm.export_ids(kind, None, &[filter]) }
-    ExportCsv export_csv(kind: ImportKind, ids: Vec<u64>) -> (String, usize) { crm.export_csv(kind, &ids) }
-    ExportVcard export_vcard(ids: Vec<u64>, version: vcard::Version) -> (String, usize) { crm.export_vcard(&ids, version) }
+    /// A bulk export (CSV, or vCards of contacts), checked and journaled where the database is
+    /// (`filter` already joined with the saved view's, on the user's side).
+    Export export_filtered_wire(kind: ImportKind, vcard: Option<vcard::Version>, view: Option<String>, filter: String) -> (String, usize) {
+        crm.export_filtered(kind, vcard, view.as_deref(), &filter)
+    }
     ExportIcs export_ics(opts: IcsOptions) -> IcsExport { crm.export_ics(&opts) }
-    /// Journals a bulk export (who took how many records out), after checking it is allowed.
-    JournalExport journal_export_filtered_wire(what: String, count: usize, view: Option<String>, filter: Vec<String>) -> () {
-        crm.journal_export_filtered(&what, count, view.as_deref(), &filter)
+    /// The whole database as one JSON document, journaled as an export where the database is.
+    Backup backup_wire() -> Backup {
+        let b = crm.backup()?;
+        crm.journal_export("json (whole database)", b.record_count() as u64, "")?;
+        Ok(b)
     }
-    /// Journals that the whole database was taken out (a JSON backup written by the client).
-    JournalBackup journal_export(what: String, count: u64, filter: String) -> u64 {
-        crm.require_bulk_export("exporting the whole database")?;
-        crm.journal_export(&what, count, &filter)
-    }
-    /// The whole database as one JSON document.
-    Backup backup() -> Backup { crm.backup() }
     /// A backup into the data dir (before a restore); returns its path.
     BackupToDataDir backup_to_data_dir() -> std::path::PathBuf { crm.backup_to_data_dir() }
     Restore restore(backup: Backup, force: bool) -> RestoreSummary { crm.restore(&backup, force) }
@@ -279,6 +279,12 @@ operations! { crm;
         let receipt = crm.run_import(&mut plan, strict)?;
         Ok((receipt, plan))
     }
+}
+
+/// A user as it may travel: a token's salt and hash never leave the database.
+fn redacted(mut u: User) -> User {
+    u.token = u.token.as_ref().map(|t| t.redacted());
+    u
 }
 
 /// Who asks and what database answers.

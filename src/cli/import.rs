@@ -299,18 +299,14 @@ fn emit(text: &str, file: Option<&Path>, count: usize, what: &str, out: &Out) ->
 
 pub fn export_csv(crm: &Client, kind: &str, f: ExportFilter, out: &Out) -> Result<()> {
     let kind = ImportKind::parse(kind).map_err(invalid)?;
-    let ids = crm.export_ids(kind, f.view.as_deref(), &f.filter)?;
-    let (text, n) = crm.export_csv(kind, ids.as_slice())?;
-    emit(&text, f.out.as_deref(), n, kind.name(), out)?;
-    Ok(crm.journal_export_filtered(&format!("csv {}", kind.name()), n, f.view.as_deref(), &f.filter)?)
+    let (text, n) = crm.export_filtered(kind, None, f.view.as_deref(), &f.filter)?;
+    emit(&text, f.out.as_deref(), n, kind.name(), out)
 }
 
 pub fn export_vcard(crm: &Client, f: ExportFilter, version: &str, out: &Out) -> Result<()> {
     let version = vcard::Version::parse(version).map_err(invalid)?;
-    let ids = crm.export_ids(ImportKind::Contacts, f.view.as_deref(), &f.filter)?;
-    let (text, n) = crm.export_vcard(ids.as_slice(), version)?;
-    emit(&text, f.out.as_deref(), n, "contacts", out)?;
-    Ok(crm.journal_export_filtered("vcard contacts", n, f.view.as_deref(), &f.filter)?)
+    let (text, n) = crm.export_filtered(ImportKind::Contacts, Some(version), f.view.as_deref(), &f.filter)?;
+    emit(&text, f.out.as_deref(), n, "contacts", out)
 }
 
 pub fn export_json(crm: &Client, file: Option<&Path>, out: &Out) -> Result<()> {

@@ -536,7 +536,12 @@ mod tests {
     use crate::domain::Currency;
 
     fn deal(title: &str, cents: i64) -> Record {
-        Record::Deal(Deal { id: DealId(7), title: title.into(), value: Money::new(cents, Currency::EUR), ..Deal::default() })
+        Record::Deal(Deal {
+            id: DealId(7),
+            title: title.into(),
+            value: Money::new(cents, Currency::EUR),
+            ..Deal::default()
+        })
     }
 
     #[test]

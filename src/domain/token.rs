@@ -28,6 +28,14 @@ pub struct TokenHash {
 }
 
 impl TokenHash {
+    /// The token's dates without its salt and hash: what may leave the database (to show
+    /// whether a user has a token), never enough to try tokens against.
+    pub fn redacted(&self) -> TokenHash {
+        TokenHash { salt: [0; SALT_LEN], hash: [0; 32], issued: self.issued, revoked: self.revoked }
+    }
+}
+
+impl TokenHash {
     /// The hash of a new token (`text`, as [`format`] made it) with its salt.
     pub fn new(text: &str, salt: [u8; SALT_LEN], issued: Timestamp) -> TokenHash {
         TokenHash { salt, hash: digest(&salt, text), issued, revoked: None }

@@ -94,21 +94,6 @@ impl Crm {
         Ok(self.store.record_event(&self.user, self.now(), vec![event])?)
     }
 
-    /// `journal_export` for an export filtered like the lists (a saved view and filter terms).
-    pub fn journal_export_filtered(
-        &self,
-        what: &str,
-        count: usize,
-        view: Option<&str>,
-        filter: &[String],
-    ) -> Result<()> {
-        let mut text = view.map(|v| format!("view {v}")).into_iter().collect::<Vec<_>>();
-        if !filter.is_empty() {
-            text.push(filter.join(" "));
-        }
-        self.journal_export(what, count as u64, &text.join(", ")).map(drop)
-    }
-
     pub fn user_rows(&self) -> Result<Vec<UserRow>> {
         Ok(self
             .users()?

@@ -272,7 +272,8 @@ fn apply_change(b: &mut Batch<'_>, change: &Change) -> Result<Change, StoreError
                 if let Edit::Unchanged(seen) = e {
                     // A guard is checked against the record as stored, and not journaled.
                     let seen = Edit::Unchanged(Box::new(resolve_edit(b, seen)?));
-                    let yours = edits[i + 1..].iter().find(|y| !matches!(y, Edit::Unchanged(_)) && y.field() == seen.field());
+                    let yours =
+                        edits[i + 1..].iter().find(|y| !matches!(y, Edit::Unchanged(_)) && y.field() == seen.field());
                     seen.check_guard(&rec, yours).map_err(StoreError::FieldConflict)?;
                     continue;
                 }

@@ -47,6 +47,18 @@ pub struct Backup {
     pub shares: Vec<(Ref, String)>,
 }
 
+impl Backup {
+    /// How many records it holds (users, companies, contacts, deals, activities, tasks).
+    pub fn record_count(&self) -> usize {
+        self.users.len()
+            + self.companies.len()
+            + self.contacts.len()
+            + self.deals.len()
+            + self.activities.len()
+            + self.tasks.len()
+    }
+}
+
 /// A journal entry with its before/after images decoded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JournalRecord {

@@ -79,7 +79,11 @@ pub enum Write {
     Form(FormKind, Vec<(&'static str, String)>),
     /// A submitted edit form: the values typed, and what those fields showed when it opened
     /// (a field changed meanwhile by someone else is then a conflict, not overwritten).
-    Edit { kind: FormKind, typed: Vec<(&'static str, String)>, shown: Vec<(&'static str, String)> },
+    Edit {
+        kind: FormKind,
+        typed: Vec<(&'static str, String)>,
+        shown: Vec<(&'static str, String)>,
+    },
     Complete(TaskId),
     /// Snooze to a time given in words ("in 1h", "tomorrow morning").
     Snooze(TaskId, String),
@@ -731,7 +735,11 @@ fn form_key(app: &mut App, action: Option<Action>, key: Key) -> Vec<Effect> {
             }
             form.pending = true;
             if form.is_edit() {
-                return vec![Effect::Write(Write::Edit { kind: form.kind.clone(), typed: values, shown: form.shown() })];
+                return vec![Effect::Write(Write::Edit {
+                    kind: form.kind.clone(),
+                    typed: values,
+                    shown: form.shown(),
+                })];
             }
             return vec![Effect::Write(Write::Form(form.kind.clone(), values))];
         }

@@ -284,10 +284,7 @@ impl Form {
             (n, _) => n,
         };
         let label = self.fields.iter().find(|f| f.name == name).map(|f| f.label).unwrap_or("a field");
-        self.show_error(
-            Some(name),
-            format!("changed meanwhile to \"{theirs}\""),
-        );
+        self.show_error(Some(name), format!("changed meanwhile to \"{theirs}\""));
         self.error = Some(format!(
             "Someone else changed {label} since this form opened: save again to keep yours, {take_key} to take theirs."
         ));

@@ -58,9 +58,7 @@ impl Crm {
         serde_json::to_writer(&mut w, &b)
             .map_err(|e| ServiceError::Invalid(format!("cannot write the backup: {e}")))?;
         std::io::Write::flush(&mut w).map_err(|e| ServiceError::Invalid(format!("cannot write the backup: {e}")))?;
-        let n =
-            b.users.len() + b.companies.len() + b.contacts.len() + b.deals.len() + b.activities.len() + b.tasks.len();
-        self.journal_export("json (whole database)", n as u64, "").map(drop)
+        self.journal_export("json (whole database)", b.record_count() as u64, "").map(drop)
     }
 
     /// Writes the backup to a file in one step (a temporary file renamed over it).

@@ -141,8 +141,11 @@ fn draw_hints(f: &mut Frame, app: &App, area: Rect) {
     let mut spans = Vec::new();
     let mut seen = Vec::new();
     let first = modes.first().copied().unwrap_or(Mode::Global);
+    // Taking someone else's value means something only after a conflict.
+    let conflict =
+        matches!(&app.modal, Some(super::app::Modal::Form(f)) if f.fields.iter().any(|x| x.theirs.is_some()));
     for b in app.keymap.bindings(first) {
-        if seen.contains(&b.action) {
+        if seen.contains(&b.action) || (b.action == super::action::Action::TakeTheirs && !conflict) {
             continue;
         }
         seen.push(b.action);
