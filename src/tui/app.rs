@@ -551,8 +551,13 @@ fn on_written(app: &mut App, result: Result<Receipt, WriteError>) -> Vec<Effect>
             match &mut app.modal {
                 Some(Modal::Form(form)) => match (e.theirs, e.field) {
                     (Some(theirs), Some(field)) => {
-                        let take = app.keymap.key_for(&[Mode::Form], Action::TakeTheirs).map(|k| k.to_string());
-                        form.show_conflict(&field, theirs, take.as_deref().unwrap_or("take_theirs"))
+                        let key = |a: Action| {
+                            app.keymap
+                                .key_for(&[Mode::Form], a)
+                                .map(|k| k.to_string())
+                                .unwrap_or_else(|| a.name().into())
+                        };
+                        form.show_conflict(&field, theirs, &key(Action::Submit), &key(Action::TakeTheirs))
                     }
                     (_, field) => form.show_error(field.as_deref(), e.message),
                 },

@@ -277,17 +277,15 @@ impl Form {
 
     /// Marks a conflict on field `name`: someone else saved `theirs` since the form opened.
     /// `name` is the field as the store names it (`name` is a deal's or task's title).
-    pub fn show_conflict(&mut self, name: &str, theirs: String, take_key: &str) {
+    /// `save_key`/`take_key` name the keys that save and take theirs. The message fits the form.
+    pub fn show_conflict(&mut self, name: &str, theirs: String, save_key: &str, take_key: &str) {
         let name = match (name, &self.kind) {
             ("name", FormKind::EditDeal(_) | FormKind::EditTask(_)) => "title",
             ("close date", _) => "close",
             (n, _) => n,
         };
-        let label = self.fields.iter().find(|f| f.name == name).map(|f| f.label).unwrap_or("a field");
-        self.show_error(Some(name), format!("changed meanwhile to \"{theirs}\""));
-        self.error = Some(format!(
-            "Someone else changed {label} since this form opened: save again to keep yours, {take_key} to take theirs."
-        ));
+        self.show_error(Some(name), format!("someone else saved \"{theirs}\" meanwhile"));
+        self.error = Some(format!("Keep yours: {save_key} · take theirs: {take_key}"));
         if let Some(f) = self.fields.iter_mut().find(|f| f.name == name) {
             f.theirs = Some(theirs);
         }
