@@ -297,57 +297,31 @@ impl Edit {
 
     /// A one-line description for the audit log.
     pub fn describe(&self) -> String {
-        fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
-            v.as_ref().map(|x| x.to_string()).unwrap_or_else(|| "none".into())
-        }
         match self {
-            Edit::Name(v)
-            | Edit::JobTitle(v)
-            | Edit::Website(v)
-            | Edit::Industry(v)
-            | Edit::Outcome(v)
-            | Edit::Owner(v) => {
-                format!("{} = {v:?}", self.field())
-            }
+            // Text people type is quoted.
+            Edit::Name(_)
+            | Edit::JobTitle(_)
+            | Edit::Website(_)
+            | Edit::Industry(_)
+            | Edit::Outcome(_)
+            | Edit::Owner(_)
+            | Edit::Address(_) => format!("{} = {:?}", self.field(), self.value_text()),
             Edit::Notes(_) | Edit::Body(_) => format!("{} edited", self.field()),
-            Edit::Company(v) => format!("company = {}", opt(v)),
-            Edit::Contact(v) => format!("contact = {}", opt(v)),
-            Edit::Deal(v) => format!("deal = {}", opt(v)),
             Edit::AddEmail(l) => format!("email + {l}"),
             Edit::RemoveEmail(v) => format!("email − {v}"),
             Edit::AddPhone(l) => format!("phone + {l}"),
             Edit::RemovePhone(v) => format!("phone − {v}"),
-            Edit::Address(a) => format!("address = {a:?}", a = a.to_string()),
             Edit::AddTag(t) => format!("tag + {t}"),
             Edit::RemoveTag(t) => format!("tag − {t}"),
             Edit::SetField(k, v) => format!("{k} = {v:?}"),
             Edit::RemoveField(k) => format!("{k} removed"),
-            Edit::Cadence(v) => {
-                format!("cadence = {}", v.map(|d| format!("every {d} days")).unwrap_or_else(|| "none".into()))
-            }
-            Edit::Value(m) => format!("value = {m}"),
-            Edit::Probability(p) => {
-                format!("probability = {}", p.map(|p| format!("{p}%")).unwrap_or_else(|| "stage default".into()))
-            }
-            Edit::Close(d) => format!("close date = {}", opt(d)),
-            Edit::Due(Due::Day(d)) => format!("due = {d}"),
-            Edit::Due(Due::At(t)) => format!("due = {t}"),
-            Edit::Priority(p) => format!("priority = {p}"),
-            Edit::Recurrence(r) => format!("repeat = {r}"),
-            Edit::HiddenUntil(t) => format!("hidden until = {}", opt(t)),
-            Edit::At(t) => format!("time = {t}"),
-            Edit::Kind(k) => format!("kind = {k}"),
-            Edit::Duration(d) => {
-                format!("duration = {}", d.map(|m| format!("{m} min")).unwrap_or_else(|| "none".into()))
-            }
-            Edit::Role(r) => format!("role = {r}"),
-            Edit::Disabled(b) => format!("disabled = {b}"),
-            Edit::Manager(m) => format!("manager = {}", opt(m)),
             // Never the hash: the audit log says what happened to the token.
             Edit::Token(None) => "token removed".into(),
             Edit::Token(Some(t)) if t.revoked.is_some() => "token revoked".into(),
             Edit::Token(Some(_)) => "new token issued".into(),
             Edit::Unchanged(e) => format!("{} was {:?}", e.field(), e.value_text()),
+            // Every other field: ids, amounts, dates, choices, numbers.
+            _ => format!("{} = {}", self.field(), self.value_text()),
         }
     }
 
@@ -604,6 +578,25 @@ mod tests {
         assert_eq!(rec, deal("Fit-out", 0));
         let c = Change::Edit { target: Ref::Deal(DealId(7)), edits: vec![guard, yours] };
         assert_eq!(c.describe(), "name = \"Fit-out, phase 2\"");
+    }
+
+    #[test]
+    fn descriptions_read_field_equals_value_with_typed_text_quoted() {
+        let cases = [
+            (Edit::Name("Ann".into()), "name = \"Ann\""),
+            (Edit::Company(None), "company = none"),
+            (Edit::Company(Some(CompanyId(3))), "company = co3"),
+            (Edit::Cadence(Some(7)), "cadence = every 7 days"),
+            (Edit::Probability(None), "probability = stage default"),
+            (Edit::Duration(Some(30)), "duration = 30 min"),
+            (Edit::Value(Money::new(120_000, Currency::EUR)), "value = €1,200"),
+            (Edit::SetField("size".into(), "L".into()), "size = \"L\""),
+            (Edit::AddTag("vip".into()), "tag + vip"),
+            (Edit::Notes("long".into()), "notes edited"),
+        ];
+        for (edit, text) in cases {
+            assert_eq!(edit.describe(), text);
+        }
     }
 
     #[test]
