@@ -47,6 +47,11 @@ pub struct MergePlan {
 }
 
 impl MergePlan {
+    /// Whether the other record's value of `field` was picked.
+    fn took(&self, field: &str) -> bool {
+        self.choices.iter().any(|c| c.field == field && c.pick == Side::Other)
+    }
+
     /// Sets which side a field comes from; unknown field names are an error naming the choices.
     pub fn take(&mut self, field: &str, side: Side) -> Result<()> {
         let f = field.trim().to_lowercase();
@@ -78,13 +83,62 @@ fn company_text(crm: &Crm, id: Option<CompanyId>) -> Result<String> {
     })
 }
 
-fn live_contact(crm: &Crm, id: ContactId) -> Result<Contact> {
-    // One the user does not see does not exist for them (visibility).
-    match crm.visible_record(&Ref::Contact(id))? {
-        Some(Record::Contact(c)) if c.deleted.is_none() => Ok(c),
+/// A live record to merge. One the user does not see does not exist for them (visibility).
+fn live(crm: &Crm, id: Ref) -> Result<Record> {
+    match crm.visible_record(&id)? {
+        Some(r) if r.deleted().is_none() => Ok(r),
         Some(_) => Err(ServiceError::Invalid(format!("{id} is in the trash; restore it first"))),
         None => Err(ServiceError::NotFound(format!("{id} does not exist"))),
     }
+}
+
+fn live_contact(crm: &Crm, id: ContactId) -> Result<Contact> {
+    match live(crm, Ref::Contact(id))? {
+        Record::Contact(c) => Ok(c),
+        _ => Err(ServiceError::NotFound(format!("{id} does not exist"))),
+    }
+}
+
+fn live_company(crm: &Crm, id: CompanyId) -> Result<Company> {
+    match live(crm, Ref::Company(id))? {
+        Record::Company(c) => Ok(c),
+        _ => Err(ServiceError::NotFound(format!("{id} does not exist"))),
+    }
+}
+
+/// Offers a field whose values differ, the kept record's value picked unless it is empty.
+fn offer(choices: &mut Vec<FieldChoice>, field: &str, a: String, b: String) {
+    if a != b && !b.is_empty() {
+        let pick = if a.is_empty() { Side::Other } else { Side::Keep };
+        choices.push(FieldChoice { field: field.into(), keep: a, other: b, pick });
+    }
+}
+
+/// Offers each custom field of the other record as `field:KEY`.
+fn offer_fields(
+    choices: &mut Vec<FieldChoice>,
+    keep: &std::collections::BTreeMap<String, String>,
+    other: &std::collections::BTreeMap<String, String>,
+) {
+    for (key, v) in other {
+        offer(choices, &format!("field:{key}"), keep.get(key).cloned().unwrap_or_default(), v.clone());
+    }
+}
+
+/// The kept record's custom fields after a merge: the other's it lacks, and those picked.
+fn field_edits(
+    plan: &MergePlan,
+    keep: &std::collections::BTreeMap<String, String>,
+    other: &std::collections::BTreeMap<String, String>,
+) -> Vec<Edit> {
+    other
+        .iter()
+        .filter(|(key, v)| match keep.get(*key) {
+            None => true,
+            Some(mine) => mine != *v && plan.took(&format!("field:{key}")),
+        })
+        .map(|(key, v)| Edit::SetField(key.clone(), v.clone()))
+        .collect()
 }
 
 impl Crm {
@@ -95,23 +149,15 @@ impl Crm {
         }
         let (k, o) = (live_contact(self, keep)?, live_contact(self, other)?);
         let mut choices = Vec::new();
-        let mut choice = |field: &str, a: String, b: String| {
-            if a != b && !b.is_empty() {
-                let pick = if a.is_empty() { Side::Other } else { Side::Keep };
-                choices.push(FieldChoice { field: field.into(), keep: a, other: b, pick });
-            }
-        };
-        choice("name", k.name.clone(), o.name.clone());
-        choice("title", k.title.clone(), o.title.clone());
-        choice("company", company_text(self, k.company)?, company_text(self, o.company)?);
-        choice("address", k.address.to_string(), o.address.to_string());
-        choice("notes", k.notes.clone(), o.notes.clone());
-        choice("owner", k.owner.clone(), o.owner.clone());
+        offer(&mut choices, "name", k.name.clone(), o.name.clone());
+        offer(&mut choices, "title", k.title.clone(), o.title.clone());
+        offer(&mut choices, "company", company_text(self, k.company)?, company_text(self, o.company)?);
+        offer(&mut choices, "address", k.address.to_string(), o.address.to_string());
+        offer(&mut choices, "notes", k.notes.clone(), o.notes.clone());
+        offer(&mut choices, "owner", k.owner.clone(), o.owner.clone());
         let cad = |c: Option<u32>| c.map(|d| d.to_string()).unwrap_or_default();
-        choice("cadence", cad(k.cadence_days), cad(o.cadence_days));
-        for (key, v) in &o.fields {
-            choice(&format!("field:{key}"), k.fields.get(key).cloned().unwrap_or_default(), v.clone());
-        }
+        offer(&mut choices, "cadence", cad(k.cadence_days), cad(o.cadence_days));
+        offer_fields(&mut choices, &k.fields, &o.fields);
         let mut added = Vec::new();
         for e in o.emails.iter().filter(|e| !k.emails.iter().any(|x| x.value.eq_ignore_ascii_case(&e.value))) {
             added.push(format!("email {e}"));
@@ -163,7 +209,7 @@ impl Crm {
         };
         let (k, o) = (live_contact(self, keep)?, live_contact(self, other)?);
         let mut edits = Vec::new();
-        let took = |f: &str| plan.choices.iter().any(|c| c.field == f && c.pick == Side::Other);
+        let took = |f: &str| plan.took(f);
         if took("name") {
             edits.push(Edit::Name(o.name.clone()));
         }
@@ -200,20 +246,7 @@ impl Crm {
                 edits.push(Edit::AddTag(t.clone()));
             }
         }
-        for (key, v) in &o.fields {
-            let field = format!("field:{key}");
-            match k.fields.get(key) {
-                None => {
-                    edits.push(Edit::SetField(key.clone(), v.clone()));
-                }
-                Some(mine) if mine != v => {
-                    if took(&field) {
-                        edits.push(Edit::SetField(key.clone(), v.clone()));
-                    }
-                }
-                Some(_) => {}
-            }
-        }
+        edits.extend(field_edits(plan, &k.fields, &o.fields));
         let mut changes = Vec::new();
         if !edits.is_empty() {
             changes.push(Change::Edit { target: plan.keep.clone(), edits });
@@ -238,14 +271,6 @@ impl Crm {
     }
 }
 
-fn live_company(crm: &Crm, id: CompanyId) -> Result<Company> {
-    match crm.visible_record(&Ref::Company(id))? {
-        Some(Record::Company(c)) if c.deleted.is_none() => Ok(c),
-        Some(_) => Err(ServiceError::Invalid(format!("{id} is in the trash; restore it first"))),
-        None => Err(ServiceError::NotFound(format!("{id} does not exist"))),
-    }
-}
-
 impl Crm {
     /// What merging company `other` into `keep` would do: its differing fields side by side,
     /// and the contacts, deals and activities that move (their tasks go with them).
@@ -255,21 +280,13 @@ impl Crm {
         }
         let (k, o) = (live_company(self, keep)?, live_company(self, other)?);
         let mut choices = Vec::new();
-        let mut choice = |field: &str, a: String, b: String| {
-            if a != b && !b.is_empty() {
-                let pick = if a.is_empty() { Side::Other } else { Side::Keep };
-                choices.push(FieldChoice { field: field.into(), keep: a, other: b, pick });
-            }
-        };
-        choice("name", k.name.clone(), o.name.clone());
-        choice("website", k.website.clone(), o.website.clone());
-        choice("industry", k.industry.clone(), o.industry.clone());
-        choice("address", k.address.to_string(), o.address.to_string());
-        choice("notes", k.notes.clone(), o.notes.clone());
-        choice("owner", k.owner.clone(), o.owner.clone());
-        for (key, v) in &o.fields {
-            choice(&format!("field:{key}"), k.fields.get(key).cloned().unwrap_or_default(), v.clone());
-        }
+        offer(&mut choices, "name", k.name.clone(), o.name.clone());
+        offer(&mut choices, "website", k.website.clone(), o.website.clone());
+        offer(&mut choices, "industry", k.industry.clone(), o.industry.clone());
+        offer(&mut choices, "address", k.address.to_string(), o.address.to_string());
+        offer(&mut choices, "notes", k.notes.clone(), o.notes.clone());
+        offer(&mut choices, "owner", k.owner.clone(), o.owner.clone());
+        offer_fields(&mut choices, &k.fields, &o.fields);
         let added = o.tags.iter().filter(|t| !k.tags.contains(t)).map(|t| format!("tag {t}")).collect();
         let prefix = keys::id(other.0);
         let store = self.store();
@@ -300,7 +317,7 @@ impl Crm {
 
     fn company_merge_changes(&self, plan: &MergePlan, keep: CompanyId, other: CompanyId) -> Result<Vec<Change>> {
         let (k, o) = (live_company(self, keep)?, live_company(self, other)?);
-        let took = |f: &str| plan.choices.iter().any(|c| c.field == f && c.pick == Side::Other);
+        let took = |f: &str| plan.took(f);
         let mut edits = Vec::new();
         if took("name") {
             edits.push(Edit::Name(o.name.clone()));
@@ -323,15 +340,7 @@ impl Crm {
         for t in o.tags.iter().filter(|t| !k.tags.contains(t)) {
             edits.push(Edit::AddTag(t.clone()));
         }
-        for (key, v) in &o.fields {
-            match k.fields.get(key) {
-                None => edits.push(Edit::SetField(key.clone(), v.clone())),
-                Some(mine) if mine != v && took(&format!("field:{key}")) => {
-                    edits.push(Edit::SetField(key.clone(), v.clone()))
-                }
-                Some(_) => {}
-            }
-        }
+        edits.extend(field_edits(plan, &k.fields, &o.fields));
         let mut changes = Vec::new();
         if !edits.is_empty() {
             changes.push(Change::Edit { target: Ref::Company(keep), edits });
