@@ -283,64 +283,16 @@ fn a_schema_3_database_gets_the_report_indexes_when_opened() {
 // ---------------------------------------------------------------------------------------------
 
 mod pane {
+    use super::common::tui::Fixture;
     use crm::services::report::Span;
-    use crm::services::{Crm, OpenOptions};
-    use crm::tui::app::{update, App, Effect, Modal, Msg, Tab};
+    use crm::tui::app::{update, App, Modal, Msg, Tab};
     use crm::tui::keymap::Keymap;
     use crm::tui::theme::Theme;
-    use crm::tui::worker::{self, Job};
     use ratatui::backend::TestBackend;
     use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use ratatui::Terminal;
-    use std::sync::{mpsc, Once};
-
-    fn pin_env() {
-        static ONCE: Once = Once::new();
-        ONCE.call_once(|| {
-            std::env::set_var("CRM_NOW", super::NOW);
-            std::env::set_var("TZ", "UTC");
-        });
-    }
-
-    struct Fixture {
-        crm: Crm,
-        _dir: tempfile::TempDir,
-    }
-
-    /// The demo business (40 contacts) as anna, with the clock pinned.
-    fn demo() -> Fixture {
-        pin_env();
-        let dir = tempfile::tempdir().expect("temp dir");
-        let crm = Crm::open(OpenOptions {
-            db: Some(dir.path().join("db")),
-            config: Some(dir.path().join("no-config.toml")),
-            engine: None,
-            user: Some("anna".into()),
-        })
-        .expect("open crm");
-        crm::services::demo::generate(crm.store(), "anna", crm.now(), 40, 1, &mut |_, _| {}).expect("demo data");
-        Fixture { crm, _dir: dir }
-    }
 
     impl Fixture {
-        fn perform(&self, app: &mut App, effects: Vec<Effect>) {
-            let (job_tx, job_rx) = mpsc::channel();
-            let (msg_tx, msg_rx) = mpsc::channel();
-            for e in effects {
-                match e {
-                    Effect::Load(r) => job_tx.send(Job::Load(r)).expect("queue"),
-                    Effect::Write(w) => job_tx.send(Job::Write(w)).expect("queue"),
-                    _ => {}
-                }
-            }
-            drop(job_tx);
-            worker::serve(&crm::api::Client::local(self.crm.clone()), job_rx, msg_tx);
-            for msg in msg_rx.try_iter() {
-                let more = update(app, msg);
-                self.perform(app, more);
-            }
-        }
-
         fn app(&self) -> App {
             let mut app = App::new(
                 "anna".into(),
@@ -393,7 +345,7 @@ mod pane {
 
     #[test]
     fn four_opens_the_reports_of_this_month_and_keys_change_period_and_owner() {
-        let fx = demo();
+        let fx = Fixture::demo();
         let mut app = fx.app();
         fx.press(&mut app, '4');
         assert_eq!(app.tab, Tab::Reports);
@@ -455,7 +407,7 @@ mod pane {
 
     #[test]
     fn snapshot_reports_pane() {
-        let fx = demo();
+        let fx = Fixture::demo();
         let mut app = fx.app();
         fx.press(&mut app, '4');
         insta::assert_snapshot!("reports_80x24", render(&app, 80, 24));

@@ -7,70 +7,32 @@
 //! on every machine. To update the snapshots: `INSTA_UPDATE=always cargo test --test tui`, then
 //! review the changed files in tests/snapshots/.
 
+mod common;
+
+use common::tui::Fixture;
 use crm::domain::{Change, Ref};
 use crm::services::input::TaskInput;
 use crm::services::query::ContactSort;
-use crm::services::{Crm, OpenOptions};
 use crm::store::Receipt;
 use crm::tui::app::{update, App, Data, Effect, Modal, Msg, Request, Tab, Write, WriteError};
 use crm::tui::form::{Form, FormKind};
 use crm::tui::keymap::Keymap;
 use crm::tui::theme::{Role, Theme};
-use crm::tui::worker::{self, Job};
+use crm::tui::worker;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::{Color, Modifier};
 use ratatui::Terminal;
-use std::sync::{mpsc, Once};
 
 // ---------------------------------------------------------------------------------------------
 // Fixture
 // ---------------------------------------------------------------------------------------------
 
-/// The pinned clock of every test: Friday 2026-11-27 09:00 UTC.
-const NOW: &str = "2026-11-27T09:00:00Z";
 /// What the status line and the welcome screen show as the database (never the temp dir).
 const DB_PATH: &str = "~/.local/share/crm/db";
 
-/// Pins the clock and the time zone before anything reads them. Every test sets the same
-/// values, so the order in which test threads get here does not matter.
-fn pin_env() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        std::env::set_var("CRM_NOW", NOW);
-        std::env::set_var("TZ", "UTC");
-    });
-}
-
-struct Fixture {
-    crm: Crm,
-    _dir: tempfile::TempDir,
-}
-
 impl Fixture {
-    /// An empty database, opened as anna.
-    fn empty() -> Fixture {
-        pin_env();
-        let dir = tempfile::tempdir().expect("temp dir");
-        let crm = Crm::open(OpenOptions {
-            db: Some(dir.path().join("db")),
-            config: Some(dir.path().join("no-config.toml")),
-            engine: None,
-            user: Some("anna".into()),
-        })
-        .expect("open crm");
-        Fixture { crm, _dir: dir }
-    }
-
-    /// The demo business: 40 contacts with companies, deals, activities and tasks. Anna has a
-    /// single task, due in two weeks: nothing overdue.
-    fn demo() -> Fixture {
-        let fx = Fixture::empty();
-        crm::services::demo::generate(fx.crm.store(), "anna", fx.crm.now(), 40, 1, &mut |_, _| {}).expect("demo data");
-        fx
-    }
-
     /// The demo business plus a busy week for anna: two overdue tasks, one due today, two in
     /// the next days (one repeating) and one done yesterday.
     fn busy() -> Fixture {
@@ -149,29 +111,6 @@ impl Fixture {
         }
         assert_eq!(app.modal, None);
         app
-    }
-
-    /// Performs `effects` the way the runtime does, through the real worker, and feeds the
-    /// resulting messages back into `update` until nothing is left to do.
-    fn perform(&self, app: &mut App, effects: Vec<Effect>) {
-        let (job_tx, job_rx) = mpsc::channel();
-        let (msg_tx, msg_rx) = mpsc::channel();
-        for e in effects {
-            match e {
-                Effect::Load(r) => job_tx.send(Job::Load(r)).expect("queue"),
-                Effect::Write(w) => job_tx.send(Job::Write(w)).expect("queue"),
-                Effect::Quit => app.quit = true,
-                // Desktop notifications are best effort; the status line carries the message.
-                Effect::Notify(_) => {}
-                other => panic!("the test runtime does not perform {other:?}"),
-            }
-        }
-        drop(job_tx);
-        worker::serve(&crm::api::Client::local(self.crm.clone()), job_rx, msg_tx);
-        for msg in msg_rx.try_iter() {
-            let more = update(app, msg);
-            self.perform(app, more);
-        }
     }
 }
 

@@ -4,45 +4,29 @@
 //! To update the snapshot: `INSTA_UPDATE=always cargo test --test tui_audit`, then review
 //! tests/snapshots/.
 
+mod common;
+
+use common::tui::Fixture;
 use crm::domain::{Change, Contact, Record};
 use crm::services::audit::AuditQuery;
-use crm::services::{Crm, OpenOptions};
-use crm::tui::app::{update, App, Effect, Modal, Msg};
+use crm::tui::app::{update, App, Modal, Msg};
 use crm::tui::keymap::Keymap;
 use crm::tui::theme::Theme;
-use crm::tui::worker::{self, Job};
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
-use std::sync::{mpsc, Once};
-
-struct Fixture {
-    crm: Crm,
-    _dir: tempfile::TempDir,
-}
 
 impl Fixture {
     fn new() -> Fixture {
-        static ONCE: Once = Once::new();
-        ONCE.call_once(|| {
-            std::env::set_var("CRM_NOW", "2026-11-27T09:00:00Z");
-            std::env::set_var("TZ", "UTC");
-        });
-        let dir = tempfile::tempdir().expect("temp dir");
-        let crm = Crm::open(OpenOptions {
-            db: Some(dir.path().join("db")),
-            config: Some(dir.path().join("no-config.toml")),
-            engine: None,
-            user: Some("anna".into()),
-        })
-        .expect("open crm");
+        let fx = Fixture::empty();
+        let crm = &fx.crm;
         for name in ["Anna Müller", "Bo Berg", "Chen Li"] {
             let c = Contact { id: crm::domain::ContactId::placeholder(0), name: name.into(), ..Contact::default() };
             crm.apply(vec![Change::Create(Record::Contact(c))]).expect("add contact");
         }
         crm.journal_export("csv contacts", 3, "tag:vip").expect("journal an export");
-        Fixture { crm, _dir: dir }
+        fx
     }
 
     fn app(&self, preset: &str) -> App {
@@ -53,24 +37,6 @@ impl Fixture {
         self.perform(&mut app, startup);
         app.modal = None;
         app
-    }
-
-    fn perform(&self, app: &mut App, effects: Vec<Effect>) {
-        let (job_tx, job_rx) = mpsc::channel();
-        let (msg_tx, msg_rx) = mpsc::channel();
-        for e in effects {
-            match e {
-                Effect::Load(r) => job_tx.send(Job::Load(r)).expect("queue"),
-                Effect::Write(w) => job_tx.send(Job::Write(w)).expect("queue"),
-                _ => {}
-            }
-        }
-        drop(job_tx);
-        worker::serve(&crm::api::Client::local(self.crm.clone()), job_rx, msg_tx);
-        for msg in msg_rx.try_iter() {
-            let more = update(app, msg);
-            self.perform(app, more);
-        }
     }
 
     fn press(&self, app: &mut App, keys: &[Msg]) {

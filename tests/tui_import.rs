@@ -1,69 +1,23 @@
 //! The TUI's import (dry run first, then one change) and side-by-side merge, driven through
 //! `update()` with the default keymap and the real worker, plus a snapshot of the merge view.
 
-use crm::services::{Crm, OpenOptions};
+mod common;
+
+use common::tui::Fixture;
 use crm::tui::app::{update, App, Effect, Modal, Msg};
 use crm::tui::keymap::Keymap;
 use crm::tui::theme::Theme;
-use crm::tui::worker::{self, Job};
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
-use std::sync::{mpsc, Once};
-
-fn pin_env() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        std::env::set_var("CRM_NOW", "2026-11-27T09:00:00Z");
-        std::env::set_var("TZ", "UTC");
-    });
-}
-
-struct Fixture {
-    crm: Crm,
-    dir: tempfile::TempDir,
-}
 
 impl Fixture {
-    fn new() -> Fixture {
-        pin_env();
-        let dir = tempfile::tempdir().expect("temp dir");
-        let crm = Crm::open(OpenOptions {
-            db: Some(dir.path().join("db")),
-            config: Some(dir.path().join("no-config.toml")),
-            engine: None,
-            user: Some("anna".into()),
-        })
-        .expect("open crm");
-        Fixture { crm, dir }
-    }
-
     fn app(&self) -> App {
         let mut app = App::new("anna".into(), "~/crm".into(), Keymap::default_keymap(), Theme::default_theme());
         app.now = self.crm.now();
         let startup = app.startup();
         self.perform(&mut app, startup);
         app
-    }
-
-    /// Performs effects through the real worker, feeding its messages back into `update`.
-    fn perform(&self, app: &mut App, effects: Vec<Effect>) {
-        let (job_tx, job_rx) = mpsc::channel();
-        let (msg_tx, msg_rx) = mpsc::channel();
-        for e in effects {
-            match e {
-                Effect::Load(r) => job_tx.send(Job::Load(r)).expect("queue"),
-                Effect::Write(w) => job_tx.send(Job::Write(w)).expect("queue"),
-                Effect::Notify(_) | Effect::Quit => {}
-                other => panic!("not performed here: {other:?}"),
-            }
-        }
-        drop(job_tx);
-        worker::serve(&crm::api::Client::local(self.crm.clone()), job_rx, msg_tx);
-        for msg in msg_rx.try_iter() {
-            let more = update(app, msg);
-            self.perform(app, more);
-        }
     }
 
     fn contacts(&self) -> usize {
@@ -91,7 +45,7 @@ fn message(app: &App) -> String {
 
 #[test]
 fn import_shows_the_dry_run_first_then_imports_in_one_undoable_change() {
-    let fx = Fixture::new();
+    let fx = Fixture::empty();
     let file = fx.dir.path().join("people.csv");
     std::fs::write(&file, "First Name,Last Name,Company,Email\nAnna,Müller,Atlas,anna@atlas.de\nJan,Koch,Atlas,bad-email\nEva,Ruiz,,eva@ruiz.es\n")
         .unwrap();
@@ -124,7 +78,7 @@ fn import_shows_the_dry_run_first_then_imports_in_one_undoable_change() {
 
 #[test]
 fn a_file_that_cannot_be_imported_says_why_on_the_form() {
-    let fx = Fixture::new();
+    let fx = Fixture::empty();
     let mut app = fx.app();
     ch(&mut app, 'I');
     for c in "/nonexistent/file.csv".chars() {
@@ -167,7 +121,7 @@ fn duplicates(fx: &Fixture) {
 
 #[test]
 fn duplicates_merge_side_by_side_picking_fields() {
-    let fx = Fixture::new();
+    let fx = Fixture::empty();
     duplicates(&fx);
     let mut app = fx.app();
     let effects = ch(&mut app, 'D');
@@ -196,7 +150,7 @@ fn duplicates_merge_side_by_side_picking_fields() {
 
 #[test]
 fn no_duplicates_says_so() {
-    let fx = Fixture::new();
+    let fx = Fixture::empty();
     let mut app = fx.app();
     let effects = ch(&mut app, 'D');
     fx.perform(&mut app, effects);
@@ -206,7 +160,7 @@ fn no_duplicates_says_so() {
 
 #[test]
 fn merge_view_snapshot() {
-    let fx = Fixture::new();
+    let fx = Fixture::empty();
     duplicates(&fx);
     let mut app = fx.app();
     let effects = ch(&mut app, 'D');
@@ -231,7 +185,7 @@ fn merge_view_snapshot() {
 fn duplicate_companies_merge_side_by_side_and_undo() {
     use crm::domain::{CompanyId, Ref};
     use crm::services::input::{CompanyInput, ContactInput};
-    let fx = Fixture::new();
+    let fx = Fixture::empty();
     for (name, website, industry) in [("Atlas GmbH", "atlas.de", ""), ("Atlas", "https://www.atlas.de", "wholesale")] {
         let input = CompanyInput {
             name: Some(name.into()),

@@ -7,45 +7,22 @@
 //! clock pinned at Friday 2026-11-27 09:00 UTC. To update the snapshots:
 //! `INSTA_UPDATE=always cargo test --test tui_presets`, then review tests/snapshots/.
 
-use crm::services::{Crm, OpenOptions};
+mod common;
+
+use common::tui::Fixture;
 use crm::tui::action::Action;
 use crm::tui::app::{update, App, Effect, Modal, Msg, Tab, Write};
 use crm::tui::keymap::Keymap;
 use crm::tui::theme::Theme;
-use crm::tui::worker::{self, Job};
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::Color;
 use ratatui::Terminal;
-use std::sync::{mpsc, Once};
 
 const DB_PATH: &str = "~/.local/share/crm/db";
 
-struct Fixture {
-    crm: Crm,
-    _dir: tempfile::TempDir,
-}
-
 impl Fixture {
-    fn demo() -> Fixture {
-        static ONCE: Once = Once::new();
-        ONCE.call_once(|| {
-            std::env::set_var("CRM_NOW", "2026-11-27T09:00:00Z");
-            std::env::set_var("TZ", "UTC");
-        });
-        let dir = tempfile::tempdir().expect("temp dir");
-        let crm = Crm::open(OpenOptions {
-            db: Some(dir.path().join("db")),
-            config: Some(dir.path().join("no-config.toml")),
-            engine: None,
-            user: Some("anna".into()),
-        })
-        .expect("open crm");
-        crm::services::demo::generate(crm.store(), "anna", crm.now(), 40, 1, &mut |_, _| {}).expect("demo data");
-        Fixture { crm, _dir: dir }
-    }
-
     /// An app after startup with `preset` and `theme`, the overdue reminder (if any) dismissed.
     fn app(&self, preset: &str, theme: Theme) -> App {
         let keymap = Keymap::preset(preset).expect("preset");
@@ -57,25 +34,6 @@ impl Fixture {
             app.modal = None;
         }
         app
-    }
-
-    fn perform(&self, app: &mut App, effects: Vec<Effect>) {
-        let (job_tx, job_rx) = mpsc::channel();
-        let (msg_tx, msg_rx) = mpsc::channel();
-        for e in effects {
-            match e {
-                Effect::Load(r) => job_tx.send(Job::Load(r)).expect("queue"),
-                Effect::Write(w) => job_tx.send(Job::Write(w)).expect("queue"),
-                Effect::Quit => app.quit = true,
-                _ => {}
-            }
-        }
-        drop(job_tx);
-        worker::serve(&crm::api::Client::local(self.crm.clone()), job_rx, msg_tx);
-        for msg in msg_rx.try_iter() {
-            let more = update(app, msg);
-            self.perform(app, more);
-        }
     }
 }
 

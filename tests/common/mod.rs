@@ -2,6 +2,8 @@
 //! to run the real `crm` binary against them with a pinned clock.
 #![allow(dead_code)]
 
+pub mod tui;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
