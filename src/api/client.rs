@@ -270,11 +270,7 @@ impl Client {
             return crm.write_backup(out);
         }
         // Journaled by the holder or server as it hands the backup over.
-        let b = self.backup_wire()?;
-        let mut w = std::io::BufWriter::new(out);
-        let cannot = |e: String| ServiceError::Invalid(format!("cannot write the backup: {e}"));
-        serde_json::to_writer(&mut w, &b).map_err(|e| cannot(e.to_string()))?;
-        std::io::Write::flush(&mut w).map_err(|e| cannot(e.to_string()))
+        crate::services::import::backup::write_json(&self.backup_wire()?, out)
     }
 
     /// Writes the whole database to a file in one step.

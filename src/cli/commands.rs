@@ -614,18 +614,7 @@ fn export_ics(
             _ => Ok(()),
         };
     };
-    let cannot = |e: std::io::Error| ServiceError::Invalid(format!("cannot write {}: {e}", path.display()));
-    let name =
-        path.file_name().ok_or_else(|| ServiceError::Invalid(format!("{} is not a file name", path.display())))?;
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(".tmp");
-    let tmp = path.with_file_name(tmp_name);
-    std::fs::write(&tmp, export.text.as_bytes()).map_err(cannot)?;
-    if let Err(e) = std::fs::rename(&tmp, path) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(cannot(e).into());
-    }
+    crate::services::import::report::write_atomic(path, export.text.as_bytes()).map_err(ServiceError::Invalid)?;
     let what = if opts.events { "events" } else { "to-dos" };
     out.message(&format!("Wrote {} tasks ({what}) to {}", export.tasks, path.display()))
 }

@@ -43,6 +43,14 @@ pub fn read(bytes: &[u8]) -> Result<Backup> {
     serde_json::from_slice(bytes).map_err(|e| ServiceError::Invalid(format!("the backup is damaged: {e}")))
 }
 
+/// Writes a backup as JSON (streamed: a large database is not held twice in memory).
+pub fn write_json(b: &Backup, out: &mut dyn std::io::Write) -> Result<()> {
+    let cannot = |e: String| ServiceError::Invalid(format!("cannot write the backup: {e}"));
+    let mut w = std::io::BufWriter::new(out);
+    serde_json::to_writer(&mut w, b).map_err(|e| cannot(e.to_string()))?;
+    std::io::Write::flush(&mut w).map_err(|e| cannot(e.to_string()))
+}
+
 impl Crm {
     /// The whole database as a backup value.
     pub fn backup(&self) -> Result<Backup> {
@@ -54,31 +62,13 @@ impl Crm {
     /// Writes the backup as JSON (streamed: a large database is not held twice in memory).
     pub fn write_backup(&self, out: &mut dyn std::io::Write) -> Result<()> {
         let b = self.backup()?;
-        let mut w = std::io::BufWriter::new(out);
-        serde_json::to_writer(&mut w, &b)
-            .map_err(|e| ServiceError::Invalid(format!("cannot write the backup: {e}")))?;
-        std::io::Write::flush(&mut w).map_err(|e| ServiceError::Invalid(format!("cannot write the backup: {e}")))?;
+        write_json(&b, out)?;
         self.journal_export("json (whole database)", b.record_count() as u64, "").map(drop)
     }
 
     /// Writes the backup to a file in one step (a temporary file renamed over it).
     pub fn backup_to_file(&self, path: &std::path::Path) -> Result<()> {
-        let cannot = |e: std::io::Error| ServiceError::Invalid(format!("cannot write {}: {e}", path.display()));
-        let name =
-            path.file_name().ok_or_else(|| ServiceError::Invalid(format!("{} is not a file name", path.display())))?;
-        let mut tmp_name = std::ffi::OsString::from(".");
-        tmp_name.push(name);
-        tmp_name.push(".tmp");
-        let tmp = path.with_file_name(tmp_name);
-        let written = std::fs::File::create(&tmp).map_err(cannot).and_then(|mut f| {
-            self.write_backup(&mut f)?;
-            f.sync_all().map_err(cannot)
-        });
-        if let Err(e) = written.and_then(|_| std::fs::rename(&tmp, path).map_err(cannot)) {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
-        Ok(())
+        super::report::write_atomic_with(path, ServiceError::Invalid, |f| self.write_backup(f))
     }
 
     /// Writes a timestamped backup into the data directory's `backups/` folder.

@@ -32,16 +32,34 @@ pub fn csv(plan: &ImportPlan) -> String {
 
 /// Writes a file in one step (a temporary file renamed over it), so nobody reads half of it.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let cannot = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
-    let name = path.file_name().ok_or_else(|| format!("{} is not a file name", path.display()))?;
+    write_atomic_with(
+        path,
+        |m| m,
+        |f| std::io::Write::write_all(f, bytes).map_err(|e| format!("cannot write {}: {e}", path.display())),
+    )
+}
+
+/// `write_atomic` for a file written as a stream: `write` fills a hidden temporary file beside
+/// `path`, which is synced and renamed over it; `cannot` makes the caller's error of a message
+/// (that names the file), so `write`'s own errors pass through unchanged.
+pub fn write_atomic_with<E>(
+    path: &Path,
+    cannot: impl Fn(String) -> E,
+    write: impl FnOnce(&mut std::fs::File) -> Result<(), E>,
+) -> Result<(), E> {
+    let io = |e: std::io::Error| cannot(format!("cannot write {}: {e}", path.display()));
+    let name = path.file_name().ok_or_else(|| cannot(format!("{} is not a file name", path.display())))?;
     let mut tmp_name = std::ffi::OsString::from(".");
     tmp_name.push(name);
     tmp_name.push(".tmp");
     let tmp = path.with_file_name(tmp_name);
-    std::fs::write(&tmp, bytes).map_err(cannot)?;
-    if let Err(e) = std::fs::rename(&tmp, path) {
+    let written = std::fs::File::create(&tmp).map_err(io).and_then(|mut f| {
+        write(&mut f)?;
+        f.sync_all().map_err(io)
+    });
+    if let Err(e) = written.and_then(|_| std::fs::rename(&tmp, path).map_err(io)) {
         let _ = std::fs::remove_file(&tmp);
-        return Err(cannot(e));
+        return Err(e);
     }
     Ok(())
 }
