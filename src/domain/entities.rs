@@ -456,6 +456,19 @@ impl Record {
         }
     }
 
+    /// Whose a record is: the owner of a contact, company or deal, the assignee of a task, the
+    /// author of an activity.
+    pub fn owner(&self) -> Option<&str> {
+        match self {
+            Record::Contact(c) => Some(&c.owner),
+            Record::Company(c) => Some(&c.owner),
+            Record::Deal(d) => Some(&d.owner),
+            Record::Task(t) => Some(&t.assignee),
+            Record::Activity(a) => Some(&a.author),
+            Record::User(_) => None,
+        }
+    }
+
     pub fn deleted(&self) -> Option<Timestamp> {
         match self {
             Record::Contact(r) => r.deleted,

@@ -139,9 +139,7 @@ impl Scope {
         }
         match rec {
             Record::User(_) => true,
-            other => {
-                owner_of(other).is_some_and(|o| self.owners.contains(o)) || self.shared.contains(&other.reference())
-            }
+            other => other.owner().is_some_and(|o| self.owners.contains(o)) || self.shared.contains(&other.reference()),
         }
     }
 
@@ -164,20 +162,7 @@ impl Scope {
     /// Sharing a record is for whoever owns it through their team (the owner, their managers)
     /// and admins: a record shared with a rep is not theirs to share further.
     pub fn may_share(&self, rec: &Record) -> bool {
-        self.all || owner_of(rec).is_some_and(|o| self.owners.contains(o))
-    }
-}
-
-/// Whose a record is: the owner of a contact, company or deal, the assignee of a task, the
-/// author of an activity.
-pub fn owner_of(rec: &Record) -> Option<&str> {
-    match rec {
-        Record::Contact(c) => Some(&c.owner),
-        Record::Company(c) => Some(&c.owner),
-        Record::Deal(d) => Some(&d.owner),
-        Record::Task(t) => Some(&t.assignee),
-        Record::Activity(a) => Some(&a.author),
-        Record::User(_) => None,
+        self.all || rec.owner().is_some_and(|o| self.owners.contains(o))
     }
 }
 

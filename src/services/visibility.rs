@@ -11,7 +11,7 @@
 //!   setting are for admins (a user may rename themselves and manage their own token).
 
 use super::{Crm, Result, ServiceError};
-use crate::domain::visibility::{owner_of, Linked, Scope};
+use crate::domain::visibility::{Linked, Scope};
 use crate::domain::*;
 use crate::store::engine::{full_range, prefix_range};
 use crate::store::{keys, Receipt, Tree};
@@ -374,7 +374,7 @@ impl Crm {
                 Change::Share { target, .. } | Change::Unshare { target, .. } => {
                     if let Some(rec) = must_see(target)? {
                         if !access.may_share(&rec) {
-                            let whose = owner_of(&rec).unwrap_or_default();
+                            let whose = rec.owner().unwrap_or_default();
                             return Err(ServiceError::Denied(format!(
                                 "{target} is shared with you, not yours: {whose}, their manager or an admin can share it"
                             )));

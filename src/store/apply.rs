@@ -137,14 +137,7 @@ impl Batch<'_> {
 
     fn check_links(&mut self, rec: &Record) -> Result<(), StoreError> {
         // An owner other than the author must be a user: a typo would hide the record from its owner.
-        let owner = match rec {
-            Record::Contact(r) => Some(&r.owner),
-            Record::Company(r) => Some(&r.owner),
-            Record::Deal(r) => Some(&r.owner),
-            Record::Task(r) => Some(&r.assignee),
-            Record::Activity(r) => Some(&r.author),
-            Record::User(_) => None,
-        };
+        let owner = rec.owner();
         if let Record::User(u) = rec {
             if let Some(m) = &u.manager {
                 if m == &u.login {
@@ -158,8 +151,8 @@ impl Batch<'_> {
                 }
             }
         }
-        if let Some(o) = owner.filter(|o| o.as_str() != self.author) {
-            if self.load(&Ref::User(o.clone()))?.is_none() {
+        if let Some(o) = owner.filter(|o| *o != self.author) {
+            if self.load(&Ref::User(o.to_string()))?.is_none() {
                 let field = if matches!(rec, Record::Task(_)) { "assignee" } else { "owner" };
                 return Err(StoreError::validation(field, format!("there is no user \"{o}\"; see `crm user list`")));
             }
@@ -398,7 +391,7 @@ fn apply_change(b: &mut Batch<'_>, change: &Change) -> Result<Change, StoreError
                         ))
                     }
                 }
-                if crate::domain::visibility::owner_of(&rec) == Some(login.as_str()) {
+                if rec.owner() == Some(login.as_str()) {
                     return Err(StoreError::validation("share", format!("{target} is {login}'s own already")));
                 }
                 if shared {

@@ -184,20 +184,12 @@ fn check_links(
     live: &mut HashSet<Ref>,
     users: &mut HashMap<String, bool>,
 ) -> Result<(), StoreError> {
-    let owner = match rec {
-        Record::Contact(r) => Some(&r.owner),
-        Record::Company(r) => Some(&r.owner),
-        Record::Deal(r) => Some(&r.owner),
-        Record::Task(r) => Some(&r.assignee),
-        Record::Activity(r) => Some(&r.author),
-        Record::User(_) => None,
-    };
-    if let Some(o) = owner.filter(|o| o.as_str() != author) {
-        let known = match users.get(o.as_str()) {
+    if let Some(o) = rec.owner().filter(|o| *o != author) {
+        let known = match users.get(o) {
             Some(k) => *k,
             None => {
-                let k = txn.get(Tree::Users, &keys::entity_key(&Ref::User(o.clone())))?.is_some();
-                users.insert(o.clone(), k);
+                let k = txn.get(Tree::Users, &keys::entity_key(&Ref::User(o.to_string())))?.is_some();
+                users.insert(o.to_string(), k);
                 k
             }
         };
