@@ -262,6 +262,14 @@ impl Edit {
         })
     }
 
+    /// Whether two edits set the same field (custom fields: the same key).
+    pub fn sets_same_field(&self, other: &Edit) -> bool {
+        match (self, other) {
+            (Edit::SetField(k, _), Edit::SetField(l, _)) => k.trim() == l.trim(),
+            _ => std::mem::discriminant(self) == std::mem::discriminant(other),
+        }
+    }
+
     /// Whether the edit sets a whole field (rather than adding to or removing from a list).
     pub fn is_single_valued(&self) -> bool {
         !matches!(
@@ -446,13 +454,9 @@ impl Change {
         if target != was {
             return self;
         }
-        let same_field = |a: &Edit, b: &Edit| match (a, b) {
-            (Edit::SetField(k, _), Edit::SetField(l, _)) => k.trim() == l.trim(),
-            _ => std::mem::discriminant(a) == std::mem::discriminant(b),
-        };
         let mut out = Vec::with_capacity(edits.len() * 2);
         for e in edits {
-            if let Some(s) = seen.iter().find(|s| s.is_single_valued() && same_field(s, e) && *s != e) {
+            if let Some(s) = seen.iter().find(|s| s.is_single_valued() && s.sets_same_field(e) && *s != e) {
                 out.push(Edit::Unchanged(Box::new(s.clone())));
             }
             out.push(e.clone());
@@ -597,6 +601,16 @@ mod tests {
         for (edit, text) in cases {
             assert_eq!(edit.describe(), text);
         }
+    }
+
+    #[test]
+    fn custom_fields_are_the_same_field_only_under_the_same_key() {
+        let f = |k: &str, v: &str| Edit::SetField(k.into(), v.into());
+        assert!(f("size", "L").sets_same_field(&f(" size", "M")));
+        assert!(!f("size", "L").sets_same_field(&f("colour", "L")));
+        assert!(Edit::Name("a".into()).sets_same_field(&Edit::Name("b".into())));
+        assert!(!Edit::Name("a".into()).sets_same_field(&Edit::JobTitle("a".into())));
+        assert!(!Edit::Unchanged(Box::new(Edit::Name("a".into()))).sets_same_field(&Edit::Name("a".into())));
     }
 
     #[test]

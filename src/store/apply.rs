@@ -264,10 +264,9 @@ fn apply_change(b: &mut Batch<'_>, change: &Change) -> Result<Change, StoreError
             for (i, e) in edits.iter().enumerate() {
                 if let Edit::Unchanged(seen) = e {
                     // A guard is checked against the record as stored, and not journaled.
-                    let seen = Edit::Unchanged(Box::new(resolve_edit(b, seen)?));
-                    let yours =
-                        edits[i + 1..].iter().find(|y| !matches!(y, Edit::Unchanged(_)) && y.field() == seen.field());
-                    seen.check_guard(&rec, yours).map_err(StoreError::FieldConflict)?;
+                    let seen = resolve_edit(b, seen)?;
+                    let yours = edits[i + 1..].iter().find(|y| y.sets_same_field(&seen));
+                    Edit::Unchanged(Box::new(seen)).check_guard(&rec, yours).map_err(StoreError::FieldConflict)?;
                     continue;
                 }
                 let e = resolve_edit(b, e)?;
