@@ -139,8 +139,14 @@ impl Scope {
         }
         match rec {
             Record::User(_) => true,
-            other => other.owner().is_some_and(|o| self.owners.contains(o)) || self.shared.contains(&other.reference()),
+            other => self.sees_owned(other.owner(), &other.reference()),
         }
+    }
+
+    /// `sees_directly` of a record known by its owner and reference alone (a server's
+    /// in-memory list of contacts).
+    pub fn sees_owned(&self, owner: Option<&str>, r: &Ref) -> bool {
+        self.all || owner.is_some_and(|o| self.owners.contains(o)) || self.shared.contains(r)
     }
 
     /// The whole rule: seen directly, or through a linked contact, deal or company.

@@ -331,6 +331,26 @@ pub fn run(opts: &LoadOptions) -> Result<LoadReport, ServiceError> {
     result
 }
 
+/// Waits until the server answers searches and lists from memory (it fills it after it
+/// starts listening): the load measures the server at work, not the server starting.
+fn wait_until_warm(url: &ServerUrl) -> Result<(), ServiceError> {
+    let client = HttpClient::new(url.clone(), None, None).map_err(invalid)?;
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let r = client
+            .request("GET", "/api/v1/health", None, Duration::ZERO)
+            .map_err(|e| invalid(format!("the server does not answer: {e}")))?;
+        let health: serde_json::Value = serde_json::from_slice(&r.body).unwrap_or_default();
+        if health["reads"] != "filling" {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(invalid("the server was still filling its memory after 10 minutes"));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 fn measure(opts: &LoadOptions, db: &Path) -> Result<LoadReport, ServiceError> {
     let clients = opts.clients.max(1);
     let sample = Arc::new(prepare(db, clients)?);
@@ -358,6 +378,7 @@ fn measure(opts: &LoadOptions, db: &Path) -> Result<LoadReport, ServiceError> {
         .ok_or_else(|| invalid(format!("crm serve did not start: {line}")))?
         .to_string();
     let url = ServerUrl::parse(&url).map_err(invalid)?;
+    wait_until_warm(&url)?;
     let load_before = loadavg();
     let started = Instant::now();
     let handles: Vec<_> = (0..clients)

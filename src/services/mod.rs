@@ -5,6 +5,7 @@
 pub mod agenda;
 pub mod audit;
 pub mod bench;
+pub mod cache;
 pub mod config;
 pub mod demo;
 pub mod dupes;
@@ -83,6 +84,9 @@ pub struct Crm {
     settings: Settings,
     /// Wakes [`Crm::wait_changes`] callers after every write through this facade.
     changes: Arc<live::Changes>,
+    /// A server's in-memory answers to searches and contact lists (see [`Crm::keep_reads_in_memory`]).
+    /// Shared by every view of the open database, so that the holder's socket clients use it too.
+    reads: Arc<std::sync::OnceLock<cache::ReadCache>>,
 }
 
 impl std::ops::Deref for Crm {
@@ -109,7 +113,7 @@ impl Crm {
             }
         }
         let name = settings.config.name.clone();
-        let crm = Crm { store: Arc::new(store), settings, changes: Arc::default() };
+        let crm = Crm { store: Arc::new(store), settings, changes: Arc::default(), reads: Arc::default() };
         crm.ensure_user(name.as_deref())?;
         Ok(crm)
     }
@@ -139,6 +143,25 @@ impl Crm {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Keeps searches and contact lists in memory for every view of this database (`crm
+    /// serve`: a team's reads would each scan the database otherwise). Filled on a thread of
+    /// its own; reads take the uncached path until it is done.
+    pub fn keep_reads_in_memory(&self) {
+        if self.reads.set(cache::ReadCache::default()).is_err() {
+            return;
+        }
+        let (reads, store) = (self.reads.clone(), self.store.clone());
+        std::thread::spawn(move || {
+            if let Some(Err(e)) = reads.get().map(|c| c.fill(&store)) {
+                eprintln!("crm: searches and lists will read the database each time: {e}");
+            }
+        });
+    }
+
+    pub(crate) fn read_cache(&self) -> Option<&cache::ReadCache> {
+        self.reads.get()
     }
 
     /// The same open database seen by another user (a client of the process holding it):

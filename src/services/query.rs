@@ -250,6 +250,14 @@ impl<'a> Names<'a> {
     }
 }
 
+/// What a contact list's text filter looks in, folded: name, company, emails, phones.
+pub(super) fn contact_text(c: &Contact, company: &str) -> String {
+    let emails = c.emails.iter().map(|e| e.value.as_str());
+    let phones = c.phones.iter().map(|p| p.value.as_str());
+    let words: Vec<&str> = [c.name.as_str(), company].into_iter().chain(emails).chain(phones).collect();
+    super::fold(&words.join(" "))
+}
+
 fn apply_limit<T>(mut v: Vec<T>, limit: Option<usize>) -> Vec<T> {
     if let Some(n) = limit {
         v.truncate(n);
@@ -316,6 +324,9 @@ impl Crm {
     /// `contacts`, each row turned into a `T` as soon as it is made (the TUI keeps compact rows:
     /// 100k full rows at once would stay resident after they are dropped).
     pub fn contacts_as<T>(&self, q: &ContactQuery, into: impl Fn(ContactRow) -> T) -> Result<Vec<T>> {
+        if let Some(rows) = self.cached_contacts(q, &into)? {
+            return Ok(rows);
+        }
         let last = self.last_contacts()?;
         let mut names = Names::new(self);
         let needle = q.text.as_deref().map(super::fold).filter(|s| !s.is_empty());
@@ -338,17 +349,8 @@ impl Crm {
             }
             match self.contact_row(&c, &mut names, last.get(&c.id.0).copied()) {
                 Ok(row) => {
-                    if let Some(n) = &needle {
-                        let hay = super::fold(&format!(
-                            "{} {} {} {}",
-                            row.name,
-                            row.company,
-                            c.emails.iter().map(|e| e.value.as_str()).collect::<Vec<_>>().join(" "),
-                            c.phones.iter().map(|p| p.value.as_str()).collect::<Vec<_>>().join(" ")
-                        ));
-                        if !hay.contains(n.as_str()) {
-                            return true;
-                        }
+                    if needle.as_ref().is_some_and(|n| !contact_text(&c, &row.company).contains(n.as_str())) {
+                        return true;
                     }
                     // The sort key, taken before the row is turned into a `T`.
                     let key = match q.sort {
@@ -373,6 +375,27 @@ impl Crm {
         }
         rows.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(apply_limit(rows.into_iter().map(|(_, row)| row).collect(), q.limit))
+    }
+
+    /// `contacts_as` answered from a server's memory: which contacts, in order, and only
+    /// their rows read. None when there is no cache or it cannot answer this query.
+    fn cached_contacts<T>(&self, q: &ContactQuery, into: &impl Fn(ContactRow) -> T) -> Result<Option<Vec<T>>> {
+        let Some(cache) = self.read_cache() else { return Ok(None) };
+        let access = self.access()?;
+        let mut sees = |owner: &str, id: ContactId| access.sees_owned(Some(owner), &Ref::Contact(id));
+        let Some(ids) = cache.contact_ids(&self.store, q, &mut sees)? else { return Ok(None) };
+        let mut names = Names::new(self);
+        let mut rows = Vec::with_capacity(ids.len());
+        for id in ids {
+            // (Trashed since the list was read: left out, as it would be a moment later.)
+            if let Some(Record::Contact(c)) = self.store.get(&Ref::Contact(id))? {
+                if c.deleted.is_none() {
+                    let last = self.last_contact(id)?;
+                    rows.push(into(self.contact_row(&c, &mut names, last)?));
+                }
+            }
+        }
+        Ok(Some(rows))
     }
 
     pub fn contact_card(&self, id: ContactId) -> Result<ContactCard> {
