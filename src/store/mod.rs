@@ -9,6 +9,7 @@ pub mod convert;
 pub mod doctor;
 pub mod engine;
 pub mod error;
+mod group;
 pub mod journal;
 pub mod keys;
 pub mod migrate;
@@ -36,6 +37,8 @@ pub struct Store {
     engine: Box<dyn Engine>,
     dir: PathBuf,
     pipeline: Pipeline,
+    /// Writes arriving together commit together (a server's many clients).
+    group: group::Group,
 }
 
 /// Which engine a database directory holds, if any.
@@ -84,7 +87,7 @@ impl Store {
             Some(b) => codec::decode(&b)?,
             None => Pipeline::default(),
         };
-        Ok(Store { engine, dir: dir.to_path_buf(), pipeline })
+        Ok(Store { engine, dir: dir.to_path_buf(), pipeline, group: group::Group::default() })
     }
 
     pub fn dir(&self) -> &Path {
@@ -171,6 +174,10 @@ impl Store {
     /// Validates and applies a batch of changes in one durable transaction with one journal
     /// entry. On error nothing is written.
     pub fn apply(&self, author: &str, at: Timestamp, changes: &[Change]) -> Result<Receipt, StoreError> {
+        if changes.len() <= group::GROUP_MAX_CHANGES {
+            let job = group::Job::Apply { author: author.to_string(), at, changes: changes.to_vec() };
+            return self.group.write(&*self.engine, &self.pipeline, job);
+        }
         let mut out = None;
         let pipeline = &self.pipeline;
         self.engine.write(&mut |txn| {
@@ -201,12 +208,7 @@ impl Store {
     }
 
     fn step(&self, author: &str, at: Timestamp, redo: bool) -> Result<Receipt, StoreError> {
-        let mut out = None;
-        self.engine.write(&mut |txn| {
-            out = Some(apply::step_in(txn, author, at, redo)?);
-            Ok(())
-        })?;
-        out.ok_or_else(|| StoreError::Engine("write did not run".into()))
+        self.group.write(&*self.engine, &self.pipeline, group::Job::Step { author: author.to_string(), at, redo })
     }
 
     /// A record by reference, trashed or not.

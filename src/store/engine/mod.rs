@@ -7,6 +7,7 @@ mod sled_engine;
 use super::error::StoreError;
 use super::trees::Tree;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::path::Path;
 
@@ -106,6 +107,105 @@ pub fn clear(txn: &mut dyn Txn, tree: Tree) -> Result<(), StoreError> {
         txn.remove(tree, &k)?;
     }
     Ok(())
+}
+
+/// Writes staged in memory over what `base` reads (reads see them): sled's transaction
+/// before it is committed, or one batch of a group commit before it joins the transaction.
+pub struct Overlay<'a> {
+    base: &'a dyn Read,
+    pending: BTreeMap<(Tree, Vec<u8>), Option<Vec<u8>>>,
+}
+
+impl<'a> Overlay<'a> {
+    pub fn new(base: &'a dyn Read) -> Overlay<'a> {
+        Overlay { base, pending: BTreeMap::new() }
+    }
+
+    /// The staged writes, in key order (None: removed).
+    pub fn into_pending(self) -> BTreeMap<(Tree, Vec<u8>), Option<Vec<u8>>> {
+        self.pending
+    }
+}
+
+fn in_range(key: &[u8], range: &KeyRange) -> bool {
+    let lo = match &range.0 {
+        Bound::Included(s) => key >= s.as_slice(),
+        Bound::Excluded(s) => key > s.as_slice(),
+        Bound::Unbounded => true,
+    };
+    let hi = match &range.1 {
+        Bound::Included(e) => key <= e.as_slice(),
+        Bound::Excluded(e) => key < e.as_slice(),
+        Bound::Unbounded => true,
+    };
+    lo && hi
+}
+
+impl Read for Overlay<'_> {
+    fn get(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        match self.pending.get(&(tree, key.to_vec())) {
+            Some(v) => Ok(v.clone()),
+            None => self.base.get(tree, key),
+        }
+    }
+
+    fn scan(&self, tree: Tree, range: KeyRange, rev: bool, visit: Visit<'_>) -> Result<(), StoreError> {
+        let mut staged: Vec<(&Vec<u8>, &Option<Vec<u8>>)> = self
+            .pending
+            .range((tree, Vec::new())..)
+            .take_while(|((t, _), _)| *t == tree)
+            .filter(|((_, k), _)| in_range(k, &range))
+            .map(|((_, k), v)| (k, v))
+            .collect();
+        if rev {
+            staged.reverse();
+        }
+        // Merge the staged writes into the committed entries, in scan order.
+        let before = |a: &[u8], b: &[u8]| if rev { a > b } else { a < b };
+        let mut i = 0;
+        let mut go = true;
+        self.base.scan(tree, range, rev, &mut |k, v| {
+            while i < staged.len() && before(staged[i].0, k) {
+                if let Some(sv) = staged[i].1 {
+                    if !visit(staged[i].0, sv) {
+                        go = false;
+                        return false;
+                    }
+                }
+                i += 1;
+            }
+            if i < staged.len() && staged[i].0.as_slice() == k {
+                let keep = match staged[i].1 {
+                    Some(sv) => visit(k, sv),
+                    None => true,
+                };
+                i += 1;
+                go = keep;
+                return keep;
+            }
+            go = visit(k, v);
+            go
+        })?;
+        while go && i < staged.len() {
+            if let Some(sv) = staged[i].1 {
+                go = visit(staged[i].0, sv);
+            }
+            i += 1;
+        }
+        Ok(())
+    }
+}
+
+impl Txn for Overlay<'_> {
+    fn put(&mut self, tree: Tree, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
+        self.pending.insert((tree, key.to_vec()), Some(value.to_vec()));
+        Ok(())
+    }
+
+    fn remove(&mut self, tree: Tree, key: &[u8]) -> Result<(), StoreError> {
+        self.pending.insert((tree, key.to_vec()), None);
+        Ok(())
+    }
 }
 
 /// The body of a write: it either returns Ok (everything is committed atomically and

@@ -2,11 +2,10 @@
 //! serialised in-process by a mutex, staged in an overlay (so scans see them), committed in
 //! one multi-tree sled transaction and flushed before returning.
 
-use super::{Engine, EngineKind, KeyRange, Read, Txn, Visit, WriteFn};
+use super::{Engine, EngineKind, KeyRange, Overlay, Read, Visit, WriteFn};
 use crate::store::error::StoreError;
 use crate::store::trees::Tree;
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
-use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::path::Path;
 use std::sync::Mutex;
@@ -78,93 +77,6 @@ impl Read for SledEngine {
     }
 }
 
-/// Writes staged in memory over the committed state.
-struct Overlay<'a> {
-    base: &'a SledEngine,
-    pending: BTreeMap<(Tree, Vec<u8>), Option<Vec<u8>>>,
-}
-
-fn in_range(key: &[u8], range: &KeyRange) -> bool {
-    let lo = match &range.0 {
-        Bound::Included(s) => key >= s.as_slice(),
-        Bound::Excluded(s) => key > s.as_slice(),
-        Bound::Unbounded => true,
-    };
-    let hi = match &range.1 {
-        Bound::Included(e) => key <= e.as_slice(),
-        Bound::Excluded(e) => key < e.as_slice(),
-        Bound::Unbounded => true,
-    };
-    lo && hi
-}
-
-impl Read for Overlay<'_> {
-    fn get(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        match self.pending.get(&(tree, key.to_vec())) {
-            Some(v) => Ok(v.clone()),
-            None => self.base.get(tree, key),
-        }
-    }
-
-    fn scan(&self, tree: Tree, range: KeyRange, rev: bool, visit: Visit<'_>) -> Result<(), StoreError> {
-        let mut staged: Vec<(&Vec<u8>, &Option<Vec<u8>>)> = self
-            .pending
-            .range((tree, Vec::new())..)
-            .take_while(|((t, _), _)| *t == tree)
-            .filter(|((_, k), _)| in_range(k, &range))
-            .map(|((_, k), v)| (k, v))
-            .collect();
-        if rev {
-            staged.reverse();
-        }
-        // Merge the staged writes into the committed entries, in scan order.
-        let before = |a: &[u8], b: &[u8]| if rev { a > b } else { a < b };
-        let mut i = 0;
-        let mut go = true;
-        self.base.scan(tree, range, rev, &mut |k, v| {
-            while i < staged.len() && before(staged[i].0, k) {
-                if let Some(sv) = staged[i].1 {
-                    if !visit(staged[i].0, sv) {
-                        go = false;
-                        return false;
-                    }
-                }
-                i += 1;
-            }
-            if i < staged.len() && staged[i].0.as_slice() == k {
-                let keep = match staged[i].1 {
-                    Some(sv) => visit(k, sv),
-                    None => true,
-                };
-                i += 1;
-                go = keep;
-                return keep;
-            }
-            go = visit(k, v);
-            go
-        })?;
-        while go && i < staged.len() {
-            if let Some(sv) = staged[i].1 {
-                go = visit(staged[i].0, sv);
-            }
-            i += 1;
-        }
-        Ok(())
-    }
-}
-
-impl Txn for Overlay<'_> {
-    fn put(&mut self, tree: Tree, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
-        self.pending.insert((tree, key.to_vec()), Some(value.to_vec()));
-        Ok(())
-    }
-
-    fn remove(&mut self, tree: Tree, key: &[u8]) -> Result<(), StoreError> {
-        self.pending.insert((tree, key.to_vec()), None);
-        Ok(())
-    }
-}
-
 impl Engine for SledEngine {
     fn kind(&self) -> EngineKind {
         EngineKind::Sled
@@ -172,9 +84,9 @@ impl Engine for SledEngine {
 
     fn write(&self, body: WriteFn<'_>) -> Result<(), StoreError> {
         let _guard = self.write_lock.lock().map_err(|_| StoreError::Engine("write lock poisoned".into()))?;
-        let mut overlay = Overlay { base: self, pending: BTreeMap::new() };
+        let mut overlay = Overlay::new(self);
         body(&mut overlay)?;
-        let pending = overlay.pending;
+        let pending = overlay.into_pending();
         if pending.is_empty() {
             return Ok(());
         }
