@@ -14,7 +14,7 @@ use super::query::{contact_text, ContactQuery, ContactSort};
 use super::search::{self, Hit, Query, SearchIndex};
 use crate::domain::*;
 use crate::store::{Store, StoreError};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{RwLock, RwLockReadGuard};
 
 /// Past this many records written since the last look (an import), rebuilding is cheaper
@@ -129,6 +129,8 @@ impl ReadCache {
 
 /// One live contact as a list filters it.
 struct Listed {
+    /// Its place in list order: the folded name.
+    key: Box<str>,
     /// `contact_text`: what the text filter looks in.
     text: Box<str>,
     owner: Box<str>,
@@ -136,19 +138,40 @@ struct Listed {
     company: Option<CompanyId>,
 }
 
-/// Live contacts in list order (folded name, then id).
+/// A text filter whose rarest three letters are in at most this many contacts checks those
+/// contacts; one in more (letters most names hold) walks the list in order until it has
+/// enough, which is quick precisely because so many match.
+const CANDIDATES_MAX: usize = 8_192;
+
+/// Live contacts in list order (folded name, then id), and which contacts hold each three
+/// bytes of text (a filter's rare letters find its few matches without walking the list).
 #[derive(Default)]
 struct ContactList {
-    order: BTreeMap<(Box<str>, ContactId), Listed>,
-    /// Each contact's key in `order`.
-    keys: HashMap<ContactId, Box<str>>,
+    order: BTreeSet<(Box<str>, ContactId)>,
+    listed: HashMap<ContactId, Listed>,
     /// Company names as a contact's text holds them (trashed companies keep theirs).
     companies: HashMap<CompanyId, String>,
+    /// Contacts by a number of their own, for `grams` (4 bytes a posting rather than 8).
+    slots: Vec<ContactId>,
+    slot_of: HashMap<ContactId, u32>,
+    /// Three bytes of text → the contacts whose text held them when written. A contact whose
+    /// text changed may stay listed under bytes it no longer holds: candidates are checked.
+    grams: HashMap<[u8; 3], Vec<u32>>,
+    /// `CANDIDATES_MAX` (tests walk the list to compare).
+    candidates_max: usize,
+}
+
+/// The distinct three-byte windows of `text`.
+fn grams(text: &str) -> Vec<[u8; 3]> {
+    let mut g: Vec<[u8; 3]> = text.as_bytes().windows(3).map(|w| [w[0], w[1], w[2]]).collect();
+    g.sort_unstable();
+    g.dedup();
+    g
 }
 
 impl ContactList {
     fn build(store: &Store) -> Result<ContactList, StoreError> {
-        let mut list = ContactList::default();
+        let mut list = ContactList { candidates_max: CANDIDATES_MAX, ..ContactList::default() };
         store.scan(EntityKind::Company, &mut |r| {
             if let Record::Company(co) = r {
                 list.companies.insert(co.id, co.name);
@@ -164,27 +187,39 @@ impl ContactList {
         Ok(list)
     }
 
-    fn remove(&mut self, id: ContactId) {
-        if let Some(key) = self.keys.remove(&id) {
-            self.order.remove(&(key, id));
-        }
+    fn remove(&mut self, id: ContactId) -> Option<Listed> {
+        let gone = self.listed.remove(&id)?;
+        self.order.remove(&(gone.key.clone(), id));
+        Some(gone)
     }
 
     fn upsert(&mut self, c: &Contact) {
-        self.remove(c.id);
+        let old = self.remove(c.id);
         if c.deleted.is_some() {
             return;
         }
         let company = c.company.and_then(|co| self.companies.get(&co)).map_or("", String::as_str);
         let listed = Listed {
+            key: super::fold(&c.name).into(),
             text: contact_text(c, company).into(),
             owner: c.owner.as_str().into(),
             tags: c.tags.clone().into(),
             company: c.company,
         };
-        let key: Box<str> = super::fold(&c.name).into();
-        self.keys.insert(c.id, key.clone());
-        self.order.insert((key, c.id), listed);
+        // Only bytes the contact was not listed under yet: its postings stay as they were.
+        let before = old.map(|o| grams(&o.text)).unwrap_or_default();
+        let slots = &mut self.slots;
+        let slot = *self.slot_of.entry(c.id).or_insert_with(|| {
+            slots.push(c.id);
+            (slots.len() - 1) as u32
+        });
+        for g in grams(&listed.text) {
+            if before.binary_search(&g).is_err() {
+                self.grams.entry(g).or_default().push(slot);
+            }
+        }
+        self.order.insert((listed.key.clone(), c.id));
+        self.listed.insert(c.id, listed);
     }
 
     /// Brings the records written since the last look up to date (contacts of a renamed
@@ -202,7 +237,9 @@ impl ContactList {
                 },
                 Ref::Contact(id) => match store.get(&r)? {
                     Some(Record::Contact(c)) => self.upsert(&c),
-                    _ => self.remove(id),
+                    _ => {
+                        self.remove(id);
+                    }
                 },
                 _ => {}
             }
@@ -214,22 +251,48 @@ impl ContactList {
     fn list(&self, q: &ContactQuery, limit: usize, sees: &mut dyn FnMut(&str, ContactId) -> bool) -> Vec<ContactId> {
         let needle = q.text.as_deref().map(super::fold).filter(|s| !s.is_empty());
         let tag = q.tag.as_deref().map(|t| t.trim_start_matches('#').to_lowercase());
-        let mut out = Vec::new();
-        for ((_, id), c) in &self.order {
-            if out.len() >= limit {
-                break;
-            }
-            if q.owner.as_deref().is_some_and(|o| o != &*c.owner)
+        let mut keep = |id: ContactId, c: &Listed| {
+            !(q.owner.as_deref().is_some_and(|o| o != &*c.owner)
                 || q.company.is_some_and(|co| Some(co) != c.company)
                 || tag.as_ref().is_some_and(|t| !c.tags.contains(t))
                 || needle.as_ref().is_some_and(|n| !c.text.contains(n.as_str()))
-                || !sees(&c.owner, *id)
-            {
-                continue;
+                || !sees(&c.owner, id))
+        };
+        if let Some(candidates) = needle.as_deref().and_then(|n| self.candidates(n)) {
+            let mut found: Vec<(&str, ContactId)> = candidates
+                .iter()
+                .filter_map(|&slot| {
+                    let id = self.slots[slot as usize];
+                    self.listed.get(&id).map(|c| (id, c))
+                })
+                .filter(|(id, c)| keep(*id, c))
+                .map(|(id, c)| (&*c.key, id))
+                .collect();
+            found.sort_unstable();
+            // (A contact listed twice under one posting: after edits that took a byte away and back.)
+            found.dedup();
+            return found.into_iter().take(limit).map(|(_, id)| id).collect();
+        }
+        let mut out = Vec::new();
+        for (_, id) in &self.order {
+            if out.len() >= limit {
+                break;
             }
-            out.push(*id);
+            if self.listed.get(id).is_some_and(|c| keep(*id, c)) {
+                out.push(*id);
+            }
         }
         out
+    }
+
+    /// The contacts that may hold `needle`: those listed under its rarest three bytes, when
+    /// they are few (None: walk the list).
+    fn candidates(&self, needle: &str) -> Option<&[u32]> {
+        grams(needle)
+            .iter()
+            .map(|g| self.grams.get(g).map_or(&[][..], Vec::as_slice))
+            .min_by_key(|p| p.len())
+            .filter(|p| p.len() <= self.candidates_max)
     }
 }
 
@@ -318,5 +381,58 @@ mod tests {
         }))])
         .unwrap();
         compare("shared, and a contact added");
+    }
+
+    /// A text filter finds the same contacts from the few that hold its rarest bytes as by
+    /// walking the whole list, after edits that take bytes away and give them back.
+    #[test]
+    fn candidates_by_rare_bytes_are_the_contacts_walking_the_list_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let anna = Crm::open(OpenOptions {
+            db: Some(dir.path().join("db")),
+            config: Some(dir.path().join("none.toml")),
+            engine: None,
+            user: Some("anna".into()),
+        })
+        .unwrap();
+        crate::services::demo::generate(anna.store(), "anna", anna.now(), 300, 11, &mut |_, _| {}).unwrap();
+        let mut list = ContactList::build(anna.store()).unwrap();
+        let ids: Vec<ContactId> = list.order.iter().map(|(_, id)| *id).take(3).collect();
+        let rename =
+            |id: ContactId, name: &str| Change::Edit { target: Ref::Contact(id), edits: vec![Edit::Name(name.into())] };
+        let texts = ["mar", "gmbh", "ller", "@", "qqqzx", "ana", "ö", "renamed", "+49 30", "1"];
+        let check = |list: &mut ContactList, what: &str| {
+            for text in texts {
+                for (limit, owner) in [(5, None), (50, None), (1000, None), (50, Some("kenji"))] {
+                    let q = ContactQuery {
+                        text: Some(text.into()),
+                        owner: owner.map(String::from),
+                        ..ContactQuery::default()
+                    };
+                    list.candidates_max = CANDIDATES_MAX;
+                    let fast = list.list(&q, limit, &mut |_, _| true);
+                    list.candidates_max = 0;
+                    let walked = list.list(&q, limit, &mut |_, _| true);
+                    assert_eq!(fast, walked, "{what}: {text:?} limit {limit} owner {owner:?}");
+                }
+            }
+        };
+        check(&mut list, "as built");
+        for (i, name) in ["Renamed Qqqzx", "Renamed Again", "Qqqzx Renamed"].iter().enumerate() {
+            anna.apply(vec![rename(ids[i % 2], name)]).unwrap();
+            list.refresh(anna.store(), &[Ref::Contact(ids[i % 2])]).unwrap();
+            check(&mut list, name);
+        }
+        let find = |list: &ContactList, text: &str| {
+            list.list(&ContactQuery { text: Some(text.into()), ..ContactQuery::default() }, 9, &mut |_, _| true)
+        };
+        assert_eq!(find(&list, "qqqzx"), [ids[0]]);
+        assert_eq!(find(&list, "renamed again"), [ids[1]]);
+        anna.apply(vec![Change::Trash { target: Ref::Contact(ids[2]) }]).unwrap();
+        list.refresh(anna.store(), &[Ref::Contact(ids[2])]).unwrap();
+        anna.undo().unwrap();
+        list.refresh(anna.store(), &[Ref::Contact(ids[2])]).unwrap();
+        check(&mut list, "trashed and back");
+        assert_eq!(list.order.len(), list.listed.len());
     }
 }
