@@ -138,13 +138,13 @@ struct Listed {
     company: Option<CompanyId>,
 }
 
-/// A text filter whose rarest three letters are in at most this many contacts checks those
-/// contacts; one in more (letters most names hold) walks the list in order until it has
-/// enough, which is quick precisely because so many match.
-const CANDIDATES_MAX: usize = 8_192;
+/// A text filter whose letters are in more than one contact in this many walks the list in
+/// order until it has enough (quick, precisely because so many match); a rarer one looks only
+/// at the contacts holding all its three-byte windows.
+const WALK_PAST: usize = 8;
 
 /// Live contacts in list order (folded name, then id), and which contacts hold each three
-/// bytes of text (a filter's rare letters find its few matches without walking the list).
+/// bytes of text (a filter's letters find its matches without walking the list).
 #[derive(Default)]
 struct ContactList {
     order: BTreeSet<(Box<str>, ContactId)>,
@@ -154,14 +154,17 @@ struct ContactList {
     /// Contacts by a number of their own, for `grams` (4 bytes a posting rather than 8).
     slots: Vec<ContactId>,
     slot_of: HashMap<ContactId, u32>,
-    /// Three bytes of text → the contacts whose text held them when written. A contact whose
-    /// text changed may stay listed under bytes it no longer holds: candidates are checked.
+    /// Three bytes of text → the slots of the live contacts whose text holds them, ascending.
     grams: HashMap<[u8; 3], Vec<u32>>,
-    /// `CANDIDATES_MAX` (tests walk the list to compare).
-    candidates_max: usize,
+    /// Each slot's place in list order (`u32::MAX`: not listed); rebuilt after writes that
+    /// move contacts in the order.
+    rank: Vec<u32>,
+    moved: bool,
+    /// Tests choose the way (true: candidates, false: walk) to compare the two.
+    force: Option<bool>,
 }
 
-/// The distinct three-byte windows of `text`.
+/// The distinct three-byte windows of `text`, ascending.
 fn grams(text: &str) -> Vec<[u8; 3]> {
     let mut g: Vec<[u8; 3]> = text.as_bytes().windows(3).map(|w| [w[0], w[1], w[2]]).collect();
     g.sort_unstable();
@@ -171,7 +174,7 @@ fn grams(text: &str) -> Vec<[u8; 3]> {
 
 impl ContactList {
     fn build(store: &Store) -> Result<ContactList, StoreError> {
-        let mut list = ContactList { candidates_max: CANDIDATES_MAX, ..ContactList::default() };
+        let mut list = ContactList::default();
         store.scan(EntityKind::Company, &mut |r| {
             if let Record::Company(co) = r {
                 list.companies.insert(co.id, co.name);
@@ -184,17 +187,43 @@ impl ContactList {
             }
             true
         })?;
+        list.rank_if_moved();
         Ok(list)
+    }
+
+    fn slot(&mut self, id: ContactId) -> u32 {
+        let slots = &mut self.slots;
+        *self.slot_of.entry(id).or_insert_with(|| {
+            slots.push(id);
+            (slots.len() - 1) as u32
+        })
+    }
+
+    /// Lists or unlists `slot` under each of `grams`, keeping the postings ascending.
+    fn post(&mut self, slot: u32, grams: &[[u8; 3]], listed: bool) {
+        for g in grams {
+            let postings = self.grams.entry(*g).or_default();
+            match (postings.binary_search(&slot), listed) {
+                (Err(at), true) => postings.insert(at, slot),
+                (Ok(at), false) => {
+                    postings.remove(at);
+                }
+                _ => {}
+            }
+        }
     }
 
     fn remove(&mut self, id: ContactId) -> Option<Listed> {
         let gone = self.listed.remove(&id)?;
         self.order.remove(&(gone.key.clone(), id));
+        let slot = self.slot(id);
+        self.post(slot, &grams(&gone.text), false);
+        self.moved = true;
         Some(gone)
     }
 
     fn upsert(&mut self, c: &Contact) {
-        let old = self.remove(c.id);
+        self.remove(c.id);
         if c.deleted.is_some() {
             return;
         }
@@ -206,20 +235,24 @@ impl ContactList {
             tags: c.tags.clone().into(),
             company: c.company,
         };
-        // Only bytes the contact was not listed under yet: its postings stay as they were.
-        let before = old.map(|o| grams(&o.text)).unwrap_or_default();
-        let slots = &mut self.slots;
-        let slot = *self.slot_of.entry(c.id).or_insert_with(|| {
-            slots.push(c.id);
-            (slots.len() - 1) as u32
-        });
-        for g in grams(&listed.text) {
-            if before.binary_search(&g).is_err() {
-                self.grams.entry(g).or_default().push(slot);
-            }
-        }
+        let slot = self.slot(c.id);
+        self.post(slot, &grams(&listed.text), true);
         self.order.insert((listed.key.clone(), c.id));
         self.listed.insert(c.id, listed);
+        self.moved = true;
+    }
+
+    fn rank_if_moved(&mut self) {
+        if !self.moved {
+            return;
+        }
+        self.rank = vec![u32::MAX; self.slots.len()];
+        for (place, (_, id)) in self.order.iter().enumerate() {
+            if let Some(&slot) = self.slot_of.get(id) {
+                self.rank[slot as usize] = place as u32;
+            }
+        }
+        self.moved = false;
     }
 
     /// Brings the records written since the last look up to date (contacts of a renamed
@@ -244,6 +277,7 @@ impl ContactList {
                 _ => {}
             }
         }
+        self.rank_if_moved();
         Ok(())
     }
 
@@ -259,19 +293,20 @@ impl ContactList {
                 || !sees(&c.owner, id))
         };
         if let Some(candidates) = needle.as_deref().and_then(|n| self.candidates(n)) {
-            let mut found: Vec<(&str, ContactId)> = candidates
-                .iter()
-                .filter_map(|&slot| {
+            let mut found: Vec<(u32, ContactId)> = candidates
+                .into_iter()
+                .filter_map(|slot| {
                     let id = self.slots[slot as usize];
-                    self.listed.get(&id).map(|c| (id, c))
+                    let c = self.listed.get(&id)?;
+                    keep(id, c).then(|| (self.rank[slot as usize], id))
                 })
-                .filter(|(id, c)| keep(*id, c))
-                .map(|(id, c)| (&*c.key, id))
                 .collect();
+            if found.len() > limit {
+                found.select_nth_unstable(limit);
+                found.truncate(limit);
+            }
             found.sort_unstable();
-            // (A contact listed twice under one posting: after edits that took a byte away and back.)
-            found.dedup();
-            return found.into_iter().take(limit).map(|(_, id)| id).collect();
+            return found.into_iter().map(|(_, id)| id).collect();
         }
         let mut out = Vec::new();
         for (_, id) in &self.order {
@@ -285,14 +320,19 @@ impl ContactList {
         out
     }
 
-    /// The contacts that may hold `needle`: those listed under its rarest three bytes, when
-    /// they are few (None: walk the list).
-    fn candidates(&self, needle: &str) -> Option<&[u32]> {
-        grams(needle)
-            .iter()
-            .map(|g| self.grams.get(g).map_or(&[][..], Vec::as_slice))
-            .min_by_key(|p| p.len())
-            .filter(|p| p.len() <= self.candidates_max)
+    /// The slots of the contacts holding every three-byte window of `needle` (a superset of
+    /// those holding `needle`), or None when the list is better walked: a needle under three
+    /// bytes, or one whose every window is in more than one contact in `WALK_PAST`.
+    fn candidates(&self, needle: &str) -> Option<Vec<u32>> {
+        let mut lists: Vec<&[u32]> =
+            grams(needle).iter().map(|g| self.grams.get(g).map_or(&[][..], Vec::as_slice)).collect();
+        lists.sort_by_key(|p| p.len());
+        let (first, rest) = lists.split_first()?;
+        let dense = first.len() * WALK_PAST > self.listed.len();
+        if !self.force.unwrap_or(!dense) {
+            return None;
+        }
+        Some(first.iter().copied().filter(|slot| rest.iter().all(|p| p.binary_search(slot).is_ok())).collect())
     }
 }
 
@@ -409,10 +449,11 @@ mod tests {
                         owner: owner.map(String::from),
                         ..ContactQuery::default()
                     };
-                    list.candidates_max = CANDIDATES_MAX;
+                    list.force = Some(true);
                     let fast = list.list(&q, limit, &mut |_, _| true);
-                    list.candidates_max = 0;
+                    list.force = Some(false);
                     let walked = list.list(&q, limit, &mut |_, _| true);
+                    list.force = None;
                     assert_eq!(fast, walked, "{what}: {text:?} limit {limit} owner {owner:?}");
                 }
             }
@@ -434,5 +475,15 @@ mod tests {
         list.refresh(anna.store(), &[Ref::Contact(ids[2])]).unwrap();
         check(&mut list, "trashed and back");
         assert_eq!(list.order.len(), list.listed.len());
+        // Postings are exact: each live contact under each window of its text, and nothing else.
+        let mut expected: HashMap<[u8; 3], Vec<u32>> = HashMap::new();
+        for (id, c) in &list.listed {
+            for g in grams(&c.text) {
+                expected.entry(g).or_default().push(list.slot_of[id]);
+            }
+        }
+        expected.values_mut().for_each(|v| v.sort_unstable());
+        list.grams.retain(|_, v| !v.is_empty());
+        assert_eq!(list.grams, expected);
     }
 }
