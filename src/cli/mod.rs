@@ -133,6 +133,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
     if let Some(args::Command::Serve(s)) = &cli.command {
         return serve::run(&cli, s);
     }
+    if let Some(args::Command::Import(_)) = &cli.command {
+        import::prepare_process();
+    }
     let crm = connect(&cli)?;
     let tui = cli.command.is_none() && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     if !tui {

@@ -46,6 +46,21 @@ pub fn encode<T: Serialize + Versioned>(value: &T) -> Result<Vec<u8>, StoreError
     Ok(out)
 }
 
+/// A journal entry, in a buffer sized for it up front: the entry of a large import is many
+/// megabytes, and growing to that one doubling at a time copied it over and over.
+pub fn encode_journal(entry: &super::journal::JournalEntry) -> Result<Vec<u8>, StoreError> {
+    let records: usize = entry
+        .writes
+        .iter()
+        .map(|w| w.key.len() + w.before.as_ref().map_or(0, Vec::len) + w.after.as_ref().map_or(0, Vec::len) + 8)
+        .sum();
+    let mut out = Vec::with_capacity(64 + records + entry.changes.len() * 40);
+    out.push(super::journal::JournalEntry::VERSION);
+    bincode::serde::encode_into_std_write(entry, &mut out, config())
+        .map_err(|e| StoreError::Engine(format!("cannot encode journal entry: {e}")))?;
+    Ok(out)
+}
+
 pub fn decode<T: DeserializeOwned + Versioned>(bytes: &[u8]) -> Result<T, StoreError> {
     let Some((&version, body)) = bytes.split_first() else {
         return Err(StoreError::Corrupt(format!("an empty {} record", T::WHAT)));
