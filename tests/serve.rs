@@ -494,3 +494,52 @@ fn a_reps_token_cannot_read_another_reps_private_contacts() {
     let out = server.crm(&db, &olek, &["contact", "show", &id]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("Olga Secret"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// The server answers searches and lists from memory once it has filled it, and they show
+/// every acknowledged write at once: one made through the server, and one made by another crm
+/// on the same machine (through the server's Unix socket), an undo included.
+#[test]
+fn searches_and_lists_from_memory_show_every_write_at_once() {
+    let db = Db::new("redb");
+    db.ok(&["contact", "add", "Anna Müller", "--company", "Atlas"]);
+    let anna = token(&db, "anna");
+    let server = Served::start(&db, &[]);
+    let c = server.client(Some(&anna));
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, health) = call(&server.client(None), "GET", "/api/v1/health", None);
+        if health["reads"] == "memory" {
+            break;
+        }
+        assert_eq!(health["reads"], "filling", "{health}");
+        assert!(std::time::Instant::now() < deadline, "memory still not filled");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let listed = |text: &str| {
+        let (status, rows) = call(&c, "GET", &format!("/api/v1/contacts?text={text}&limit=10"), None);
+        assert_eq!(status, 200, "{rows}");
+        rows.as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+    let found = |q: &str| {
+        let q = crm::serve::http::percent_encode(q);
+        let (status, hits) = call(&c, "GET", &format!("/api/v1/search?q={q}&limit=5"), None);
+        assert_eq!(status, 200, "{hits}");
+        hits.as_array().unwrap().iter().map(|h| h["label"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+    assert_eq!(listed("atlas"), ["Anna Müller"]);
+    let (status, reply) = call(&c, "POST", "/api/v1/call", Some(create_contact("Zoltan Kowalczyk")));
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(listed("kowal"), ["Zoltan Kowalczyk"]);
+    assert_eq!(found("zoltan").first().map(String::as_str), Some("Zoltan Kowalczyk"));
+    // Another crm on this machine renames the company: the contact's text holds its name.
+    db.ok(&["company", "edit", "co1", "--name", "Borealis"]);
+    assert_eq!(listed("borealis"), ["Anna Müller"]);
+    assert!(listed("atlas").is_empty());
+    db.ok(&["undo"]);
+    assert_eq!(listed("atlas"), ["Anna Müller"]);
+    db.ok(&["contact", "rm", "c1"]);
+    assert!(listed("atlas").is_empty());
+    assert_eq!(found("anna muller"), Vec::<String>::new());
+    db.ok(&["undo"]);
+    assert_eq!(found("anna muller"), ["Anna Müller"]);
+}
