@@ -332,8 +332,31 @@ impl ContactList {
         if !self.force.unwrap_or(!dense) {
             return None;
         }
-        Some(first.iter().copied().filter(|slot| rest.iter().all(|p| p.binary_search(slot).is_ok())).collect())
+        // Both ascending: each list is searched onward from where the last slot was found.
+        let mut at = vec![0; rest.len()];
+        Some(
+            first
+                .iter()
+                .copied()
+                .filter(|slot| rest.iter().zip(at.iter_mut()).all(|(p, from)| gallop(p, from, *slot)))
+                .collect(),
+        )
     }
+}
+
+/// Whether ascending `list` holds `slot`, looking from `*from` on in growing steps, then
+/// halving; `*from` moves to the first entry not below `slot` (slots are asked ascending).
+fn gallop(list: &[u32], from: &mut usize, slot: u32) -> bool {
+    let mut step = 1;
+    let mut hi = *from;
+    while hi < list.len() && list[hi] < slot {
+        *from = hi + 1;
+        hi += step;
+        step *= 2;
+    }
+    let hi = hi.min(list.len());
+    *from += list[*from..hi].partition_point(|&s| s < slot);
+    list.get(*from) == Some(&slot)
 }
 
 #[cfg(test)]
@@ -421,6 +444,17 @@ mod tests {
         }))])
         .unwrap();
         compare("shared, and a contact added");
+    }
+
+    #[test]
+    fn galloping_finds_exactly_the_slots_a_list_holds() {
+        let list: Vec<u32> = (0..500).map(|n| n * 9 + (n % 7)).collect();
+        let mut from = 0;
+        for slot in 0..4600 {
+            assert_eq!(gallop(&list, &mut from, slot), list.binary_search(&slot).is_ok(), "slot {slot}");
+        }
+        let (mut from, empty) = (0, []);
+        assert!(!gallop(&empty, &mut from, 3));
     }
 
     /// A text filter finds the same contacts from the few that hold its rarest bytes as by
