@@ -214,6 +214,26 @@ impl Client {
         }
     }
 
+    /// Plans the rows of a CSV file of `kind` as a parser hands them over (see
+    /// [`Crm::plan_import_rows`]); to another process they go together, once all are read.
+    pub fn plan_import_rows(
+        &self,
+        kind: ImportKind,
+        rows: &mut dyn Iterator<Item = crate::services::import::Item>,
+        total: usize,
+        source: &str,
+        opts: ImportOptions,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<ImportPlan, ServiceError> {
+        match self.crm() {
+            Some(crm) => crm.plan_import_rows(kind, rows, total, source, opts, progress),
+            None => {
+                let parsed = Parsed { items: rows.collect(), notes: Vec::new() };
+                self.plan_import_wire(parsed, source.to_string(), opts)
+            }
+        }
+    }
+
     /// Runs a planned import in one change.
     pub fn run_import(&self, plan: &mut ImportPlan, strict: bool) -> Result<Option<Receipt>, ServiceError> {
         if let Some(crm) = self.crm() {

@@ -4,7 +4,7 @@
 use super::output::{Format, Out};
 use crate::api::Client;
 use crate::services::import::plan::{ImportOptions, ImportPlan, OnDuplicate};
-use crate::services::import::{self, report, vcard, ImportKind, Parsed};
+use crate::services::import::{self, report, vcard, ImportKind};
 use crate::services::merge::Side;
 use crate::services::ServiceError;
 use anyhow::Result;
@@ -164,14 +164,22 @@ pub fn import(crm: &Client, cmd: ImportCmd, out: &Out) -> Result<()> {
                 overrides.push((col.to_string(), field.to_string()));
             }
             let bytes = read_file(&file)?;
-            let parsed = import::csv::parse(&bytes, kind, &overrides)
-                .map_err(|e| invalid(format!("{}: {e}", file.display())))?;
-            run(crm, &file, parsed, opts, out)
+            let plan = plan_csv(crm, &file, &bytes, kind, &overrides, &opts, out)?;
+            run(crm, &file, plan, opts, out)
         }
         ImportCmd::Vcard { file, opts } => {
             let bytes = read_file(&file)?;
             let parsed = import::vcard::parse(&bytes).map_err(|e| invalid(format!("{}: {e}", file.display())))?;
-            run(crm, &file, parsed, opts, out)
+            let pb = bar(out, parsed.items.len() as u64, "checking");
+            let plan = crm.plan_import(parsed, &file.display().to_string(), options(&opts)?, &mut |done, _| {
+                if let Some(pb) = &pb {
+                    pb.set_position(done as u64);
+                }
+            })?;
+            if let Some(pb) = pb {
+                pb.finish_and_clear();
+            }
+            run(crm, &file, plan, opts, out)
         }
         ImportCmd::Json { file, force } => {
             let bytes = read_file(&file)?;
@@ -191,18 +199,62 @@ pub fn import(crm: &Client, cmd: ImportCmd, out: &Out) -> Result<()> {
     }
 }
 
-fn run(crm: &Client, file: &Path, parsed: Parsed, opts: ImportOpts, out: &Out) -> Result<()> {
-    let on_duplicate = OnDuplicate::parse(&opts.duplicates).map_err(invalid)?;
-    let pb = bar(out, parsed.items.len() as u64, "checking");
-    let mut plan =
-        crm.plan_import(parsed, &file.display().to_string(), ImportOptions { on_duplicate }, &mut |done, _| {
-            if let Some(pb) = &pb {
-                pb.set_position(done as u64);
-            }
-        })?;
+fn options(opts: &ImportOpts) -> Result<ImportOptions> {
+    Ok(ImportOptions { on_duplicate: OnDuplicate::parse(&opts.duplicates).map_err(invalid)? })
+}
+
+/// Plans a CSV import while the file is parsed: one thread reads rows and hands them over in
+/// batches, this one plans them (on two cores, parsing a 100k-row file no longer adds to the
+/// time planning takes). The same plan as `parse` then `plan_import`.
+fn plan_csv(
+    crm: &Client,
+    file: &Path,
+    bytes: &[u8],
+    kind: ImportKind,
+    overrides: &[(String, String)],
+    opts: &ImportOpts,
+    out: &Out,
+) -> Result<ImportPlan> {
+    const BATCH: usize = 1024;
+    let options = options(opts)?;
+    let total = import::csv::rows_at_most(bytes);
+    let pb = bar(out, total as u64, "checking");
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<import::Item>>(64);
+    let (notes, plan) = std::thread::scope(|s| {
+        let parser = s.spawn(move || {
+            let mut batch = Vec::with_capacity(BATCH);
+            let notes = import::csv::parse_each(bytes, kind, overrides, &mut |item| {
+                batch.push(item);
+                if batch.len() == BATCH {
+                    // The planner stopped (an error): the rest is not needed.
+                    let _ = tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+                }
+            });
+            let _ = tx.send(batch);
+            notes
+        });
+        let mut rows = rx.into_iter().flatten();
+        let plan =
+            crm.plan_import_rows(kind, &mut rows, total, &file.display().to_string(), options, &mut |done, _| {
+                if let Some(pb) = &pb {
+                    pb.set_position(done as u64);
+                }
+            });
+        // Unblocks the parser if planning stopped early.
+        drop(rows);
+        (parser.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), plan)
+    });
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
+    // A file-level problem (no header row, a bad --map) comes first: no row was read.
+    let notes = notes.map_err(|e| invalid(format!("{}: {e}", file.display())))?;
+    let mut plan = plan?;
+    plan.notes = notes;
+    Ok(plan)
+}
+
+fn run(crm: &Client, file: &Path, mut plan: ImportPlan, opts: ImportOpts, out: &Out) -> Result<()> {
     if opts.dry_run {
         if let Some(path) = &opts.report {
             report::write_atomic(path, report::csv(&plan).as_bytes()).map_err(invalid)?;

@@ -466,6 +466,25 @@ pub fn mapping(
 /// Reads a whole CSV file into drafts of `kind`. A file-level problem (no header row, a bad
 /// `--map`) is an error; a row-level one is an item with its line and reason.
 pub fn parse(bytes: &[u8], kind: ImportKind, overrides: &[(String, String)]) -> Result<Parsed, String> {
+    // One item per line at most: sized once rather than grown (and copied) a dozen times.
+    let mut items = Vec::with_capacity(rows_at_most(bytes));
+    let notes = parse_each(bytes, kind, overrides, &mut |item| items.push(item))?;
+    Ok(Parsed { items, notes })
+}
+
+/// How many rows a file can hold at most (its lines), for sizing and progress.
+pub fn rows_at_most(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|b| **b == b'\n').count() + 1
+}
+
+/// `parse`, handing each row to `each` as soon as it is read (so that rows can be planned
+/// while the rest of the file is parsed); returns how the file was read.
+pub fn parse_each(
+    bytes: &[u8],
+    kind: ImportKind,
+    overrides: &[(String, String)],
+    each: &mut dyn FnMut(Item),
+) -> Result<Vec<String>, String> {
     let (text, encoding_note) = decode(bytes)?;
     let delimiter = detect_delimiter(&text);
     let mut reader =
@@ -494,8 +513,6 @@ pub fn parse(bytes: &[u8], kind: ImportKind, overrides: &[(String, String)]) -> 
         "columns: {}",
         headers.iter().zip(&targets).map(|(h, t)| format!("{h} → {}", t.name())).collect::<Vec<_>>().join(", ")
     ));
-    // One item per line at most: sized once rather than grown (and copied) a dozen times.
-    let mut items = Vec::with_capacity(text.bytes().filter(|b| *b == b'\n').count() + 1);
     // Line numbers counted here: the csv reader counts only \n, and Excel for Mac ends lines
     // with a bare \r.
     let (mut line, mut counted) = (1usize, 0usize);
@@ -523,17 +540,17 @@ pub fn parse(bytes: &[u8], kind: ImportKind, overrides: &[(String, String)]) -> 
                     } else {
                         row(&headers, &targets, &cells, kind)
                     };
-                items.push(Item { line, draft, raw: raw() });
+                each(Item { line, draft, raw: raw() });
             }
             Err(e) => {
-                items.push(Item { line, draft: Err(format!("cannot read this row: {e}")), raw: raw() });
+                each(Item { line, draft: Err(format!("cannot read this row: {e}")), raw: raw() });
                 if end <= start {
                     break;
                 }
             }
         }
     }
-    Ok(Parsed { items, notes })
+    Ok(notes)
 }
 
 fn push_str(dst: &mut String, v: &str, sep: &str) {

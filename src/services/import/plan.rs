@@ -4,7 +4,7 @@
 //! aside with its line and reason. The plan is the dry run; `run_import` applies it in one
 //! `apply`, so one `crm undo` takes the whole import back.
 
-use super::{CompanyDraft, ContactDraft, DealDraft, Draft, Parsed, TaskDraft};
+use super::{CompanyDraft, ContactDraft, DealDraft, Draft, Item, Parsed, TaskDraft};
 use crate::domain::*;
 use crate::services::dupes::{ContactIndex, Why};
 use crate::services::input::{DealInput, TaskInput};
@@ -809,17 +809,50 @@ impl Crm {
             }
             k
         };
-        let mut p = Planner::new(self, opts, &needs)?;
-        p.plan.source = source.to_string();
-        p.plan.notes = parsed.notes;
         let total = parsed.items.len();
-        p.plan.rows = total;
+        let mut plan = self.plan_rows(&needs, &mut parsed.items.into_iter(), total, source, opts, progress)?;
+        plan.notes = parsed.notes;
+        Ok(plan)
+    }
+
+    /// `plan_import` of the rows of a CSV file of `kind` as the parser hands them over (the CLI
+    /// parses on one thread while this plans on another); `total` is at least the number of
+    /// rows, for sizing and progress. The plan's notes are the parser's to fill in.
+    pub fn plan_import_rows(
+        &self,
+        kind: super::ImportKind,
+        rows: &mut dyn Iterator<Item = Item>,
+        total: usize,
+        source: &str,
+        opts: ImportOptions,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<ImportPlan> {
+        let needs = match kind {
+            super::ImportKind::Contacts | super::ImportKind::Companies => vec![EntityKind::Contact],
+            super::ImportKind::Deals => vec![EntityKind::Contact, EntityKind::Deal],
+            super::ImportKind::Tasks => vec![EntityKind::Contact, EntityKind::Deal, EntityKind::Task],
+        };
+        self.plan_rows(&needs, rows, total, source, opts, progress)
+    }
+
+    fn plan_rows(
+        &self,
+        needs: &[EntityKind],
+        rows: &mut dyn Iterator<Item = Item>,
+        total: usize,
+        source: &str,
+        opts: ImportOptions,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<ImportPlan> {
+        let mut p = Planner::new(self, opts, needs)?;
+        p.plan.source = source.to_string();
         // Sized for every row (and a company per eight rows) up front: growing these one
         // doubling at a time copied the batch over and over (a tenth of a 100k-row import).
         p.plan.changes.reserve(total + total / 8);
         p.pending_lines.reserve(total);
         p.contacts.reserve(total);
-        for (n, item) in parsed.items.into_iter().enumerate() {
+        let mut n = 0;
+        for item in rows {
             match item.draft {
                 Err(e) => p.error(item.line, e, &item.raw),
                 Ok(None) => p.plan.skip += 1,
@@ -831,8 +864,10 @@ impl Crm {
             if n % 1024 == 0 {
                 progress(n, total);
             }
+            n += 1;
         }
-        progress(total, total);
+        p.plan.rows = n;
+        progress(n, n);
         Ok(p.plan)
     }
 
@@ -852,5 +887,68 @@ impl Crm {
             return Ok(None);
         }
         Ok(Some(self.apply(std::mem::take(&mut plan.changes))?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::services::import::{csv, ImportKind};
+    use crate::services::OpenOptions;
+
+    /// Rows as the CLI plans them (handed over while the file is parsed) make the same plan,
+    /// changes included, as the whole file parsed first: duplicates of contacts in the
+    /// database and of earlier rows (the update policy folds them into earlier changes), bad
+    /// rows, empty rows, companies linked and created.
+    #[test]
+    fn rows_planned_as_they_are_parsed_make_the_same_plan() {
+        let dir = tempfile::tempdir().expect("dir");
+        let crm = Crm::open(OpenOptions {
+            db: Some(dir.path().join("db")),
+            config: Some(dir.path().join("none.toml")),
+            engine: None,
+            user: Some("anna".into()),
+        })
+        .expect("open");
+        let mut there = Contact { name: "Eva Ruiz".into(), ..Contact::default() };
+        there.emails.push(Labeled { label: "work".into(), value: "eva.7@example.com".into() });
+        crm.apply(vec![Change::Create(Record::Contact(there))]).expect("seed");
+        let mut file = String::from("Name,Email,Company,Tags\n");
+        for i in 0..3000 {
+            match i % 500 {
+                7 => file.push_str("Eva Ruiz,eva.7@example.com,,vip\n"),
+                9 => file.push_str(",,,\n"),
+                11 => file.push_str("Bad Mail,not-an-email,,\n"),
+                13 => {
+                    file.push_str(&format!("Person {},p{}@example.com,Firm {},late\n", i - 10, i - 10, (i - 10) % 40))
+                }
+                _ => file.push_str(&format!("Person {i},p{i}@example.com,Firm {},\n", i % 40)),
+            }
+        }
+        let bytes = file.as_bytes();
+        let opts = || ImportOptions { on_duplicate: OnDuplicate::Update };
+        let whole = csv::parse(bytes, ImportKind::Contacts, &[]).expect("parse");
+        let mut a = crm.plan_import(whole.clone(), "f.csv", opts(), &mut |_, _| {}).expect("plan");
+        let mut items = whole.items.into_iter();
+        let mut b = crm
+            .plan_import_rows(
+                ImportKind::Contacts,
+                &mut items,
+                csv::rows_at_most(bytes),
+                "f.csv",
+                opts(),
+                &mut |_, _| {},
+            )
+            .expect("plan rows");
+        b.notes = whole.notes;
+        assert!(a.errors.len() == 6 && a.duplicates.len() == 12 && a.create.companies == 40, "{}", a.summary());
+        assert_eq!(a.rows, 3000);
+        assert_eq!(serde_json::to_value(&a).expect("json"), serde_json::to_value(&b).expect("json"));
+        assert_eq!(std::mem::take(&mut a.changes), std::mem::take(&mut b.changes));
+        // And parse_each hands over the very items parse returns.
+        let mut each = Vec::new();
+        let notes = csv::parse_each(bytes, ImportKind::Contacts, &[], &mut |i| each.push(i)).expect("parse_each");
+        let again = csv::parse(bytes, ImportKind::Contacts, &[]).expect("parse");
+        assert_eq!((each, notes), (again.items, again.notes));
     }
 }
