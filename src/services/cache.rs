@@ -362,7 +362,7 @@ fn gallop(list: &[u32], from: &mut usize, slot: u32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::services::{Crm, OpenOptions};
+    use crate::services::Crm;
     use std::sync::Arc;
 
     /// Every answer from memory is the answer read from the database: searches and contact
@@ -372,13 +372,7 @@ mod tests {
     #[test]
     fn answers_from_memory_are_the_answers_from_the_database() {
         let dir = tempfile::tempdir().unwrap();
-        let anna = Crm::open(OpenOptions {
-            db: Some(dir.path().join("db")),
-            config: Some(dir.path().join("none.toml")),
-            engine: None,
-            user: Some("anna".into()),
-        })
-        .unwrap();
+        let anna = Crm::open_in(dir.path(), "anna");
         let now = anna.now();
         crate::services::demo::generate(anna.store(), "anna", now, 400, 7, &mut |_, _| {}).unwrap();
         // Two views of one database: one reads it each time, one from memory.
@@ -462,13 +456,7 @@ mod tests {
     #[test]
     fn candidates_by_rare_bytes_are_the_contacts_walking_the_list_finds() {
         let dir = tempfile::tempdir().unwrap();
-        let anna = Crm::open(OpenOptions {
-            db: Some(dir.path().join("db")),
-            config: Some(dir.path().join("none.toml")),
-            engine: None,
-            user: Some("anna".into()),
-        })
-        .unwrap();
+        let anna = Crm::open_in(dir.path(), "anna");
         crate::services::demo::generate(anna.store(), "anna", anna.now(), 300, 11, &mut |_, _| {}).unwrap();
         let mut list = ContactList::build(anna.store()).unwrap();
         let ids: Vec<ContactId> = list.order.iter().map(|(_, id)| *id).take(3).collect();

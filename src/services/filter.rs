@@ -624,7 +624,6 @@ fn view_of_activity(r: &ActivityRow) -> View<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::services::OpenOptions;
 
     /// 2026-11-27 is a Friday.
     const NOW: &str = "2026-11-27T09:00:00Z";
@@ -633,13 +632,7 @@ mod tests {
         std::env::set_var("CRM_NOW", NOW);
         std::env::set_var("TZ", "UTC");
         let dir = tempfile::tempdir().unwrap();
-        let crm = Crm::open(OpenOptions {
-            db: Some(dir.path().join("db")),
-            config: Some(dir.path().join("none.toml")),
-            engine: None,
-            user: Some("anna".into()),
-        })
-        .unwrap();
+        let crm = Crm::open_in(dir.path(), "anna");
         (dir, crm)
     }
 

@@ -145,6 +145,18 @@ impl Crm {
         &self.store
     }
 
+    /// A new database in `dir` as `user`, with no config file: what unit tests open.
+    #[cfg(test)]
+    pub(crate) fn open_in(dir: &std::path::Path, user: &str) -> Crm {
+        let opts = OpenOptions {
+            db: Some(dir.join("db")),
+            config: Some(dir.join("none.toml")),
+            engine: None,
+            user: Some(user.into()),
+        };
+        Crm::open(opts).expect("a new database in a temporary directory opens")
+    }
+
     /// Keeps searches and contact lists in memory for every view of this database (`crm
     /// serve`: a team's reads would each scan the database otherwise). Filled on a thread of
     /// its own; reads take the uncached path until it is done.

@@ -407,20 +407,13 @@ impl Crm {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::services::OpenOptions;
 
     /// Reading links one by one (cards) and all at once from the indexes (lists) are the same
     /// rule: every record of a small team is judged alike both ways, for a rep and a manager.
     #[test]
     fn one_by_one_and_from_the_indexes_agree() {
         let dir = tempfile::tempdir().unwrap();
-        let anna = Crm::open(OpenOptions {
-            db: Some(dir.path().join("db")),
-            config: Some(dir.path().join("none.toml")),
-            engine: None,
-            user: Some("anna".into()),
-        })
-        .unwrap();
+        let anna = Crm::open_in(dir.path(), "anna");
         anna.add_user("mia", None, Role::Manager, None).unwrap();
         anna.add_user("bob", None, Role::Rep, Some("mia")).unwrap();
         anna.add_user("zoe", None, Role::Rep, None).unwrap();
