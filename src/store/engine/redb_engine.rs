@@ -8,6 +8,18 @@ use crate::store::trees::Tree;
 use redb::{ConcurrencyMode, Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use std::ops::Bound;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// redb's cache: pages read, and the pages a write transaction changed, up to half of it,
+/// until its commit (beyond that they are written out early and read back when touched again).
+/// Small by default (see `open`); a process that writes one large batch (`crm import`) sets it
+/// larger before opening the database.
+static CACHE_BYTES: AtomicUsize = AtomicUsize::new(8 * 1024 * 1024);
+
+/// The cache size of the databases this process opens from now on.
+pub fn set_cache_size(bytes: usize) {
+    CACHE_BYTES.store(bytes, Ordering::Relaxed);
+}
 
 pub struct RedbEngine {
     db: Database,
@@ -78,7 +90,7 @@ impl RedbEngine {
             // Pages read stay in this cache up to its size, on top of the OS page cache: at 256 MB
             // it held ~90 MB of the TUI's 100k-contact session for no measured gain (lists, the
             // agenda, search and the demo generator ran as fast or faster at 8–16 MB).
-            .set_cache_size(8 * 1024 * 1024)
+            .set_cache_size(CACHE_BYTES.load(Ordering::Relaxed))
             .create(path)
             .map_err(|e| match e {
                 redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Busy(dir.to_path_buf()),
