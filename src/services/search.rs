@@ -64,8 +64,8 @@ struct Arena {
     dead: usize,
 }
 
-/// (56 bytes: offsets in 32 bits, the record as its type and number; a million contacts make
-/// two million entries.)
+/// (48 bytes: offsets in 32 bits, the record as its type and number; a million contacts make
+/// two million entries. What a search reads of every entry is apart, in [`Sig`]s.)
 #[derive(Clone)]
 struct Entry {
     /// The record: a contact, company, deal or task, and its number.
@@ -87,26 +87,28 @@ struct Entry {
     /// left out.
     fields: u32,
     fields_len: u32,
-    /// The first field's `mask` (the name's, see `score`), and the other fields', or-ed.
-    name_mask: u64,
-    others_mask: u64,
-    /// The same, of the characters that start a word: see [`starts`].
-    name_starts: u64,
-    others_starts: u64,
-    /// The pairs of characters side by side in the name, and in the other fields: see [`pairs`].
-    name_pairs: u64,
-    others_pairs: u64,
     /// Bytes at the end of the entry's text that are its tags (for tag filters), each followed
     /// by a NUL.
     tags_len: u32,
 }
 
-impl Entry {
-    /// Every field's `mask`, or-ed.
-    fn mask(&self) -> u64 {
-        self.name_mask | self.others_mask
-    }
+/// What a search reads of an entry to tell whether it can match, and how well, before it reads
+/// the entry and its text: kept apart from the entries (`SearchIndex::masks`, `shapes`), so that
+/// passing over a record reads 16 to 48 bytes of arrays read in order rather than its entry and
+/// its name (at a million contacts, reading every entry was most of a keystroke's time).
+#[derive(Clone, Copy, Default, PartialEq, Debug)]
+struct Sig {
+    /// The first field's `mask` (the name's, see `score`), and the other fields', or-ed. Zero
+    /// for no entry (removed).
+    masks: [u64; 2],
+    /// Of the name: the characters that start a word (see [`starts`]), the pairs of characters
+    /// side by side (see [`pairs`]) and how its words start (see [`heads`]).
+    name: [u64; 3],
+    /// Of the other fields: the characters that start a word and the pairs.
+    others: [u64; 2],
+}
 
+impl Entry {
     fn id(&self) -> Ref {
         match self.kind {
             EntityKind::Contact => Ref::Contact(ContactId(self.number)),
@@ -187,7 +189,7 @@ impl Entry {
         extra: &[Cow<'_, str>],
         tags: &[String],
         arena: &mut Arena,
-    ) -> Option<Entry> {
+    ) -> Option<(Entry, Sig)> {
         let keep = |s: &&str| !s.is_empty() && !s.starts_with('#');
         let (text0, chars0, fields0) = (arena.text.len(), arena.chars.len(), arena.fields.len());
         arena.text.push_str(label);
@@ -269,7 +271,8 @@ impl Entry {
             arena.fields.truncate(fields0);
             return None;
         }
-        Some(Entry {
+        let sig = Sig { masks, name: [starts[0], pairs[0], 0], others: [starts[1], pairs[1]] };
+        let entry = Entry {
             kind: id.kind(),
             number: id.number().unwrap_or(0),
             text: text0 as u32,
@@ -280,14 +283,9 @@ impl Entry {
             chars_len: (arena.chars.len() - chars0) as u32,
             fields: fields0 as u32,
             fields_len: (arena.fields.len() - fields0) as u32,
-            name_mask: masks[0],
-            others_mask: masks[1],
-            name_starts: starts[0],
-            others_starts: starts[1],
-            name_pairs: pairs[0],
-            others_pairs: pairs[1],
             tags_len: (arena.text.len() - tags0) as u32,
-        })
+        };
+        Some((entry, sig))
     }
 }
 
@@ -392,12 +390,77 @@ fn pairs(chars: impl Iterator<Item = char>) -> u64 {
     out
 }
 
+/// Bits for how the words of a name in ASCII start (at its start or after whitespace, as
+/// `ordered::starts_a_word_with` reads them): their first two and first three bytes, lowered
+/// and hashed (several share a bit). A name lacking the bits of a query's first two or three
+/// letters has no word starting with the query.
+fn heads(name: &[u8]) -> u64 {
+    let mut bits = 0;
+    for (i, _) in name.iter().enumerate().filter(|&(i, _)| i == 0 || name[i - 1].is_ascii_whitespace()) {
+        bits |= name.get(i..i + 2).map_or(0, head_bit) | name.get(i..i + 3).map_or(0, head_bit);
+    }
+    bits
+}
+
+/// A bit for the first two or three bytes of a word, in any case (see [`heads`]).
+fn head_bit(start: &[u8]) -> u64 {
+    let h = start.iter().fold(start.len() as u64, |h, &b| h.wrapping_mul(31).wrapping_add(b.to_ascii_lowercase() as u64));
+    1 << (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58)
+}
+
 /// See [`pairs`]: a bonus of 5 at most instead of 10.
 const OFF_RUN: u32 = 5;
+
+/// What a letter of a query (not the first of its word) that cannot follow on from the letter
+/// before it (see [`pairs`]) loses besides: the gap before it costs 3 at least (nucleo's gap
+/// start; a score is 16 or more where a gap starts, so this is never lost to saturation).
+const OFF_GAP: u32 = 3;
+
+/// The most a field whose characters starting a word are `starts` (see [`starts`]) and whose
+/// pairs are `pairs` (see [`pairs`]) can score for a query with this `ceiling`, `firsts` and
+/// `steps` (see `Prepared`): the ceiling, less [`OFF_START`] for each word of the query whose
+/// first letter starts no word there, and for each later letter that cannot follow on from the
+/// one before it, [`OFF_GAP`], and [`OFF_RUN`] more if it cannot start a word either.
+fn most_in(ceiling: u32, firsts: &[u64], steps: &[(u64, u64)], starts: u64, pairs: u64) -> u32 {
+    let off = firsts.iter().filter(|&&f| starts & f == 0).count() as u32 * OFF_START;
+    let runs: u32 = steps
+        .iter()
+        .map(|&(b, pair)| match (pairs & pair != 0, starts & b != 0) {
+            (true, _) => 0,
+            (false, true) => OFF_GAP,
+            (false, false) => OFF_GAP + OFF_RUN,
+        })
+        .sum();
+    ceiling.saturating_sub(off + runs)
+}
 
 /// What a word of a query loses on the ceiling in a field where its first character starts no
 /// word: that character's bonus counts twice, 5 at most instead of 10 (see [`starts`]).
 const OFF_START: u32 = 10;
+
+/// [`most_in`] for a name (`sig`: its starts, pairs and [`heads`]), for a query of one word
+/// (`word`, lowered) or more: a word of the name starting with the query's first two or three
+/// letters (after whitespace or at the start) is the only place where they can all score their
+/// most; where there is none, and nothing else says they lose, they lose [`OFF_HEAD`] at least.
+/// (The first letter then starts no word: 10 less; or starts one after something other than
+/// whitespace, a bonus of 9 at most, counted twice, and the letters following on from it get
+/// its bonus: 3 less for two letters; or the second or third letter does not follow on: a gap.)
+fn name_most(ceiling: u32, firsts: &[u64], steps: &[(u64, u64)], word: Option<&[u8]>, sig: [u64; 3]) -> u32 {
+    let [starts, pairs, heads] = sig;
+    let most = most_in(ceiling, firsts, steps, starts, pairs);
+    let Some(word) = word else { return most };
+    let nothing_else = firsts.first().is_some_and(|&f| starts & f != 0)
+        && steps.iter().take(2).all(|&(_, pair)| pairs & pair != 0);
+    let lacks = |n: usize| word.get(..n).is_some_and(|w| heads & head_bit(w) == 0);
+    if nothing_else && (lacks(2) || lacks(3)) {
+        most.saturating_sub(OFF_HEAD)
+    } else {
+        most
+    }
+}
+
+/// See [`name_most`].
+const OFF_HEAD: u32 = 3;
 
 /// Stands in an ASCII twin for a symbol no query in ASCII matches; a query holding it is not
 /// matched against twins.
@@ -589,12 +652,22 @@ impl Slots {
 #[derive(Default, Clone)]
 pub struct SearchIndex {
     entries: Vec<Option<Entry>>,
+    /// By entry position, what a scan reads first (see [`Sig`]): the masks, and the starts and
+    /// pairs.
+    masks: Vec<[u64; 2]>,
+    /// (Apart: a search that only a name can satisfy reads the names' alone.)
+    names_sig: Vec<[u64; 3]>,
+    others_sig: Vec<[u64; 2]>,
+    /// By entry position, a bit set for an entry with over `ordered::MAX_TEXT` bytes of text.
+    long: Vec<u64>,
     slots: Slots,
     companies: CompanyNames,
     live: usize,
     arena: Arena,
     /// Entries by name, for exact names (not kept for a one-off search).
     names: ordered::Names,
+    /// Entries by how the words of their names start (not kept for a one-off search).
+    prefixes: ordered::Prefixes,
     /// Set for a one-off search only.
     prefilter: Option<Prefilter>,
     /// Changes with every change to the index, and differs between indexes: what a search left
@@ -862,10 +935,23 @@ struct Scorer<'a> {
 const CEILING_PER_CHAR: u32 = 26;
 const CEILING_FIRST_CHAR: u32 = 10;
 
-/// The cores this process may use (read once: it reads cgroup files).
+/// The cores this process may use (read once: it reads cgroup files), or fewer for a
+/// search (see `set_threads_per_search`).
 fn cores() -> usize {
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+    let all = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    match THREADS_PER_SEARCH.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => all,
+        n => all.min(n),
+    }
+}
+
+static THREADS_PER_SEARCH: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// At most `n` threads for one search (0: every core). A server answering many searches at
+/// once gains nothing from splitting each, and pays for starting the threads every time.
+pub fn set_threads_per_search(n: usize) {
+    THREADS_PER_SEARCH.store(n, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// Hands every contact, company, deal and task to `each`, a batch at a time, companies first
@@ -993,6 +1079,9 @@ impl SearchIndex {
             // the new copy are resident at once (the peak of a TUI session). What is left over
             // is given back at the end.
             idx.entries.reserve(total);
+            idx.masks.reserve(total);
+            idx.names_sig.reserve(total);
+            idx.others_sig.reserve(total);
             idx.arena.text.reserve(total * 160);
             idx.arena.chars.reserve(total * 32);
             idx.arena.fields.reserve(total * 10);
@@ -1054,8 +1143,13 @@ impl SearchIndex {
     /// Forgets every entry (not the company names): the next batch of a `search_store`.
     fn clear_entries(&mut self) {
         self.entries.clear();
+        self.masks.clear();
+        self.names_sig.clear();
+        self.others_sig.clear();
+        self.long.clear();
         self.slots = Slots::default();
         self.names.clear();
+        self.prefixes.clear();
         self.live = 0;
         let a = &mut self.arena;
         a.text.clear();
@@ -1067,6 +1161,10 @@ impl SearchIndex {
     /// Gives back the room reserved for building that the records did not use.
     fn shrink(&mut self) {
         self.entries.shrink_to_fit();
+        self.masks.shrink_to_fit();
+        self.names_sig.shrink_to_fit();
+        self.others_sig.shrink_to_fit();
+        self.prefixes.shrink();
         self.arena.text.shrink_to_fit();
         self.arena.chars.shrink_to_fit();
         self.arena.fields.shrink_to_fit();
@@ -1099,6 +1197,13 @@ impl SearchIndex {
                 self.entries.len() * size_of::<Option<Entry>>(),
                 self.entries.capacity() * size_of::<Option<Entry>>(),
             ),
+            (
+                "masks",
+                (self.masks.len() + self.others_sig.len()) * 16 + self.names_sig.len() * 24 + self.long.len() * 8,
+                (self.masks.capacity() + self.others_sig.capacity()) * 16
+                    + self.names_sig.capacity() * 24
+                    + self.long.capacity() * 8,
+            ),
             ("text", a.text.len(), a.text.capacity()),
             ("chars", a.chars.len() * size_of::<char>(), a.chars.capacity() * size_of::<char>()),
             ("fields", a.fields.len() * size_of::<Field>(), a.fields.capacity() * size_of::<Field>()),
@@ -1109,6 +1214,7 @@ impl SearchIndex {
             ),
             ("company names", self.companies.dense.len() * n + names, self.companies.dense.capacity() * n + names),
             ("exact names", self.names.heap_bytes().0, self.names.heap_bytes().1),
+            ("name prefixes", self.prefixes.heap_bytes().0, self.prefixes.heap_bytes().1),
         ]
     }
 
@@ -1202,16 +1308,23 @@ impl SearchIndex {
                 }
             }
         }
-        let Some(entry) = Entry::build(&id, label, &detail, &extra, tags, &mut self.arena) else { return };
+        let Some((entry, mut sig)) = Entry::build(&id, label, &detail, &extra, tags, &mut self.arena) else { return };
+        sig.name[2] = entry.ascii_name(&self.arena).map_or(u64::MAX, heads);
         let names = self.prefilter.is_none();
         match self.slots.get(&id) {
             Some(i) => {
                 if names {
-                    if let Some(old) = &self.entries[i] {
-                        self.names.remove(i, old.label(&self.arena));
+                    let old = self.entries[i].as_ref().map(|old| old.label(&self.arena));
+                    if let Some(old) = old {
+                        self.names.remove(i, old);
+                    }
+                    if old != Some(label) {
+                        self.prefixes.insert(i, entry.ascii_name(&self.arena));
                     }
                     self.names.insert(i, label);
                 }
+                (self.masks[i], self.names_sig[i], self.others_sig[i]) = (sig.masks, sig.name, sig.others);
+                self.set_long(i, entry.text_len as usize > ordered::MAX_TEXT);
                 if let Some(old) = self.entries[i].replace(entry) {
                     self.arena.dead += old.size();
                     self.compact();
@@ -1220,17 +1333,35 @@ impl SearchIndex {
             None => {
                 if names {
                     self.names.insert(self.entries.len(), label);
+                    self.prefixes.insert(self.entries.len(), entry.ascii_name(&self.arena));
                 }
                 self.slots.insert(id, self.entries.len());
+                let entry_long = entry.text_len as usize > ordered::MAX_TEXT;
                 self.entries.push(Some(entry));
+                self.masks.push(sig.masks);
+                self.names_sig.push(sig.name);
+                self.others_sig.push(sig.others);
+                self.set_long(self.entries.len() - 1, entry_long);
                 self.live += 1;
             }
+        }
+    }
+
+    fn set_long(&mut self, i: usize, long: bool) {
+        if self.long.len() <= i / 64 {
+            self.long.resize(i / 64 + 1, 0);
+        }
+        if long {
+            self.long[i / 64] |= 1 << (i % 64);
+        } else {
+            self.long[i / 64] &= !(1 << (i % 64));
         }
     }
 
     pub fn remove(&mut self, id: &Ref) {
         self.version = next_version();
         if let Some(i) = self.slots.remove(id) {
+            (self.masks[i], self.names_sig[i], self.others_sig[i]) = Default::default();
             if let Some(old) = self.entries[i].take() {
                 if self.prefilter.is_none() {
                     self.names.remove(i, old.label(&self.arena));
@@ -1424,7 +1555,8 @@ impl SearchIndex {
             return Some((Some(0), i));
         }
         // A record (or a field) lacking a letter of the query cannot match it.
-        if e.mask() & sc.needs != sc.needs {
+        let [name_mask, others_mask] = self.masks[i];
+        if (name_mask | others_mask) & sc.needs != sc.needs {
             return None;
         }
         // The best field wins; the name (field 0) counts half as much again.
@@ -1634,12 +1766,13 @@ mod tests {
             let needs = needle_bits(&pattern);
             for h in hays {
                 let mut arena = Arena::default();
-                let e = Entry::build(&Ref::Contact(ContactId(1)), h, "", &[], &[], &mut arena).unwrap();
+                let (e, sig) = Entry::build(&Ref::Contact(ContactId(1)), h, "", &[], &[], &mut arena).unwrap();
                 let field = &e.fields(&arena)[0];
                 let score = pattern.score(e.field(&arena, field, &mut Vec::new()), &mut matcher);
                 assert!(score.unwrap_or(0) <= ceiling, "{q:?} in {h:?}: {score:?} > {ceiling}");
                 if score.is_some() {
                     assert_eq!(field.mask & needs, needs, "{q:?} matches {h:?} but the mask says no");
+                    assert_eq!(sig.masks[0] & needs, needs, "{q:?} matches {h:?} but the name's mask says no");
                 }
             }
         }
@@ -1664,10 +1797,11 @@ mod tests {
             "camelCaseWordsHere",
         ];
         let mut matcher = Matcher::new(Config::DEFAULT);
-        let (mut checked, mut ceilings) = (0, 0);
+        let (mut checked, mut ceilings, mut gapped, mut headed) = (0, 0, 0, 0);
         for h in hays {
             let mut arena = Arena::default();
-            let e = Entry::build(&Ref::Contact(ContactId(1)), h, "", &[], &[], &mut arena).unwrap();
+            let (e, sig) = Entry::build(&Ref::Contact(ContactId(1)), h, "", &[], &[], &mut arena).unwrap();
+            let [starts, pairs, _] = sig.name;
             let chars: Vec<char> = h.chars().collect();
             // Every run of one to five characters and every other character from each
             // position, alone and as the second word after "a".
@@ -1681,14 +1815,18 @@ mod tests {
             queries.extend(queries.clone().iter().map(|q| format!("a {q}")));
             for q in queries.iter().filter(|q| !q.trim().is_empty()) {
                 let Some(p) = Prepared::new(&Query::parse(q)) else { continue };
-                let off = p.firsts.iter().filter(|&&f| e.name_starts & f == 0).count() as u32;
-                let off_run =
-                    p.steps.iter().filter(|(b, pair)| e.name_starts & b == 0 && e.name_pairs & pair == 0).count();
-                let bound = p.ceiling.saturating_sub(OFF_START * off + OFF_RUN * off_run as u32);
+                let off = p.firsts.iter().filter(|&&f| starts & f == 0).count() as u32;
+                let bound = most_in(p.ceiling, &p.firsts, &p.steps, starts, pairs);
+                let heads = e.ascii_name(&arena).map_or(u64::MAX, heads);
+                let name_bound = name_most(p.ceiling, &p.firsts, &p.steps, p.word.as_deref(), [starts, pairs, heads]);
+                // (Every field is the name's, or its twin.)
                 for field in e.fields(&arena) {
                     let score = p.pattern.score(e.field(&arena, field, &mut Vec::new()), &mut matcher);
                     assert!(score.unwrap_or(0) <= bound, "{q:?} in {h:?}: {score:?} > {bound}");
+                    assert!(score.unwrap_or(0) <= name_bound, "{q:?} in the name {h:?}: {score:?} > {name_bound}");
                     checked += usize::from(off > 0 && score.is_some());
+                    gapped += usize::from(off == 0 && bound < p.ceiling && score.is_some());
+                    headed += usize::from(name_bound < bound && score.is_some());
                     // The ceiling only where a word starts with the query.
                     if let (Some(word), Some(name), Some(s)) = (&p.word, e.ascii_name(&arena), score) {
                         if s == p.ceiling {
@@ -1701,6 +1839,8 @@ mod tests {
         }
         assert!(checked > 100, "only {checked} matches started mid-word");
         assert!(ceilings > 50, "only {ceilings} matches scored the ceiling");
+        assert!(gapped > 100, "only {gapped} matches had a letter that could not follow on");
+        assert!(headed > 50, "only {headed} matches were in names with no word starting as the query");
     }
 
     #[test]

@@ -63,7 +63,8 @@ const GROWTH: u32 = CEILING_PER_CHAR + CEILING_PER_CHAR / 2;
 /// Up to this many characters of text in an entry times letters in the query, nucleo finds
 /// the best alignment (beyond, it may match greedily, and `GROWTH` does not hold).
 const OPTIMAL_CELLS: usize = 16 * 1024;
-const MAX_TEXT: usize = 1024;
+pub(super) const MAX_TEXT: usize = 1024;
+const MAX_QUERY: usize = OPTIMAL_CELLS / MAX_TEXT;
 
 impl Candidates {
     /// Every record, as a search with nothing to narrow from sees them.
@@ -102,7 +103,7 @@ struct Resume {
 /// The first round of a scan; each round doubles, up to `MAX_ROUND`. Short queries find their
 /// best hits in the first few hundred records.
 const FIRST_ROUND: usize = 4096;
-const MAX_ROUND: usize = 1 << 16;
+const MAX_ROUND: usize = 1 << 18;
 
 /// Records of each kind scored to `seed` a scan.
 const SEED: usize = 2048;
@@ -183,6 +184,84 @@ impl Names {
     }
 }
 
+/// Entries by the first two, and by the first three, letters or digits of each word of their name
+/// (in ASCII: the name or its twin, lowered; words split at anything else), to seed a scan (see
+/// `seed`): the best hits of a query are mostly records with a word of their name starting as it
+/// does. An entry is listed again when its name changes, and not unlisted: whoever reads a list
+/// scores what is at those positions now (a removed entry scores nothing), once each.
+#[derive(Default, Clone)]
+pub(super) struct Prefixes {
+    /// By [`Prefixes::key`]: entry positions, in the order they were listed.
+    lists: Vec<Vec<u32>>,
+}
+
+/// Letters and digits.
+const ALNUM: usize = 36;
+
+impl Prefixes {
+    /// The list of words starting with these two or three bytes (None for a byte that is not a
+    /// letter or a digit).
+    fn key(start: &[u8]) -> Option<usize> {
+        let code = |c: u8| match c.to_ascii_lowercase() {
+            c @ b'a'..=b'z' => Some((c - b'a') as usize),
+            c @ b'0'..=b'9' => Some(26 + (c - b'0') as usize),
+            _ => None,
+        };
+        match *start {
+            [a, b] => Some(code(a)? * ALNUM + code(b)?),
+            [a, b, c] => Some(ALNUM * ALNUM + (code(a)? * ALNUM + code(b)?) * ALNUM + code(c)?),
+            _ => None,
+        }
+    }
+
+    pub(super) fn insert(&mut self, pos: usize, name: Option<&[u8]>) {
+        let (Ok(p), Some(name)) = (u32::try_from(pos), name) else { return };
+        if self.lists.is_empty() {
+            self.lists = vec![Vec::new(); ALNUM * ALNUM * (1 + ALNUM)];
+        }
+        // (Each list once per name, however many of its words start alike.)
+        let (mut seen, mut n) = ([usize::MAX; 16], 0);
+        for word in name.split(|b| !b.is_ascii_alphanumeric()) {
+            for len in [2, 3] {
+                let Some(k) = word.get(..len).and_then(Prefixes::key) else { continue };
+                if seen[..n].contains(&k) {
+                    continue;
+                }
+                if n < seen.len() {
+                    seen[n] = k;
+                    n += 1;
+                }
+                self.lists[k].push(p);
+            }
+        }
+    }
+
+    /// The entries with a word of their name starting with these two or three bytes.
+    fn get(&self, start: &[u8]) -> &[u32] {
+        Prefixes::key(start).and_then(|k| self.lists.get(k)).map_or(&[], Vec::as_slice)
+    }
+
+    pub(super) fn clear(&mut self) {
+        self.lists.clear();
+    }
+
+    pub(super) fn shrink(&mut self) {
+        self.lists.iter_mut().for_each(Vec::shrink_to_fit);
+    }
+
+    pub(super) fn heap_bytes(&self) -> (usize, usize) {
+        let (used, room) = self.lists.iter().fold((0, 0), |(u, r), l| (u + l.len() * 4, r + l.capacity() * 4));
+        let head = std::mem::size_of::<Vec<u32>>();
+        (used + self.lists.len() * head, room + self.lists.capacity() * head)
+    }
+}
+
+/// From the records with a word of their name starting as the query does, the first this many
+/// listed are looked at, and at most `SEED_NAMES` of them (those that may score the most) scored,
+/// to seed a scan.
+const SEED_LISTED: usize = 8192;
+const SEED_NAMES: usize = 2048;
+
 /// What scanning part of a round found: hits (score, position) and the positions that may match
 /// a longer query, both in scan order.
 struct Part {
@@ -233,8 +312,9 @@ impl SearchIndex {
         let (mut bounds, mut round_bounds) = (Vec::new(), Vec::new());
         // What the last keystroke's scores say: each letter typed since adds `GROWTH` at most.
         let word = sc.word.filter(|_| sc.ascii).map_or(0, <[u8]>::len);
+        // (Up to `MAX_QUERY` letters, an entry of `MAX_TEXT` bytes or less is aligned optimally.)
         let grow = match (from.needle, from.bounds.len() == from.list.len()) {
-            (n, true) if n > 0 && word >= n => GROWTH * (word - n) as u32,
+            (n, true) if n > 0 && word >= n && sc.text.len() <= MAX_QUERY => GROWTH * (word - n) as u32,
             _ => UNKNOWN,
         };
         let (mut at_most, mut listed, mut rest, mut size) = (0, 0, from.rest, FIRST_ROUND);
@@ -319,9 +399,12 @@ impl SearchIndex {
     }
 
     /// When the first round did not find enough of the best hits, they may be records of a kind
-    /// further on (companies after contacts): the worst score of the best `limit` hits among
-    /// the first records of every kind. No record that cannot reach it can make the cut (those
-    /// hits beat it, whatever the ids), so the scan passes over them from the start.
+    /// further on (companies after contacts), or far down the ids: the worst score of the best
+    /// `limit` hits among the records with a word of their name starting as the query does
+    /// ([`Prefixes`]; those that may score the most first, until no other can do better) or,
+    /// when they are not enough, those and the first records of every kind. No record that
+    /// cannot reach it can make the cut (those hits beat it, whatever the ids), so the scan
+    /// passes over them from the start.
     fn seed(
         &self,
         sc: &Scorer<'_>,
@@ -330,13 +413,57 @@ impl SearchIndex {
         matcher: &mut Matcher,
         buf: &mut Vec<char>,
     ) -> Option<u32> {
-        let mut scores = Vec::new();
-        for (k, slots) in self.slots.dense.iter().enumerate() {
-            if only.is_some_and(|o| o != k) {
-                continue;
+        // The records named alike (their first three letters, or if that is not enough, two), by
+        // what they may score; each once.
+        let mut best: BinaryHeap<Reverse<u32>> = BinaryHeap::with_capacity(limit + 1);
+        let (mut named, mut scored) = (Vec::<(u32, u32)>::new(), Vec::new());
+        for n in [3, 2] {
+            let Some(start) = sc.word.and_then(|w| w.get(..n)).filter(|_| best.len() < limit) else { continue };
+            named.clear();
+            for &p in self.prefixes.get(start).iter().take(SEED_LISTED) {
+                let [name, others] = self.masks[p as usize];
+                if (name | others) & sc.needs == sc.needs {
+                    let (name, others) = self.bound(p as usize, sc, UNKNOWN, |_| true);
+                    named.push((name.max(others), p));
+                }
             }
-            let first = slots.iter().filter(|&&p| p != 0).take(SEED);
-            scores.extend(first.filter_map(|&p| self.score(p as usize - 1, sc, false, matcher, buf, &mut 0)?.0));
+            let by_most = |a: &(u32, u32), b: &(u32, u32)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+            if named.len() > SEED_NAMES {
+                named.select_nth_unstable_by(SEED_NAMES, by_most);
+                named.truncate(SEED_NAMES);
+            }
+            named.sort_unstable_by(by_most);
+            named.dedup_by_key(|n| n.1);
+            best.clear();
+            scored.clear();
+            for &(most, p) in &named {
+                // The best `limit` of these cannot get better.
+                if best.len() >= limit && best.peek().is_some_and(|w| w.0 >= most) {
+                    break;
+                }
+                scored.push(p);
+                if let Some((Some(s), _)) = self.score(p as usize, sc, false, matcher, buf, &mut 0) {
+                    best.push(Reverse(s));
+                    if best.len() > limit {
+                        best.pop();
+                    }
+                }
+            }
+        }
+        let mut scores: Vec<u32> = best.into_iter().map(|r| r.0).collect();
+        // Then, if that is not enough, the first records of every kind (not those scored above).
+        if scores.len() < limit {
+            scored.sort_unstable();
+            for (k, slots) in self.slots.dense.iter().enumerate() {
+                if only.is_some_and(|o| o != k) {
+                    continue;
+                }
+                for &p in slots.iter().filter(|&&p| p != 0).take(SEED) {
+                    if scored.binary_search(&(p - 1)).is_err() {
+                        scores.extend(self.score(p as usize - 1, sc, false, matcher, buf, &mut 0).and_then(|s| s.0));
+                    }
+                }
+            }
         }
         if scores.len() < limit {
             return None;
@@ -383,81 +510,172 @@ impl SearchIndex {
         buf: &mut Vec<char>,
     ) -> Part {
         let mut part = Part { hits: Vec::new(), keep: Vec::new(), bounds: Vec::new() };
-        let mut raw = 0;
         // The best `limit` scores of this part, worst on top.
         let mut best: BinaryHeap<Reverse<u32>> = BinaryHeap::with_capacity(limit + 1);
-        for (k, &p) in positions.iter().enumerate() {
-            let i = p as usize;
-            let Some(e) = self.entries.get(i).and_then(Option::as_ref) else { continue };
-            // (As `score`: these cannot match.)
-            if sc.query.kind.is_some_and(|k| k != e.kind) || e.mask() & sc.needs != sc.needs {
-                continue;
-            }
-            if sc.query.tag.as_ref().is_some_and(|t| !e.has_tag(&self.arena, t)) {
-                continue;
-            }
+        // Whether a score can make the cut.
+        let beats = |b: u32, best: &BinaryHeap<Reverse<u32>>| {
             let local = (best.len() >= limit).then(|| best.peek().map_or(0, |r| r.0));
             let floor = worst.max(local);
-            // Whether a score can make the cut.
-            let beats = |b: u32| !(floor.is_some_and(|f| b <= f) || below.is_some_and(|f| b < f));
-            let (name, others) = bound(e, &self.arena, sc);
-            let short = e.text_len as usize <= MAX_TEXT && e.text_len as usize * sc.text.len() <= OPTIMAL_CELLS;
-            let last = prev.get(k).copied().filter(|_| short);
-            let (name, others) = last.map_or((name, others), |b| (name.min(b), others.min(b)));
-            if !beats(name) && !beats(others) {
-                part.keep.push(p);
+            !(floor.is_some_and(|f| b <= f) || below.is_some_and(|f| b < f))
+        };
+        // The records to score, a few at a time: their entries, fields and names are fetched
+        // together rather than one after another (scoring was mostly waiting for them).
+        let mut pending: Vec<Pending> = Vec::with_capacity(BATCH);
+        let mut dropped = false;
+        let mut flush = |pending: &mut Vec<Pending>, part: &mut Part, best: &mut BinaryHeap<Reverse<u32>>| {
+            for q in pending.iter() {
+                if let Some(e) = &self.entries[q.i] {
+                    prefetch(self.arena.fields.get(e.fields as usize));
+                    prefetch(self.arena.text.as_bytes().get(e.text as usize));
+                }
+            }
+            let mut raw = 0;
+            for q in pending.drain(..) {
+                // (Hits since may have raised the cut.)
+                if !beats(q.name, best) && !beats(q.others, best) {
+                    part.bounds[q.slot] = q.name.max(q.others);
+                    continue;
+                }
+                // When only the name can, its score is the record's, if it makes the cut at all.
+                let name_only = !beats(q.others, best);
+                let Some((score, _)) = self.score(q.i, sc, name_only, matcher, buf, &mut raw) else {
+                    // (The other fields, not matched, may hold the query.)
+                    part.bounds[q.slot] = if name_only { q.others } else { DROPPED };
+                    dropped |= !name_only;
+                    continue;
+                };
+                part.bounds[q.slot] = if name_only { raw.max(q.others) } else { raw };
+                if let Some(s) = score {
+                    part.hits.push((s, q.i));
+                    best.push(Reverse(s));
+                    if best.len() > limit {
+                        best.pop();
+                    }
+                }
+            }
+        };
+        for (k, &p) in positions.iter().enumerate() {
+            let i = p as usize;
+            // (As `score`: these cannot match. A removed entry has no mask; the entry itself is
+            // read only when the query asks for a type or tag.)
+            let Some(&[name_mask, others_mask]) = self.masks.get(i) else { continue };
+            if (name_mask | others_mask) & sc.needs != sc.needs {
+                continue;
+            }
+            if sc.needs == 0 || sc.query.kind.is_some() || sc.query.tag.is_some() {
+                let Some(e) = self.entries[i].as_ref() else { continue };
+                if sc.query.kind.is_some_and(|k| k != e.kind)
+                    || sc.query.tag.as_ref().is_some_and(|t| !e.has_tag(&self.arena, t))
+                {
+                    continue;
+                }
+            }
+            // (`GROWTH` holds where nucleo aligns optimally; a text that long is rare.)
+            let last = prev.get(k).copied().filter(|_| !self.long(i)).unwrap_or(UNKNOWN);
+            let (name, others) = self.bound(i, sc, last, |b| beats(b, &best));
+            part.keep.push(p);
+            if !beats(name, &best) && !beats(others, &best) {
                 part.bounds.push(name.max(others));
                 continue;
             }
-            // When only the name can, its score is the record's, if it makes the cut at all.
-            let name_only = !beats(others);
-            let Some((score, _)) = self.score(i, sc, name_only, matcher, buf, &mut raw) else {
-                // (The other fields, not matched, may hold the query.)
-                if name_only {
-                    part.keep.push(p);
-                    part.bounds.push(others);
-                }
-                continue;
-            };
-            part.keep.push(p);
-            part.bounds.push(if name_only { raw.max(others) } else { raw });
-            if let Some(s) = score {
-                part.hits.push((s, i));
-                best.push(Reverse(s));
-                if best.len() > limit {
-                    best.pop();
+            prefetch(self.entries.get(i));
+            pending.push(Pending { slot: part.bounds.len(), i, name, others });
+            part.bounds.push(DROPPED);
+            if pending.len() == BATCH {
+                flush(&mut pending, &mut part, &mut best);
+            }
+        }
+        flush(&mut pending, &mut part, &mut best);
+        // Out with the records that turned out not to match.
+        if dropped {
+            let mut at = 0;
+            for r in 0..part.keep.len() {
+                if part.bounds[r] != DROPPED {
+                    (part.keep[at], part.bounds[at]) = (part.keep[r], part.bounds[r]);
+                    at += 1;
                 }
             }
+            part.keep.truncate(at);
+            part.bounds.truncate(at);
         }
         part
     }
 }
 
-/// The most entry `e` can score (but for an exact name): its name half as much again as the
-/// ceiling, its other fields the ceiling; less where they lack the query's letters, or where the
-/// first letter of a word of the query starts no word (see [`starts`]), or a later one can
-/// neither start a word nor follow on from the letter before it (see [`pairs`]), or where the name does
-/// not have a word starting with the query (see [`starts_a_word_with`]).
-/// Returns the bounds of the name and of the other fields.
-fn bound(e: &Entry, arena: &Arena, sc: &Scorer<'_>) -> (u32, u32) {
-    let under = |starts: u64, pairs: u64| {
-        let off = sc.firsts.iter().filter(|&&f| starts & f == 0).count() as u32;
-        let off_run = sc.steps.iter().filter(|(b, pair)| starts & b == 0 && pairs & pair == 0).count() as u32;
-        sc.ceiling.saturating_sub(OFF_START * off + OFF_RUN * off_run)
-    };
-    let name = if e.name_mask & sc.needs == sc.needs {
-        let mut s = under(e.name_starts, e.name_pairs);
-        if s == sc.ceiling
-            && sc.word.zip(e.ascii_name(arena)).is_some_and(|(word, name)| !starts_a_word_with(name, word))
-        {
-            s -= 1;
-        }
-        s + s / 2
-    } else {
-        0
-    };
-    let others = if e.others_mask & sc.needs == sc.needs { under(e.others_starts, e.others_pairs) } else { 0 };
-    (name, others)
+/// A record a scan is to score (see `scan_part`): its entry, where it is in `Part::keep`, and
+/// its bounds.
+struct Pending {
+    i: usize,
+    slot: usize,
+    name: u32,
+    others: u32,
+}
+
+/// Records scored together (see `scan_part`).
+const BATCH: usize = 16;
+
+/// Stands in `Part::bounds` for a record found not to match.
+const DROPPED: u32 = u32::MAX - 1;
+
+/// Asks the processor to fetch what `at` points at into its cache, without waiting for it.
+fn prefetch<T>(at: Option<&T>) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(at) = at {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: a prefetch reads nothing the program sees and cannot fault; the pointer is a
+        // live reference's besides.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>((at as *const T).cast::<i8>()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = at;
+}
+
+impl SearchIndex {
+    /// The most entry `i` can score (but for an exact name), no more than `last` (what the last
+    /// keystroke's scores say, `UNKNOWN`: nothing): its name half as much again as the ceiling,
+    /// its other fields the ceiling; less where they lack the query's letters, or as [`most_in`]
+    /// and [`name_most`] say, or where the name does not have a word starting with the query
+    /// (see [`starts_a_word_with`]). Returns the bounds of the name and of the other fields. Reads as
+    /// little as it may for `beats` (whether a bound can make the cut) to tell: the other
+    /// fields' [`Sig`] only when the ceiling beats, the name itself only when whether one of its
+    /// words starts with the query decides.
+    fn bound(&self, i: usize, sc: &Scorer<'_>, last: u32, beats: impl Fn(u32) -> bool) -> (u32, u32) {
+        let [name_mask, others_mask] = self.masks[i];
+        let others = if others_mask & sc.needs != sc.needs {
+            0
+        } else if beats(sc.ceiling.min(last)) {
+            let [starts, pairs] = self.others_sig[i];
+            most_in(sc.ceiling, sc.firsts, sc.steps, starts, pairs).min(last)
+        } else {
+            sc.ceiling.min(last)
+        };
+        let name = if name_mask & sc.needs == sc.needs {
+            let mut s = name_most(sc.ceiling, sc.firsts, sc.steps, sc.word, self.names_sig[i]);
+            if let Some(word) = sc.word.filter(|_| s == sc.ceiling) {
+                if beats(as_name(s).min(last)) && !beats(as_name(s - 1).min(last)) {
+                    let name = self.entries[i].as_ref().and_then(|e| e.ascii_name(&self.arena));
+                    if name.is_some_and(|name| !starts_a_word_with(name, word)) {
+                        s -= 1;
+                    }
+                }
+            }
+            as_name(s).min(last)
+        } else {
+            0
+        };
+        (name, others)
+    }
+
+    /// Whether entry `i` has more than `MAX_TEXT` bytes of text, where nucleo may not align a
+    /// query optimally (see `GROWTH`).
+    fn long(&self, i: usize) -> bool {
+        self.long.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+}
+
+/// What a name's score counts for: half as much again.
+fn as_name(s: u32) -> u32 {
+    s + s / 2
 }
 
 /// Whether a word of `hay` (at its start or after whitespace) starts with `word` (lowered), in
@@ -537,6 +755,50 @@ mod tests {
         // The first letter stops early: it leaves the rest of the records open.
         let (_, next) = idx.search_within(&Query::parse("a"), None, 10);
         assert!(next.open_ended() && next.listed() < 9_000, "{} listed", next.listed());
+    }
+
+    #[test]
+    fn seeding_from_names_that_start_alike_finds_what_scoring_all_finds() {
+        // Contacts holding the query's letters here and there (in their names and towns), then
+        // companies whose names start as it does; contacts renamed and removed after their
+        // names were listed by how they start.
+        let first = ["Pia", "Per", "Nora", "Ola", "Petra", "Tor"];
+        let last = ["Ek", "Olsen", "Dahl", "Nordmann", "Trane", "Peters"];
+        let towns = ["Perth", "Nordby", "Petrozavodsk", "", "Tromsø"];
+        let mut idx = SearchIndex::default();
+        for n in 1..=12_000u64 {
+            let name = format!("{} {}", first[(n * 7 % 6) as usize], last[(n * 5 % 6) as usize]);
+            idx.upsert(&contact(n, &name, towns[(n % 5) as usize]));
+        }
+        let companies = ["Perrin Transports", "Nordic Trade", "Petro Atlas", "Atlas Nordic", "Pedro Torres"];
+        for n in 1..=500u64 {
+            idx.upsert(&Record::Company(Company {
+                id: CompanyId(n),
+                name: format!("{} {}", companies[(n % 5) as usize], ["AB", "SA", "Oy"][(n % 3) as usize]),
+                ..Company::default()
+            }));
+        }
+        for n in (5..12_000u64).step_by(7) {
+            idx.upsert(&contact(n, "Zed Quist", ""));
+        }
+        for n in (6..12_000u64).step_by(11) {
+            idx.remove(&Ref::Contact(ContactId(n)));
+        }
+        assert!(idx.prefixes.get(b"pe").len() > 4_000, "{} listed", idx.prefixes.get(b"pe").len());
+        let queries = ["pet", "petro", "petra", "nordi", "nordic", "pt", "atlasn", "perrin", "zed", "tro", "pedrot"];
+        for limit in [1, 10, 50, 300] {
+            for q in queries {
+                assert_eq!(idx.search(&Query::parse(q), limit), exhaustive(&idx, q, limit), "{q:?}, limit {limit}");
+                let mut last: Option<(Query, Candidates)> = None;
+                for n in 1..=q.len() {
+                    let query = Query::parse(&q[..n]);
+                    let within = last.as_ref().filter(|(p, _)| narrows(p, &query)).map(|(_, c)| c);
+                    let (hits, next) = idx.search_within(&query, within, limit);
+                    assert_eq!(hits, exhaustive(&idx, &q[..n], limit), "{:?} typed, limit {limit}", &q[..n]);
+                    last = Some((query, next));
+                }
+            }
+        }
     }
 
     #[test]
