@@ -91,9 +91,12 @@ struct Prepared {
     after_links: Option<StoreError>,
 }
 
-/// Below this many records the batch is prepared on the calling thread: starting threads costs
+/// Below this many records the batch is prepared on the calling thread: starting a thread costs
 /// more than it saves.
 const PARALLEL_FROM: usize = 2048;
+
+/// Records handed over at a time by the thread that prepares them.
+const CHUNK: usize = 512;
 
 /// Writes a batch of creations; None (nothing written) when the general path must take it.
 pub(crate) fn create_in(
@@ -120,10 +123,9 @@ pub(crate) fn create_in(
         }
         reals.push(real);
     }
-    let prepared = prepare_all(changes, &reals, &placeholders, pipeline, author, at);
-
-    // Then in batch order what depends on the records before it: links to live records,
-    // owners that are users, the first error.
+    // Then in batch order, as records come prepared (on another thread for a large batch),
+    // what depends on the records before them: links to live records, owners that are users,
+    // the first error; and each record is written (a later error rolls the transaction back).
     let seq = txn.get(Tree::Meta, meta::NEXT_SEQ)?.as_deref().and_then(keys::read_u64).unwrap_or(1);
     let mut live: HashSet<Ref> = HashSet::new();
     let mut users: HashMap<String, bool> = HashMap::new();
@@ -132,7 +134,7 @@ pub(crate) fn create_in(
     let mut writes = Vec::with_capacity(changes.len());
     let mut logged = Vec::with_capacity(changes.len());
     let mut created = Vec::with_capacity(changes.len());
-    for p in prepared {
+    let mut take = |txn: &mut dyn Txn, p: Prepared| -> Result<(), StoreError> {
         if let Some(e) = p.before_links {
             return Err(e);
         }
@@ -146,18 +148,47 @@ pub(crate) fn create_in(
         }
         history.push(keys::cat(&[&keys::record_prefix(&r), &keys::id(seq)]));
         let (kind, key) = (r.kind(), keys::entity_key(&r));
+        // Fresh ids are increasing: each entity tree is appended to.
+        txn.put(keys::entity_tree(kind), &key, &p.bytes)?;
         writes.push(Write { kind, key, before: None, after: Some(p.bytes) });
         logged.push(Logged::Created { target: r.clone(), label: p.label });
         if p.live {
             live.insert(r.clone());
         }
         created.push(r);
+        Ok(())
+    };
+    let prep = |pos: usize, c: &Change| prepare(c, pos, &reals, &placeholders, pipeline, author, at);
+    if changes.len() < PARALLEL_FROM || std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+        for (pos, c) in changes.iter().enumerate() {
+            take(txn, prep(pos, c))?;
+        }
+    } else {
+        // One thread prepares (maps ids, stamps, validates, encodes) while this one checks and
+        // writes: on two cores the two halves of the work overlap.
+        std::thread::scope(|s| -> Result<(), StoreError> {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(8);
+            s.spawn(move || {
+                for (n, part) in changes.chunks(CHUNK).enumerate() {
+                    let batch = part.iter().enumerate().map(|(i, c)| prep(n * CHUNK + i, c)).collect();
+                    // This side stopped at an error: the rest is not needed.
+                    if tx.send(batch).is_err() {
+                        break;
+                    }
+                }
+            });
+            for batch in rx {
+                for p in batch {
+                    take(txn, p)?;
+                }
+            }
+            Ok(())
+        })?;
     }
     let entry = JournalEntry { seq, at, author: author.to_string(), op: Op::Apply, changes: logged, writes };
 
-    // The journal entry is encoded and the index entries sorted on other threads while this
-    // one writes the records. Key order: fresh ids are increasing, so each entity tree is
-    // appended to; index trees are sorted so that their pages fill left to right too.
+    // The journal entry is encoded and the index entries sorted on other threads. Index trees
+    // are written in key order, so that their pages fill left to right.
     std::thread::scope(|s| -> Result<(), StoreError> {
         let sorted = s.spawn(move || {
             let mut trees: Vec<(Tree, Vec<Vec<u8>>)> = index.into_iter().collect();
@@ -169,11 +200,6 @@ pub(crate) fn create_in(
             (trees, history)
         });
         let journal = s.spawn(|| codec::encode_journal(&entry));
-        for w in &entry.writes {
-            if let Some(bytes) = &w.after {
-                txn.put(keys::entity_tree(w.kind), &w.key, bytes)?;
-            }
-        }
         let (trees, history) = sorted.join().map_err(|_| StoreError::Engine("sorting index entries failed".into()))?;
         for (tree, entries) in trees {
             for k in &entries {
@@ -198,36 +224,6 @@ pub(crate) fn create_in(
     // The entry's 100k record images are freed on another thread, beside the commit.
     std::thread::spawn(move || drop(entry));
     Ok(Some(receipt))
-}
-
-/// Prepares every record of the batch, in chunks on the available cores.
-fn prepare_all(
-    changes: &[Change],
-    reals: &[u64],
-    placeholders: &HashMap<(EntityKind, u64), (u64, usize)>,
-    pipeline: &Pipeline,
-    author: &str,
-    at: Timestamp,
-) -> Vec<Prepared> {
-    let run = |from: usize, part: &[Change]| -> Vec<Prepared> {
-        part.iter().enumerate().map(|(i, c)| prepare(c, from + i, reals, placeholders, pipeline, author, at)).collect()
-    };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads < 2 || changes.len() < PARALLEL_FROM {
-        return run(0, changes);
-    }
-    let size = changes.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let handles: Vec<_> =
-            changes.chunks(size).enumerate().skip(1).map(|(n, part)| s.spawn(move || run(n * size, part))).collect();
-        let mut out = run(0, &changes[..size.min(changes.len())]);
-        out.reserve(changes.len() - out.len());
-        for h in handles {
-            // A panic in a worker is a bug; let it surface as one.
-            out.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
-        }
-        out
-    })
 }
 
 /// One record of the batch, at position `pos`: as `apply` would make it, short of the checks
@@ -520,9 +516,11 @@ mod tests {
     #[test]
     fn a_large_batch_prepared_in_parallel_writes_what_the_general_path_writes() {
         let changes = large_batch(3 * PARALLEL_FROM as u64);
-        let (r1, r2, bulk, general, _dirs) = both(EngineKind::Redb, &changes);
-        assert_eq!(r1.expect("bulk"), r2.expect("general"));
-        assert_eq!(everything(&bulk), everything(&general), "every tree, byte for byte");
+        for kind in [EngineKind::Redb, EngineKind::Sled] {
+            let (r1, r2, bulk, general, _dirs) = both(kind, &changes);
+            assert_eq!(r1.expect("bulk"), r2.expect("general"), "{kind}");
+            assert_eq!(everything(&bulk), everything(&general), "{kind}: every tree, byte for byte");
+        }
     }
 
     #[test]
