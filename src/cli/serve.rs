@@ -20,7 +20,9 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
             client.db_dir().to_path_buf(),
         ))));
     };
-    // A team's searches and lists answered from memory, not by reading the database each time.
+    // A team's searches and lists answered from memory, not by reading the database each time;
+    // each search on one thread (the requests already keep every core busy).
+    crate::services::search::set_threads_per_search(1);
     crm.keep_reads_in_memory();
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(tls::server_config(cert, key).map_err(invalid)?),
