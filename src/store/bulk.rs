@@ -2,11 +2,14 @@
 //! same rules and the same journal entry as `apply`, but without the per-record work a batch of
 //! edits needs. Fresh ids have no before-image to read and no old index entries to diff; the
 //! index entries are gathered per tree and written in key order; each record is encoded once,
-//! and its bytes go to its tree and then move (not copy) into the journal entry.
+//! and its bytes go to its tree and then move (not copy) into the journal entry. A large batch
+//! is prepared (ids mapped, validated, encoded) on another thread while this one checks links
+//! in batch order and writes, and its journal entry is encoded beside the index inserts.
 //!
 //! `create_in` answers `None` when the batch is not one it can take (an edit in it, a user to
-//! create, or an id counter that does not lie beyond every key of its tree); `apply_in` then
-//! runs the general path, so the result never depends on which path wrote it.
+//! create, a placeholder created twice, or an id counter that does not lie beyond every key of
+//! its tree); `apply_in` then runs the general path, so the result never depends on which
+//! path wrote it.
 
 use super::apply::{self, Receipt};
 use super::codec::{self, encode_record};
