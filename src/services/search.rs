@@ -404,7 +404,8 @@ fn heads(name: &[u8]) -> u64 {
 
 /// A bit for the first two or three bytes of a word, in any case (see [`heads`]).
 fn head_bit(start: &[u8]) -> u64 {
-    let h = start.iter().fold(start.len() as u64, |h, &b| h.wrapping_mul(31).wrapping_add(b.to_ascii_lowercase() as u64));
+    let h =
+        start.iter().fold(start.len() as u64, |h, &b| h.wrapping_mul(31).wrapping_add(b.to_ascii_lowercase() as u64));
     1 << (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58)
 }
 
@@ -449,8 +450,8 @@ fn name_most(ceiling: u32, firsts: &[u64], steps: &[(u64, u64)], word: Option<&[
     let [starts, pairs, heads] = sig;
     let most = most_in(ceiling, firsts, steps, starts, pairs);
     let Some(word) = word else { return most };
-    let nothing_else = firsts.first().is_some_and(|&f| starts & f != 0)
-        && steps.iter().take(2).all(|&(_, pair)| pairs & pair != 0);
+    let nothing_else =
+        firsts.first().is_some_and(|&f| starts & f != 0) && steps.iter().take(2).all(|&(_, pair)| pairs & pair != 0);
     let lacks = |n: usize| word.get(..n).is_some_and(|w| heads & head_bit(w) == 0);
     if nothing_else && (lacks(2) || lacks(3)) {
         most.saturating_sub(OFF_HEAD)

@@ -308,6 +308,7 @@ impl SearchIndex {
         let cut = |a: &(u32, usize), b: &(u32, usize)| b.0.cmp(&a.0).then_with(|| self.id(a.1).cmp(&self.id(b.1)));
         let threads = cores().min(MAX_THREADS);
         let (mut matcher, mut buf) = (Matcher::new(Config::DEFAULT), Vec::new());
+        let mut pool: Vec<(Matcher, Vec<char>)> = Vec::new();
         let (mut top, mut keep, mut round) = (Vec::<(u32, usize)>::new(), Vec::new(), Vec::new());
         let (mut bounds, mut round_bounds) = (Vec::new(), Vec::new());
         // What the last keystroke's scores say: each letter typed since adds `GROWTH` at most.
@@ -341,15 +342,17 @@ impl SearchIndex {
             let worst = (top.len() >= limit).then(|| top.iter().map(|t| t.0).min().unwrap_or(0));
             let parts = if round.len() >= PARALLEL_MIN && threads > 1 {
                 let share = round.len().div_ceil(threads);
+                // (A matcher is a quarter of a megabyte, zeroed: one per thread for the whole scan.)
+                if pool.is_empty() {
+                    pool = (0..threads).map(|_| (Matcher::new(Config::DEFAULT), Vec::new())).collect();
+                }
                 std::thread::scope(|s| {
                     let handles: Vec<_> = round
                         .chunks(share)
                         .zip(round_bounds.chunks(share))
-                        .map(|(chunk, prev)| {
-                            s.spawn(move || {
-                                let (mut matcher, mut buf) = (Matcher::new(Config::DEFAULT), Vec::new());
-                                self.scan_part(chunk, prev, sc, worst, below, limit, &mut matcher, &mut buf)
-                            })
+                        .zip(pool.iter_mut())
+                        .map(|((chunk, prev), (matcher, buf))| {
+                            s.spawn(move || self.scan_part(chunk, prev, sc, worst, below, limit, matcher, buf))
                         })
                         .collect();
                     handles.into_iter().map(|h| h.join().expect("search thread")).collect::<Vec<_>>()
