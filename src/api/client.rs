@@ -219,7 +219,7 @@ impl Client {
     pub fn plan_import_rows(
         &self,
         kind: ImportKind,
-        rows: &mut dyn Iterator<Item = crate::services::import::Item>,
+        rows: &mut (dyn Iterator<Item = crate::services::import::Item> + Send),
         total: usize,
         source: &str,
         opts: ImportOptions,

@@ -296,32 +296,20 @@ impl<'a> Planner<'a> {
     }
 
     fn contact(&mut self, line: usize, d: ContactDraft, raw: &str) {
-        let mut c = Contact {
-            id: ContactId::placeholder(0),
-            name: d.name,
-            title: d.title,
-            emails: d.emails,
-            phones: d.phones,
-            address: d.address,
-            tags: d.tags,
-            fields: d.fields,
-            notes: d.notes,
-            owner: d.owner,
-            cadence_days: d.cadence,
-            ..Contact::default()
+        let ready = ready_contact(d, self.crm.user(), self.crm.store().pipeline());
+        self.contact_ready(line, ready, raw)
+    }
+
+    /// A contact row made ready (by `ready_contact`) meets the database and the rows before it.
+    fn contact_ready(&mut self, line: usize, ready: ReadyContact, raw: &str) {
+        let (mut c, keys) = match ready.contact {
+            Ok(ck) => ck,
+            Err(e) => return self.error(line, e, raw),
         };
-        c.tags.sort();
-        c.tags.dedup();
-        let mut rec = Record::Contact(c);
-        if let Err(e) = self.validate(&mut rec) {
-            return self.error(line, e, raw);
-        }
-        let Record::Contact(mut c) = rec else { return };
         if let Err(e) = self.check_owner(&c.owner) {
             return self.error(line, e, raw);
         }
-        c.company = self.company(&d.company);
-        let keys = crate::services::dupes::Keys::of(&c);
+        c.company = self.company(&ready.company);
         let found = match self.contacts.find_keys(&c, &keys) {
             Some((existing, why)) if why.is_strong() => return self.duplicate(line, c, existing, why, raw),
             weak => weak,
@@ -788,6 +776,73 @@ pub fn fill_company(cur: &Company, new: &Company) -> Vec<Edit> {
     e
 }
 
+/// What planning a contact row needs of no other row and not of the database: the contact made
+/// from its draft (tags sorted, owner defaulting to the importing user) and validated, and its
+/// duplicate keys; or why the row is bad. The rows of a large file are made ready on another
+/// thread (`plan_rows`).
+struct ReadyContact {
+    contact: std::result::Result<(Contact, crate::services::dupes::Keys), String>,
+    company: String,
+}
+
+fn ready_contact(d: ContactDraft, user: &str, pipeline: &Pipeline) -> ReadyContact {
+    let mut c = Contact {
+        id: ContactId::placeholder(0),
+        name: d.name,
+        title: d.title,
+        emails: d.emails,
+        phones: d.phones,
+        address: d.address,
+        tags: d.tags,
+        fields: d.fields,
+        notes: d.notes,
+        owner: d.owner,
+        cadence_days: d.cadence,
+        ..Contact::default()
+    };
+    c.tags.sort();
+    c.tags.dedup();
+    // As `Planner::validate`: what `apply` will check.
+    if c.owner.is_empty() {
+        c.owner = user.to_string();
+    }
+    let rec = Record::Contact(c);
+    let contact = match crate::domain::validate::record(&rec, pipeline) {
+        Err(e) => Err(e.to_string()),
+        Ok(()) => match rec {
+            Record::Contact(c) => {
+                let keys = crate::services::dupes::Keys::of(&c);
+                Ok((c, keys))
+            }
+            _ => Err("not a contact".into()),
+        },
+    };
+    ReadyContact { contact, company: d.company }
+}
+
+/// A row on its way to the planner: a contact made ready, or any other row as read.
+enum Row {
+    Contact { line: usize, raw: String, ready: ReadyContact },
+    Other(Item),
+}
+
+/// Below this many rows a file is planned on one thread.
+const READY_ON_A_THREAD_FROM: usize = 2048;
+
+#[cfg(test)]
+thread_local! {
+    /// Tests plan on one thread to compare with two.
+    static ONE_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn one_thread() -> bool {
+    #[cfg(test)]
+    if ONE_THREAD.with(|o| o.get()) {
+        return true;
+    }
+    std::thread::available_parallelism().map_or(1, |c| c.get()) < 2
+}
+
 impl Crm {
     /// Plans an import of parsed drafts: the dry run. `progress(done, total)` is called as rows
     /// are planned.
@@ -821,7 +876,7 @@ impl Crm {
     pub fn plan_import_rows(
         &self,
         kind: super::ImportKind,
-        rows: &mut dyn Iterator<Item = Item>,
+        rows: &mut (dyn Iterator<Item = Item> + Send),
         total: usize,
         source: &str,
         opts: ImportOptions,
@@ -838,7 +893,7 @@ impl Crm {
     fn plan_rows(
         &self,
         needs: &[EntityKind],
-        rows: &mut dyn Iterator<Item = Item>,
+        rows: &mut (dyn Iterator<Item = Item> + Send),
         total: usize,
         source: &str,
         opts: ImportOptions,
@@ -852,19 +907,52 @@ impl Crm {
         p.pending_lines.reserve(total);
         p.contacts.reserve(total);
         let mut n = 0;
-        for item in rows {
-            match item.draft {
-                Err(e) => p.error(item.line, e, &item.raw),
-                Ok(None) => p.plan.skip += 1,
-                Ok(Some(Draft::Contact(d))) => p.contact(item.line, d, &item.raw),
-                Ok(Some(Draft::Company(d))) => p.company_row(item.line, d, &item.raw),
-                Ok(Some(Draft::Deal(d))) => p.deal_row(item.line, d, &item.raw),
-                Ok(Some(Draft::Task(d))) => p.task_row(item.line, d, &item.raw),
+        let mut plan_row = |row: Row| {
+            match row {
+                Row::Contact { line, raw, ready } => p.contact_ready(line, ready, &raw),
+                Row::Other(item) => match item.draft {
+                    Err(e) => p.error(item.line, e, &item.raw),
+                    Ok(None) => p.plan.skip += 1,
+                    Ok(Some(Draft::Contact(d))) => p.contact(item.line, d, &item.raw),
+                    Ok(Some(Draft::Company(d))) => p.company_row(item.line, d, &item.raw),
+                    Ok(Some(Draft::Deal(d))) => p.deal_row(item.line, d, &item.raw),
+                    Ok(Some(Draft::Task(d))) => p.task_row(item.line, d, &item.raw),
+                },
             }
             if n % 1024 == 0 {
                 progress(n, total);
             }
             n += 1;
+        };
+        let (user, pipeline) = (self.user(), self.store().pipeline());
+        let ready = |item: Item| match item.draft {
+            Ok(Some(Draft::Contact(d))) => {
+                Row::Contact { line: item.line, raw: item.raw, ready: ready_contact(d, user, pipeline) }
+            }
+            draft => Row::Other(Item { draft, ..item }),
+        };
+        if total < READY_ON_A_THREAD_FROM || one_thread() {
+            rows.map(ready).for_each(&mut plan_row);
+        } else {
+            // Contacts are built, validated and given their duplicate keys on one thread while
+            // this one links, checks for duplicates and adds them, in file order.
+            const BATCH: usize = 512;
+            std::thread::scope(|s| {
+                let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Row>>(16);
+                s.spawn(move || {
+                    let mut batch = Vec::with_capacity(BATCH);
+                    for item in rows {
+                        batch.push(ready(item));
+                        if batch.len() == BATCH
+                            && tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).is_err()
+                        {
+                            return;
+                        }
+                    }
+                    let _ = tx.send(batch);
+                });
+                rx.into_iter().flatten().for_each(&mut plan_row);
+            });
         }
         p.plan.rows = n;
         progress(n, n);
@@ -928,8 +1016,8 @@ mod tests {
         let bytes = file.as_bytes();
         let opts = || ImportOptions { on_duplicate: OnDuplicate::Update };
         let whole = csv::parse(bytes, ImportKind::Contacts, &[]).expect("parse");
-        let mut a = crm.plan_import(whole.clone(), "f.csv", opts(), &mut |_, _| {}).expect("plan");
-        let mut items = whole.items.into_iter();
+        let a = crm.plan_import(whole.clone(), "f.csv", opts(), &mut |_, _| {}).expect("plan");
+        let mut items = whole.items.clone().into_iter();
         let mut b = crm
             .plan_import_rows(
                 ImportKind::Contacts,
@@ -940,11 +1028,17 @@ mod tests {
                 &mut |_, _| {},
             )
             .expect("plan rows");
-        b.notes = whole.notes;
+        b.notes = whole.notes.clone();
         assert!(a.errors.len() == 6 && a.duplicates.len() == 12 && a.create.companies == 40, "{}", a.summary());
         assert_eq!(a.rows, 3000);
-        assert_eq!(serde_json::to_value(&a).expect("json"), serde_json::to_value(&b).expect("json"));
-        assert_eq!(std::mem::take(&mut a.changes), std::mem::take(&mut b.changes));
+        // And on one thread (contacts made ready by the planner itself) the same again.
+        ONE_THREAD.with(|o| o.set(true));
+        let mut c = crm.plan_import(whole.clone(), "f.csv", opts(), &mut |_, _| {}).expect("plan");
+        ONE_THREAD.with(|o| o.set(false));
+        for other in [&mut b, &mut c] {
+            assert_eq!(serde_json::to_value(&a).expect("json"), serde_json::to_value(&*other).expect("json"));
+            assert_eq!(a.changes, std::mem::take(&mut other.changes));
+        }
         // And parse_each hands over the very items parse returns.
         let mut each = Vec::new();
         let notes = csv::parse_each(bytes, ImportKind::Contacts, &[], &mut |i| each.push(i)).expect("parse_each");
