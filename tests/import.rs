@@ -626,3 +626,33 @@ fn merging_companies_keeps_every_linked_record_and_undoes() {
 fn card_of(db: &Db, contact: &str) -> Value {
     db.json(&["contact", "show", contact])
 }
+
+/// A reader that stops early (`crm import csv … --dry-run | head -1`) ends the output quietly:
+/// no panic on the closed pipe, exit 0.
+#[test]
+fn a_dry_run_piped_into_head_stops_quietly() {
+    let db = Db::new("redb");
+    let mut csv = String::from("First Name,Last Name,Email\n");
+    for i in 0..3000 {
+        csv.push_str(&format!("Person{i},Surname{i},person{i}@example.com\n"));
+    }
+    let file = db.dir.path().join("people.csv");
+    std::fs::write(&file, csv).unwrap();
+    let file = file.to_str().unwrap();
+    db.ok(&["import", "csv", file]);
+    // Every row is now a duplicate: the dry run lists 3000 of them, far more than a pipe holds.
+    let mut child = db
+        .cmd()
+        .args(["import", "csv", file, "--dry-run"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut first).unwrap();
+    assert!(first.contains("Dry run"), "{first}");
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "exit {:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

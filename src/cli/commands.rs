@@ -568,7 +568,7 @@ fn remind(crm: &Client, count: bool, all: bool, out: &Out) -> Result<()> {
     let mut items = crm.agenda_ranked(&q)?;
     let overdue = items.iter().filter(|i| i.state == TaskState::Overdue).count();
     if count {
-        println!("{}", items.len());
+        super::output::print(&format!("{}\n", items.len()))?;
     } else if out.format != super::output::Format::Table || out.quiet {
         crm.fill_details(&mut items)?;
         out.list(&items)?;

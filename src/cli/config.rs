@@ -141,14 +141,14 @@ fn check(cli: &Cli, out: &Out) -> Result<()> {
         .collect();
     if out.format == Format::Table {
         for d in &diags {
-            println!("{d}");
+            super::output::print(&format!("{d}\n"))?;
         }
         if let Some(n) = &note {
             eprintln!("crm: {n}");
         }
         if diags.is_empty() {
             let dir = files.dir().map(|d| d.display().to_string()).unwrap_or_else(|| "(no config directory)".into());
-            println!("No problems in config.toml, keymap.toml or theme.toml ({dir}).");
+            super::output::print(&format!("No problems in config.toml, keymap.toml or theme.toml ({dir}).\n"))?;
         }
     } else {
         out.rows(&["file", "line", "column", "message"], &rows)?;
@@ -166,7 +166,7 @@ fn path(cli: &Cli, out: &Out) -> Result<()> {
         return Err(ServiceError::Invalid("no home directory to keep a config in; pass --config PATH".into()).into());
     };
     if out.quiet {
-        println!("{}", p.display());
+        super::output::print(&format!("{}\n", p.display()))?;
         return Ok(());
     }
     let dir = files.dir().map(Path::to_path_buf).unwrap_or_default();

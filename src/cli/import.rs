@@ -284,7 +284,7 @@ fn run(crm: &Client, file: &Path, mut plan: ImportPlan, opts: ImportOpts, out: &
     };
     if out.format == Format::Json {
         let v = serde_json::json!({ "plan": plan, "receipt": receipt, "report": report_path });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        super::output::print(&format!("{}\n", serde_json::to_string_pretty(&v)?))?;
         return Ok(());
     }
     if let (Some(r), true) = (&receipt, out.quiet) {
@@ -318,7 +318,7 @@ fn print_errors(plan: &ImportPlan, max: usize) {
 
 fn print_plan(plan: &ImportPlan, out: &Out, dry: bool) -> Result<()> {
     if out.format == Format::Json {
-        println!("{}", serde_json::to_string_pretty(plan)?);
+        super::output::print(&format!("{}\n", serde_json::to_string_pretty(plan)?))?;
         return Ok(());
     }
     if out.quiet {
@@ -329,9 +329,9 @@ fn print_plan(plan: &ImportPlan, out: &Out, dry: bool) -> Result<()> {
     for n in &plan.notes {
         text.push_str(&format!("  {n}\n"));
     }
-    print!("{text}");
+    super::output::print(&text)?;
     if !plan.duplicates.is_empty() {
-        println!("\nDuplicates:");
+        super::output::print("\nDuplicates:\n")?;
         let rows: Vec<Vec<String>> = plan
             .duplicates
             .iter()
@@ -345,12 +345,12 @@ fn print_plan(plan: &ImportPlan, out: &Out, dry: bool) -> Result<()> {
                 ]
             })
             .collect();
-        print!("{}", super::output::table(&["line", "row", "matches", "why", "action"], &rows));
+        super::output::print(&super::output::table(&["line", "row", "matches", "why", "action"], &rows))?;
     }
     if !plan.errors.is_empty() {
-        println!("\nBad rows:");
+        super::output::print("\nBad rows:\n")?;
         let rows: Vec<Vec<String>> = plan.errors.iter().map(|e| vec![e.line.to_string(), e.reason.clone()]).collect();
-        print!("{}", super::output::table(&["line", "reason"], &rows));
+        super::output::print(&super::output::table(&["line", "reason"], &rows))?;
     }
     Ok(())
 }
@@ -403,7 +403,7 @@ pub fn export_json(crm: &Client, file: Option<&Path>, out: &Out) -> Result<()> {
 pub fn backup(crm: &Client, out: &Out) -> Result<()> {
     let path = crm.backup_to_data_dir()?;
     if out.quiet || out.format != Format::Table {
-        println!("{}", path.display());
+        super::output::print(&format!("{}\n", path.display()))?;
         return Ok(());
     }
     out.message(&format!("Wrote {}\nRestore it with: crm --db NEW_DIR import json {}", path.display(), path.display()))
@@ -414,7 +414,7 @@ pub fn dupes(crm: &Client, limit: usize, out: &Out) -> Result<()> {
     pairs.extend(crm.duplicate_companies()?);
     if out.quiet {
         for p in pairs.iter().take(limit) {
-            println!("{} {}", p.a, p.b);
+            super::output::print(&format!("{} {}\n", p.a, p.b))?;
         }
         return Ok(());
     }
@@ -487,7 +487,7 @@ pub fn merge(crm: &Client, a: MergeArgs, out: &Out) -> Result<()> {
     }
     if a.dry_run {
         if out.format == Format::Json {
-            println!("{}", serde_json::to_string_pretty(&plan)?);
+            super::output::print(&format!("{}\n", serde_json::to_string_pretty(&plan)?))?;
             return Ok(());
         }
         let rows: Vec<Vec<String>> = plan
@@ -504,11 +504,11 @@ pub fn merge(crm: &Client, a: MergeArgs, out: &Out) -> Result<()> {
             .collect();
         let keep_h = format!("{keep} (kept)");
         let other_h = format!("{other} (trashed)");
-        print!("{}", super::output::table(&["field", &keep_h, &other_h], &rows));
-        println!(
-            "Adds {}; moves {moves} to {keep}; nothing written (dry run).",
+        super::output::print(&super::output::table(&["field", &keep_h, &other_h], &rows))?;
+        super::output::print(&format!(
+            "Adds {}; moves {moves} to {keep}; nothing written (dry run).\n",
             if plan.added.is_empty() { "nothing else".into() } else { plan.added.join(", ") },
-        );
+        ))?;
         return Ok(());
     }
     let r = crm.merge(plan.clone())?;

@@ -97,15 +97,20 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// Writes `text` to stdout. A reader that stops early (`crm … | head`) is not an error:
+/// `print!` would panic on the closed pipe.
+pub fn print(text: &str) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 impl Out {
     fn write(&self, text: &str) -> anyhow::Result<()> {
-        let mut stdout = std::io::stdout().lock();
-        match stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
-            Ok(()) => Ok(()),
-            // `crm contact list | head` closes the pipe early: not an error.
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+        print(text)
     }
 
     pub fn list<T: Tabular>(&self, rows: &[T]) -> anyhow::Result<()> {
