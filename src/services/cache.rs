@@ -15,7 +15,7 @@ use super::search::{self, Hit, Query, SearchIndex};
 use crate::domain::*;
 use crate::store::{Store, StoreError};
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{RwLock, RwLockReadGuard};
+use std::sync::{Condvar, Mutex, RwLock, RwLockReadGuard};
 
 /// Past this many records written since the last look (an import), rebuilding is cheaper
 /// than refreshing them one by one.
@@ -27,6 +27,44 @@ pub const LIST_MAX: usize = 5_000;
 #[derive(Default)]
 pub struct ReadCache {
     state: RwLock<Option<Cached>>,
+    gate: Gate,
+}
+
+/// At most one search or list per core at a time: the others wait their turn in line rather
+/// than all share the cores, so each is answered in its own time and a write's commit is not
+/// starved of a core by a crowd of reads.
+struct Gate {
+    busy: Mutex<usize>,
+    free: Condvar,
+    max: usize,
+}
+
+impl Default for Gate {
+    fn default() -> Gate {
+        let max = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Gate { busy: Mutex::new(0), free: Condvar::new(), max }
+    }
+}
+
+struct Turn<'a>(&'a Gate);
+
+impl Gate {
+    fn enter(&self) -> Turn<'_> {
+        let mut busy = self.busy.lock().unwrap_or_else(|e| e.into_inner());
+        while *busy >= self.max {
+            busy = self.free.wait(busy).unwrap_or_else(|e| e.into_inner());
+        }
+        *busy += 1;
+        Turn(self)
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        let mut busy = self.0.busy.lock().unwrap_or_else(|e| e.into_inner());
+        *busy -= 1;
+        self.0.free.notify_one();
+    }
 }
 
 struct Cached {
@@ -104,6 +142,7 @@ impl ReadCache {
 
     /// The best `limit` hits among every live record; None while the cache is being filled.
     pub fn search(&self, store: &Store, query: &Query, limit: usize) -> Result<Option<Vec<Hit>>, StoreError> {
+        let _turn = self.gate.enter();
         let Some(state) = self.current(store)? else { return Ok(None) };
         Ok(state.as_ref().map(|c| c.index.search(query, limit)))
     }
@@ -121,6 +160,7 @@ impl ReadCache {
             Some(n) if n <= LIST_MAX && q.sort == ContactSort::Name => n,
             _ => return Ok(None),
         };
+        let _turn = self.gate.enter();
         let Some(state) = self.current(store)? else { return Ok(None) };
         let Some(c) = state.as_ref() else { return Ok(None) };
         Ok(Some(c.contacts.list(q, limit, sees)))
