@@ -14,9 +14,12 @@
 //! - Once `limit` hits are held, a record whose fields cannot score more than the worst of them
 //!   (the name cannot hold the query's letters, and the other fields score at most the ceiling)
 //!   is passed over: it ties at best, with a higher id.
-//! - Nor can a record that cannot reach the worst of the best `limit` hits among the first
-//!   records of every kind (scored once, when the first round is not enough: the best hits of
-//!   a query may be companies, and the contacts come first).
+//! - Nor can a record that cannot reach the worst of the best `limit` hits among the records
+//!   whose name has a word starting as the query does ([`Prefixes`]) or, when they are not
+//!   enough, those and the first records of every kind (scored once, when the first round is not
+//!   enough: the best hits of a query may be companies, and the contacts come first).
+//! - What deciding that reads of a record is kept apart from its entry (see `Sig`), and the
+//!   records to score are fetched from memory a batch at a time.
 //! - A name holds the most only when one of its words starts with the query; otherwise a
 //!   point less is enough to pass it over in a tie.
 //! - An exact name scores 10,000 more wherever its record is: those records are looked up by
