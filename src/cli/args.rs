@@ -344,6 +344,11 @@ pub struct BenchArgs {
     /// Requests per client for --serve
     #[arg(long, default_value_t = 500)]
     pub requests: usize,
+    /// For --serve: each client sends this many requests a second, on a fixed schedule, and
+    /// latency counts from when a request was due (a late server is not let off by clients
+    /// waiting for it); 0: each sends the next as soon as the last is answered (saturation)
+    #[arg(long, default_value_t = 0.0)]
+    pub rate: f64,
 }
 
 /// Fields shared by `contact add` and `contact edit`.

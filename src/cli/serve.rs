@@ -81,6 +81,7 @@ pub fn bench(
         work_dir: args.dir.clone(),
         clients: args.clients,
         requests: args.requests,
+        rate: args.rate,
     };
     let report = crate::serve::bench::run(&opts)?;
     out.card(&report, "", || report.to_string())

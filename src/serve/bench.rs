@@ -23,6 +23,8 @@ pub struct LoadOptions {
     pub clients: usize,
     /// Requests per client.
     pub requests: usize,
+    /// Requests a second per client, on a fixed schedule (0: as fast as answered).
+    pub rate: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -42,6 +44,8 @@ pub struct LoadReport {
     pub contacts: usize,
     pub clients: usize,
     pub requests: usize,
+    /// Requests a second each client was due to send (0: as fast as answered).
+    pub rate: f64,
     pub errors: usize,
     pub seconds: f64,
     pub throughput_per_s: f64,
@@ -55,9 +59,14 @@ pub struct LoadReport {
 
 impl std::fmt::Display for LoadReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let pace = if self.rate > 0.0 {
+            format!("each due to send {} requests a second (latency from when due)", self.rate)
+        } else {
+            "each sending as soon as answered".to_string()
+        };
         writeln!(
             f,
-            "crm serve under load: {} clients on loopback, {} requests on {} ({} contacts)",
+            "crm serve under load: {} clients on loopback, {pace}, {} requests on {} ({} contacts)",
             self.clients, self.requests, self.database, self.contacts
         )?;
         writeln!(
@@ -384,7 +393,7 @@ fn measure(opts: &LoadOptions, db: &Path) -> Result<LoadReport, ServiceError> {
     let handles: Vec<_> = (0..clients)
         .map(|c| {
             let (sample, url) = (sample.clone(), url.clone());
-            let requests = opts.requests;
+            let (requests, rate) = (opts.requests, opts.rate);
             std::thread::spawn(move || {
                 let client = HttpClient::new(url, Some(sample.tokens[c].clone()), None);
                 let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ ((c as u64 + 1) * 0x1000_0001));
@@ -397,11 +406,21 @@ fn measure(opts: &LoadOptions, db: &Path) -> Result<LoadReport, ServiceError> {
                     Ok(c) => c,
                     Err(e) => return vec![(Op::Search, None, e)],
                 };
+                // Paced clients start spread over one interval, not all at once.
+                let interval = (rate > 0.0).then(|| Duration::from_secs_f64(1.0 / rate));
+                let first = Instant::now() + interval.map_or(Duration::ZERO, |d| d.mul_f64(c as f64 / clients as f64));
                 for i in 0..requests {
                     let op = MIX[(i + c) % MIX.len()];
                     let now = Timestamp::from_datetime(&chrono::Utc::now());
                     let (method, path, body) = request_for(op, &mut rng, &sample, &mut mine, now);
-                    let t = Instant::now();
+                    let t = match interval {
+                        Some(d) => {
+                            let due = first + d.mul_f64(i as f64);
+                            std::thread::sleep(due.saturating_duration_since(Instant::now()));
+                            due
+                        }
+                        None => Instant::now(),
+                    };
                     let outcome = client.request(method, &path, body.as_deref(), Duration::ZERO);
                     let ms = t.elapsed().as_secs_f64() * 1000.0;
                     match outcome {
@@ -438,6 +457,7 @@ fn measure(opts: &LoadOptions, db: &Path) -> Result<LoadReport, ServiceError> {
         contacts: sample.contact_count,
         clients,
         requests: all.len(),
+        rate: opts.rate,
         errors,
         seconds,
         throughput_per_s: all.len() as f64 / seconds.max(1e-9),
