@@ -10,7 +10,7 @@
 //! and the records they wrote refreshed, so a read never sees less than was acknowledged
 //! before it began, whoever wrote it (an undo, an import, a write through the socket).
 
-use super::query::{contact_text, ContactQuery, ContactSort};
+use super::query::{contact_text, last_contacts, ContactQuery, ContactRow, ContactSort};
 use super::search::{self, Hit, Query, SearchIndex};
 use crate::domain::*;
 use crate::store::{Store, StoreError};
@@ -20,6 +20,38 @@ use std::sync::{Condvar, Mutex, RwLock, RwLockReadGuard};
 /// Past this many records written since the last look (an import), rebuilding is cheaper
 /// than refreshing them one by one.
 const REBUILD_PAST: usize = 20_000;
+
+/// How long the cache goes without reading the journal head while this process writes
+/// nothing: what another process writing the files itself (a tool bypassing crm's lock) may
+/// wait to be seen, as long as a live update may (`live::POLL`).
+const LOOK_EVERY: std::time::Duration = super::live::POLL;
+
+/// When something was last done, settable through a shared reference (readers share the cache).
+struct Look(std::sync::atomic::AtomicU64);
+
+impl Default for Look {
+    fn default() -> Look {
+        let look = Look(std::sync::atomic::AtomicU64::new(0));
+        look.now();
+        look
+    }
+}
+
+impl Look {
+    fn since_start() -> u64 {
+        static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+        START.get_or_init(std::time::Instant::now).elapsed().as_millis() as u64
+    }
+
+    fn now(&self) {
+        self.0.store(Look::since_start(), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn is_old(&self) -> bool {
+        Look::since_start().saturating_sub(self.0.load(std::sync::atomic::Ordering::Relaxed))
+            >= LOOK_EVERY.as_millis() as u64
+    }
+}
 
 /// Contact lists longer than this are read from the store as before (the rows are the cost).
 pub const LIST_MAX: usize = 5_000;
@@ -70,6 +102,10 @@ impl Drop for Turn<'_> {
 struct Cached {
     /// The journal head the cache reflects: every entry before it is in.
     head: u64,
+    /// This process's commits (`Store::commits`) that `head` includes.
+    seen: u64,
+    /// When the journal head was last read.
+    looked: Look,
     index: SearchIndex,
     contacts: ContactList,
 }
@@ -77,17 +113,28 @@ struct Cached {
 impl Cached {
     fn build(store: &Store) -> Result<Cached, StoreError> {
         // The head first: whatever is written while reading is refreshed at the next look.
+        let seen = store.commits();
         let head = store.journal_head()?;
         let index = SearchIndex::build(store)?;
         let contacts = ContactList::build(store)?;
-        Ok(Cached { head, index, contacts })
+        Ok(Cached { head, seen, looked: Look::default(), index, contacts })
     }
 
     fn catch_up(&mut self, store: &Store, head: u64) -> Result<(), StoreError> {
         let mut touched: Vec<Ref> = Vec::new();
+        // Contacts whose latest activity may have changed: those of an activity written,
+        // before and after (an activity moved to another contact changes both).
+        let mut contacted: Vec<ContactId> = Vec::new();
         for seq in self.head..head {
             if let Some(entry) = store.journal_entry(seq)? {
                 touched.extend(entry.writes.iter().filter_map(|w| w.reference()));
+                for w in entry.writes.iter().filter(|w| w.kind == EntityKind::Activity) {
+                    for bytes in [&w.before, &w.after].into_iter().flatten() {
+                        if let Record::Activity(a) = crate::store::codec::decode_record(w.kind, bytes)? {
+                            contacted.extend(a.contact);
+                        }
+                    }
+                }
             }
             if touched.len() > REBUILD_PAST {
                 *self = Cached::build(store)?;
@@ -97,6 +144,7 @@ impl Cached {
         touched.sort();
         touched.dedup();
         self.index.refresh(store, &touched)?;
+        self.contacts.refresh_last(store, &contacted)?;
         self.contacts.refresh(store, &touched)?;
         self.head = head;
         Ok(())
@@ -117,17 +165,22 @@ impl ReadCache {
         self.state.read().unwrap_or_else(|e| e.into_inner()).is_some()
     }
 
-    /// The cache brought up to date with the journal, or None while it is being filled.
+    /// The cache brought up to date with the journal, or None while it is being filled. The
+    /// journal is not read at all while this process has committed nothing since the last look
+    /// and that look is recent: a read of the store waits for any commit flushing to disk,
+    /// which a read from memory has no reason to.
     fn current(&self, store: &Store) -> Result<Option<RwLockReadGuard<'_, Option<Cached>>>, StoreError> {
-        let head = store.journal_head()?;
+        // Counted before the journal head is read: a write counted here is in that head.
+        let commits = store.commits();
         {
             let state = self.state.read().unwrap_or_else(|e| e.into_inner());
             match state.as_ref() {
                 None => return Ok(None),
-                Some(c) if c.head >= head => return Ok(Some(state)),
+                Some(c) if c.seen == commits && !c.looked.is_old() => return Ok(Some(state)),
                 Some(_) => {}
             }
         }
+        let head = store.journal_head()?;
         {
             let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
             if let Some(c) = state.as_mut() {
@@ -135,6 +188,8 @@ impl ReadCache {
                 if c.head < head {
                     c.catch_up(store, head)?;
                 }
+                c.seen = c.seen.max(commits);
+                c.looked.now();
             }
         }
         Ok(Some(self.state.read().unwrap_or_else(|e| e.into_inner())))
@@ -147,15 +202,15 @@ impl ReadCache {
         Ok(state.as_ref().map(|c| c.index.search(query, limit)))
     }
 
-    /// The contacts a list shows, in order, that `sees(owner, contact)` accepts; None when the
-    /// cache cannot answer this query (another order, no limit or a long one) or is being
-    /// filled.
-    pub fn contact_ids(
+    /// The rows a contact list shows, in order, of the contacts `sees(owner, contact)`
+    /// accepts; None when the cache cannot answer this query (another order, no limit or a
+    /// long one) or is being filled.
+    pub fn contact_rows(
         &self,
         store: &Store,
         q: &ContactQuery,
         sees: &mut dyn FnMut(&str, ContactId) -> bool,
-    ) -> Result<Option<Vec<ContactId>>, StoreError> {
+    ) -> Result<Option<Vec<ContactRow>>, StoreError> {
         let limit = match q.limit {
             Some(n) if n <= LIST_MAX && q.sort == ContactSort::Name => n,
             _ => return Ok(None),
@@ -163,19 +218,18 @@ impl ReadCache {
         let _turn = self.gate.enter();
         let Some(state) = self.current(store)? else { return Ok(None) };
         let Some(c) = state.as_ref() else { return Ok(None) };
-        Ok(Some(c.contacts.list(q, limit, sees)))
+        let ids = c.contacts.list(q, limit, sees);
+        Ok(Some(ids.iter().filter_map(|id| c.contacts.listed.get(id)).map(|l| l.row.clone()).collect()))
     }
 }
 
-/// One live contact as a list filters it.
+/// One live contact as a list shows and filters it.
 struct Listed {
     /// Its place in list order: the folded name.
     key: Box<str>,
     /// `contact_text`: what the text filter looks in.
     text: Box<str>,
-    owner: Box<str>,
-    tags: Box<[String]>,
-    company: Option<CompanyId>,
+    row: ContactRow,
 }
 
 /// A text filter whose letters are in more than one contact in this many walks the list in
@@ -191,6 +245,8 @@ struct ContactList {
     listed: HashMap<ContactId, Listed>,
     /// Company names as a contact's text holds them (trashed companies keep theirs).
     companies: HashMap<CompanyId, String>,
+    /// When each contact was last contacted (its latest activity), trashed ones included.
+    last: HashMap<u64, Timestamp>,
     /// Contacts by a number of their own, for `grams` (4 bytes a posting rather than 8).
     slots: Vec<ContactId>,
     slot_of: HashMap<ContactId, u32>,
@@ -214,7 +270,7 @@ fn grams(text: &str) -> Vec<[u8; 3]> {
 
 impl ContactList {
     fn build(store: &Store) -> Result<ContactList, StoreError> {
-        let mut list = ContactList::default();
+        let mut list = ContactList { last: last_contacts(store)?, ..ContactList::default() };
         store.scan(EntityKind::Company, &mut |r| {
             if let Record::Company(co) = r {
                 list.companies.insert(co.id, co.name);
@@ -267,19 +323,33 @@ impl ContactList {
         if c.deleted.is_some() {
             return;
         }
-        let company = c.company.and_then(|co| self.companies.get(&co)).map_or("", String::as_str);
+        let company = c.company.and_then(|co| self.companies.get(&co)).cloned().unwrap_or_default();
         let listed = Listed {
             key: super::fold(&c.name).into(),
-            text: contact_text(c, company).into(),
-            owner: c.owner.as_str().into(),
-            tags: c.tags.clone().into(),
-            company: c.company,
+            text: contact_text(c, &company).into(),
+            row: ContactRow::of(c, company, self.last.get(&c.id.0).copied()),
         };
         let slot = self.slot(c.id);
         self.post(slot, &grams(&listed.text), true);
         self.order.insert((listed.key.clone(), c.id));
         self.listed.insert(c.id, listed);
         self.moved = true;
+    }
+
+    /// Reads when `contacts` were last contacted again (their activities changed).
+    fn refresh_last(&mut self, store: &Store, contacts: &[ContactId]) -> Result<(), StoreError> {
+        let prefixes: Vec<Vec<u8>> = contacts.iter().map(|c| crate::store::keys::id(c.0).to_vec()).collect();
+        let lasts = store.last_under_each(crate::store::Tree::ActivityByContact, &prefixes)?;
+        for (c, last) in contacts.iter().zip(lasts) {
+            match last.as_deref().and_then(crate::store::keys::time_after_id) {
+                Some(t) => self.last.insert(c.0, t),
+                None => self.last.remove(&c.0),
+            };
+            if let Some(listed) = self.listed.get_mut(c) {
+                listed.row.last_contact = self.last.get(&c.0).copied();
+            }
+        }
+        Ok(())
     }
 
     fn rank_if_moved(&mut self) {
@@ -326,11 +396,11 @@ impl ContactList {
         let needle = q.text.as_deref().map(super::fold).filter(|s| !s.is_empty());
         let tag = q.tag.as_deref().map(|t| t.trim_start_matches('#').to_lowercase());
         let mut keep = |id: ContactId, c: &Listed| {
-            !(q.owner.as_deref().is_some_and(|o| o != &*c.owner)
-                || q.company.is_some_and(|co| Some(co) != c.company)
-                || tag.as_ref().is_some_and(|t| !c.tags.contains(t))
+            !(q.owner.as_deref().is_some_and(|o| o != c.row.owner)
+                || q.company.is_some_and(|co| Some(co) != c.row.company_id)
+                || tag.as_ref().is_some_and(|t| !c.row.tags.contains(t))
                 || needle.as_ref().is_some_and(|n| !c.text.contains(n.as_str()))
-                || !sees(&c.owner, id))
+                || !sees(&c.row.owner, id))
         };
         if let Some(candidates) = needle.as_deref().and_then(|n| self.candidates(n)) {
             let mut found: Vec<(u32, ContactId)> = candidates
@@ -443,7 +513,8 @@ mod tests {
                             limit: Some(limit),
                             ..ContactQuery::default()
                         };
-                        let from_memory = c.read_cache().unwrap().contact_ids(c.store(), &q, &mut |_, _| true).unwrap();
+                        let from_memory =
+                            c.read_cache().unwrap().contact_rows(c.store(), &q, &mut |_, _| true).unwrap();
                         assert!(from_memory.is_some(), "{what}: the cache answers a limited list by name");
                         assert_eq!(p.contacts(&q).unwrap(), c.contacts(&q).unwrap(), "{what}: {login} listing {q:?}");
                     }
@@ -463,6 +534,25 @@ mod tests {
             .contacts(&ContactQuery { text: Some("zzzq".into()), limit: Some(5), ..ContactQuery::default() })
             .unwrap()
             .is_empty());
+        // A call logged, then moved to the trash: the contact's last contact follows.
+        let call = Activity {
+            kind: ActivityKind::Call,
+            at: Timestamp(now.0 + 60_000),
+            contact: Some(first.id),
+            summary: "Called".into(),
+            ..Activity::default()
+        };
+        let logged = anna.apply(vec![Change::Create(Record::Activity(call))]).unwrap();
+        compare("call logged");
+        let listed = |c: &Crm| {
+            c.contacts(&ContactQuery { text: Some(first.name.clone()), limit: Some(50), ..ContactQuery::default() })
+        };
+        assert!(listed(&cached)
+            .unwrap()
+            .iter()
+            .any(|r| r.id == first.id && r.last_contact == Some(Timestamp(now.0 + 60_000))));
+        anna.apply(vec![Change::Trash { target: logged.created[0].clone() }]).unwrap();
+        compare("call trashed");
         anna.apply(vec![Change::Trash { target: Ref::Contact(first.id) }]).unwrap();
         compare("contact trashed");
         anna.undo().unwrap();

@@ -250,6 +250,40 @@ impl<'a> Names<'a> {
     }
 }
 
+impl ContactRow {
+    /// A contact's row, given its company's name and when it was last contacted.
+    pub fn of(c: &Contact, company: String, last: Option<Timestamp>) -> ContactRow {
+        ContactRow {
+            id: c.id,
+            name: c.name.clone(),
+            title: c.title.clone(),
+            company_id: c.company,
+            company,
+            email: c.emails.first().map(|e| e.value.clone()).unwrap_or_default(),
+            phone: c.phones.first().map(|p| p.value.clone()).unwrap_or_default(),
+            city: c.address.city.clone(),
+            tags: c.tags.clone(),
+            owner: c.owner.clone(),
+            last_contact: last,
+        }
+    }
+}
+
+/// When each contact was last contacted (its latest activity), from the index alone.
+pub(super) fn last_contacts(store: &crate::store::Store) -> Result<HashMap<u64, Timestamp>, crate::store::StoreError> {
+    let mut out: HashMap<u64, Timestamp> = HashMap::new();
+    store.engine().scan(Tree::ActivityByContact, crate::store::engine::full_range(), false, &mut |k, _| {
+        if let (Some(c), Some(t)) = (keys::read_u64(k), keys::time_after_id(k)) {
+            let e = out.entry(c).or_insert(t);
+            if *e < t {
+                *e = t;
+            }
+        }
+        true
+    })?;
+    Ok(out)
+}
+
 /// What a contact list's text filter looks in, folded: name, company, emails, phones.
 pub(super) fn contact_text(c: &Contact, company: &str) -> String {
     let emails = c.emails.iter().map(|e| e.value.as_str());
@@ -277,17 +311,7 @@ impl Crm {
 
     /// When each contact was last called, met, mailed or noted, from one scan of the index.
     fn last_contacts(&self) -> Result<HashMap<u64, Timestamp>> {
-        let mut out: HashMap<u64, Timestamp> = HashMap::new();
-        self.store.engine().scan(Tree::ActivityByContact, crate::store::engine::full_range(), false, &mut |k, _| {
-            if let (Some(c), Some(t)) = (keys::read_u64(k), keys::time_after_id(k)) {
-                let e = out.entry(c).or_insert(t);
-                if *e < t {
-                    *e = t;
-                }
-            }
-            true
-        })?;
-        Ok(out)
+        Ok(last_contacts(&self.store)?)
     }
 
     fn last_contact(&self, id: ContactId) -> Result<Option<Timestamp>> {
@@ -301,20 +325,7 @@ impl Crm {
     }
 
     fn contact_row(&self, c: &Contact, names: &mut Names<'_>, last: Option<Timestamp>) -> Result<ContactRow> {
-        let company = names.company_name(c.company)?;
-        Ok(ContactRow {
-            id: c.id,
-            name: c.name.clone(),
-            title: c.title.clone(),
-            company_id: c.company,
-            company,
-            email: c.emails.first().map(|e| e.value.clone()).unwrap_or_default(),
-            phone: c.phones.first().map(|p| p.value.clone()).unwrap_or_default(),
-            city: c.address.city.clone(),
-            tags: c.tags.clone(),
-            owner: c.owner.clone(),
-            last_contact: last,
-        })
+        Ok(ContactRow::of(c, names.company_name(c.company)?, last))
     }
 
     pub fn contacts(&self, q: &ContactQuery) -> Result<Vec<ContactRow>> {
@@ -377,40 +388,13 @@ impl Crm {
         Ok(apply_limit(rows.into_iter().map(|(_, row)| row).collect(), q.limit))
     }
 
-    /// `contacts_as` answered from a server's memory: which contacts, in order, and only
-    /// their rows read. None when there is no cache or it cannot answer this query.
+    /// `contacts_as` answered from a server's memory (no read of the store). None when there
+    /// is no cache or it cannot answer this query.
     fn cached_contacts<T>(&self, q: &ContactQuery, into: &impl Fn(ContactRow) -> T) -> Result<Option<Vec<T>>> {
         let Some(cache) = self.read_cache() else { return Ok(None) };
         let access = self.access()?;
         let mut sees = |owner: &str, id: ContactId| access.sees_owned(Some(owner), &Ref::Contact(id));
-        let Some(ids) = cache.contact_ids(&self.store, q, &mut sees)? else { return Ok(None) };
-        // Everything a row needs, read in one go per tree rather than one read per field.
-        let numbers: Vec<u64> = ids.iter().map(|id| id.0).collect();
-        let contacts = self.store.get_many(EntityKind::Contact, &numbers)?;
-        let prefixes: Vec<Vec<u8>> = numbers.iter().map(|n| keys::id(*n).to_vec()).collect();
-        let lasts = self.store.last_under_each(Tree::ActivityByContact, &prefixes)?;
-        let mut names = Names::new(self);
-        let mut companies: Vec<u64> = contacts
-            .iter()
-            .filter_map(|c| if let Some(Record::Contact(c)) = c { c.company } else { None })
-            .map(|co| co.0)
-            .collect();
-        companies.sort_unstable();
-        companies.dedup();
-        for (n, co) in companies.iter().zip(self.store.get_many(EntityKind::Company, &companies)?) {
-            names.companies.insert(*n, if let Some(Record::Company(co)) = co { Some(co) } else { None });
-        }
-        let mut rows = Vec::with_capacity(ids.len());
-        for (contact, last) in contacts.into_iter().zip(lasts) {
-            // (Trashed since the list was read: left out, as it would be a moment later.)
-            if let Some(Record::Contact(c)) = contact {
-                if c.deleted.is_none() {
-                    let last = last.as_deref().and_then(keys::time_after_id);
-                    rows.push(into(self.contact_row(&c, &mut names, last)?));
-                }
-            }
-        }
-        Ok(Some(rows))
+        Ok(cache.contact_rows(&self.store, q, &mut sees)?.map(|rows| rows.into_iter().map(into).collect()))
     }
 
     pub fn contact_card(&self, id: ContactId) -> Result<ContactCard> {

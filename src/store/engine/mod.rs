@@ -214,6 +214,9 @@ pub type WriteFn<'a> = &'a mut dyn FnMut(&mut dyn Txn) -> Result<(), StoreError>
 
 pub trait Engine: Read + Send + Sync {
     fn kind(&self) -> EngineKind;
+    /// How many writes this process has committed to the database so far: a reader that
+    /// saw the same number earlier knows nothing was written here since.
+    fn commits(&self) -> u64;
     /// Runs `body` in one transaction; commits durably (survives kill -9) when it returns Ok.
     fn write(&self, body: WriteFn<'_>) -> Result<(), StoreError>;
     /// Number of entries in a tree.

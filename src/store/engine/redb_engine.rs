@@ -23,6 +23,7 @@ pub fn set_cache_size(bytes: usize) {
 
 pub struct RedbEngine {
     db: Database,
+    commits: std::sync::atomic::AtomicU64,
 }
 
 fn def(tree: Tree) -> TableDefinition<'static, &'static [u8], &'static [u8]> {
@@ -102,7 +103,7 @@ impl RedbEngine {
             txn.open_table(def(t)).map_err(err)?;
         }
         txn.commit().map_err(err)?;
-        Ok(RedbEngine { db })
+        Ok(RedbEngine { db, commits: Default::default() })
     }
 }
 
@@ -181,6 +182,10 @@ impl Engine for RedbEngine {
         EngineKind::Redb
     }
 
+    fn commits(&self) -> u64 {
+        self.commits.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     fn write(&self, body: WriteFn<'_>) -> Result<(), StoreError> {
         let txn = self.db.begin_write().map_err(err)?;
         // The tables close (drop) before the commit.
@@ -190,7 +195,11 @@ impl Engine for RedbEngine {
             body(&mut t)
         };
         match result {
-            Ok(()) => txn.commit().map_err(err),
+            Ok(()) => {
+                txn.commit().map_err(err)?;
+                self.commits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                Ok(())
+            }
             Err(e) => {
                 txn.abort().map_err(err)?;
                 Err(e)

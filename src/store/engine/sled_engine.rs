@@ -14,6 +14,7 @@ pub struct SledEngine {
     db: sled::Db,
     trees: Vec<sled::Tree>,
     write_lock: Mutex<()>,
+    commits: std::sync::atomic::AtomicU64,
 }
 
 fn engine_err(e: sled::Error) -> StoreError {
@@ -34,7 +35,7 @@ impl SledEngine {
         })?;
         let trees =
             Tree::ALL.iter().map(|t| db.open_tree(t.name())).collect::<Result<Vec<_>, _>>().map_err(engine_err)?;
-        Ok(SledEngine { db, trees, write_lock: Mutex::new(()) })
+        Ok(SledEngine { db, trees, write_lock: Mutex::new(()), commits: Default::default() })
     }
 
     fn tree(&self, t: Tree) -> &sled::Tree {
@@ -82,6 +83,10 @@ impl Engine for SledEngine {
         EngineKind::Sled
     }
 
+    fn commits(&self) -> u64 {
+        self.commits.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     fn write(&self, body: WriteFn<'_>) -> Result<(), StoreError> {
         let _guard = self.write_lock.lock().map_err(|_| StoreError::Engine("write lock poisoned".into()))?;
         let mut overlay = Overlay::new(self);
@@ -106,6 +111,7 @@ impl Engine for SledEngine {
         });
         result.map_err(|e| StoreError::Engine(format!("sled transaction failed: {e:?}")))?;
         self.db.flush().map_err(engine_err)?;
+        self.commits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(())
     }
 
