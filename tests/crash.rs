@@ -109,3 +109,39 @@ fn several_processes_share_a_redb_database() {
     assert_eq!(db.ok(&["contact", "list", "-q"]), "c2\n");
     let _ = ENGINES;
 }
+
+/// A process that keeps searches and lists in memory (as `crm serve` does) also sees what
+/// another process writes to the database directly, without going through it: it looks at the
+/// journal at least every quarter of a second even when it wrote nothing itself.
+#[test]
+fn reads_kept_in_memory_see_another_process_writing_directly() {
+    let db = Db::new("redb");
+    db.ok(&["contact", "add", "Ann Atlas"]);
+    let opts = crm::services::OpenOptions {
+        db: Some(db.path()),
+        config: Some(db.dir.path().join("none.toml")),
+        engine: None,
+        user: Some("anna".into()),
+    };
+    let held = crm::services::Crm::open(opts).expect("open");
+    held.keep_reads_in_memory();
+    let patience = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while held.reads_from() != "memory" {
+        assert!(std::time::Instant::now() < patience, "memory never filled");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let quint =
+        crm::services::query::ContactQuery { text: Some("quint".into()), limit: Some(10), ..Default::default() };
+    assert!(held.contacts(&quint).expect("list").is_empty());
+    // This process holds no lock: the CLI opens the database itself and writes.
+    db.ok(&["contact", "add", "Zoe Quint"]);
+    let mut names: Vec<String> = Vec::new();
+    while names.is_empty() {
+        assert!(std::time::Instant::now() < patience, "the other process's contact never showed");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        names = held.contacts(&quint).expect("list").into_iter().map(|r| r.name).collect();
+    }
+    assert_eq!(names, ["Zoe Quint"]);
+    let q = crm::services::search::Query::parse("zoe quint");
+    assert_eq!(held.search(&q, 5).expect("search").first().map(|h| h.label.as_str()), Some("Zoe Quint"));
+}

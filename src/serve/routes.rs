@@ -421,11 +421,7 @@ impl App {
         match route.build {
             Build::Health => {
                 // Searches and lists come from memory once it is filled (a load test waits for it).
-                let reads = match self.crm.read_cache() {
-                    Some(c) if c.is_filled() => "memory",
-                    Some(_) => "filling",
-                    None => "database",
-                };
+                let reads = self.crm.reads_from();
                 return Ok(HttpResponse::json(
                     200,
                     &json!({ "ok": true, "version": env!("CARGO_PKG_VERSION"), "reads": reads }),

@@ -176,6 +176,16 @@ impl Crm {
         self.reads.get()
     }
 
+    /// Where searches and contact lists are answered from: "memory", "filling" (memory is being
+    /// filled: the database meanwhile) or "database" (this process keeps nothing in memory).
+    pub fn reads_from(&self) -> &'static str {
+        match self.read_cache() {
+            Some(c) if c.is_filled() => "memory",
+            Some(_) => "filling",
+            None => "database",
+        }
+    }
+
     /// The same open database seen by another user (a client of the process holding it):
     /// unknown and disabled users are refused, as on open.
     pub fn as_user(&self, login: &str) -> Result<Crm> {
