@@ -26,33 +26,6 @@ const REBUILD_PAST: usize = 20_000;
 /// wait to be seen, as long as a live update may (`live::POLL`).
 const LOOK_EVERY: std::time::Duration = super::live::POLL;
 
-/// When something was last done, settable through a shared reference (readers share the cache).
-struct Look(std::sync::atomic::AtomicU64);
-
-impl Default for Look {
-    fn default() -> Look {
-        let look = Look(std::sync::atomic::AtomicU64::new(0));
-        look.now();
-        look
-    }
-}
-
-impl Look {
-    fn since_start() -> u64 {
-        static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-        START.get_or_init(std::time::Instant::now).elapsed().as_millis() as u64
-    }
-
-    fn now(&self) {
-        self.0.store(Look::since_start(), std::sync::atomic::Ordering::Relaxed);
-    }
-
-    fn is_old(&self) -> bool {
-        Look::since_start().saturating_sub(self.0.load(std::sync::atomic::Ordering::Relaxed))
-            >= LOOK_EVERY.as_millis() as u64
-    }
-}
-
 /// Contact lists longer than this are read from the store as before (the rows are the cost).
 pub const LIST_MAX: usize = 5_000;
 
@@ -105,7 +78,7 @@ struct Cached {
     /// This process's commits (`Store::commits`) that `head` includes.
     seen: u64,
     /// When the journal head was last read.
-    looked: Look,
+    looked: std::time::Instant,
     index: SearchIndex,
     contacts: ContactList,
 }
@@ -117,7 +90,7 @@ impl Cached {
         let head = store.journal_head()?;
         let index = SearchIndex::build(store)?;
         let contacts = ContactList::build(store)?;
-        Ok(Cached { head, seen, looked: Look::default(), index, contacts })
+        Ok(Cached { head, seen, looked: std::time::Instant::now(), index, contacts })
     }
 
     fn catch_up(&mut self, store: &Store, head: u64) -> Result<(), StoreError> {
@@ -176,7 +149,7 @@ impl ReadCache {
             let state = self.state.read().unwrap_or_else(|e| e.into_inner());
             match state.as_ref() {
                 None => return Ok(None),
-                Some(c) if c.seen == commits && !c.looked.is_old() => return Ok(Some(state)),
+                Some(c) if c.seen == commits && c.looked.elapsed() < LOOK_EVERY => return Ok(Some(state)),
                 Some(_) => {}
             }
         }
@@ -189,7 +162,7 @@ impl ReadCache {
                     c.catch_up(store, head)?;
                 }
                 c.seen = c.seen.max(commits);
-                c.looked.now();
+                c.looked = std::time::Instant::now();
             }
         }
         Ok(Some(self.state.read().unwrap_or_else(|e| e.into_inner())))

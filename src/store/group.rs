@@ -99,7 +99,7 @@ fn commit(engine: &dyn Engine, pipeline: &Pipeline, group: Vec<(u64, Job)>) -> V
         let result = written.and_then(|()| out.take().ok_or_else(|| StoreError::Engine("write did not run".into())));
         return vec![(*id, result)];
     }
-    let mut outcomes: Vec<Option<Result<Receipt, StoreError>>> = Vec::new();
+    let mut outcomes: Vec<Result<Receipt, StoreError>> = Vec::new();
     let written = engine.write(&mut |txn| {
         outcomes.clear();
         for (_, job) in &group {
@@ -115,15 +115,16 @@ fn commit(engine: &dyn Engine, pipeline: &Pipeline, group: Vec<(u64, Job)>) -> V
                     }
                 }
             }
-            outcomes.push(Some(result));
+            outcomes.push(result);
         }
         Ok(())
     });
+    // (Fewer outcomes than jobs only when the transaction failed half-way.)
+    let mut outcomes = outcomes.into_iter();
     group
         .iter()
-        .zip(outcomes.iter_mut().map(Some).chain(std::iter::repeat_with(|| None)))
-        .map(|((id, _), outcome)| {
-            let result = match (&written, outcome.and_then(Option::take)) {
+        .map(|(id, _)| {
+            let result = match (&written, outcomes.next()) {
                 // A job's own failure is its answer, committed or not.
                 (_, Some(Err(e))) => Err(e),
                 (Ok(()), Some(Ok(receipt))) => Ok(receipt),
