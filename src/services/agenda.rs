@@ -153,13 +153,11 @@ impl Crm {
             }
             true
         })?;
-        let touches = self.store().last_under_each(
-            Tree::ContactTouch,
-            &cadence.iter().map(|(_, _, _, id)| keys::id(id.0).to_vec()).collect::<Vec<_>>(),
-        )?;
-        for ((owner, n, created, id), touch) in cadence.into_iter().zip(touches) {
-            // The last call or meeting.
-            let last = touch.as_deref().and_then(keys::time_after_id);
+        let touches = self
+            .store()
+            .latest_under_each(Tree::ContactTouch, &cadence.iter().map(|(_, _, _, id)| id.0).collect::<Vec<_>>())?;
+        // `last`: the last call or meeting.
+        for ((owner, n, created, id), last) in cadence.into_iter().zip(touches) {
             let due_day = day_of(last.unwrap_or(created)) + chrono::Days::new(n as u64);
             let in_days = (due_day - today).num_days();
             let state = match in_days {
@@ -208,18 +206,16 @@ impl Crm {
             }
             true
         })?;
-        let last_activities = self.store().last_under_each(
-            Tree::ActivityByDeal,
-            &deals.iter().map(|(_, _, id)| keys::id(id.0).to_vec()).collect::<Vec<_>>(),
-        )?;
+        let last_activities = self
+            .store()
+            .latest_under_each(Tree::ActivityByDeal, &deals.iter().map(|(_, _, id)| id.0).collect::<Vec<_>>())?;
         let mut stale = Vec::new();
+        // `last`: the last activity on the deal.
         for ((stage_key, since, id), last) in deals.into_iter().zip(last_activities) {
             let stage = pipeline.get(&stage_key);
             let days_in_stage = since.days_until(self.now()).max(0);
             let limit = stage.and_then(|s| s.stale_days).map(|l| l as i64);
             let over_limit = limit.map(|l| days_in_stage - l).filter(|o| *o > 0);
-            // The last activity on the deal.
-            let last = last.as_deref().and_then(keys::time_after_id);
             let quiet = last.map(|t| day_of(self.now()).signed_duration_since(day_of(t)).num_days());
             let quiet_over = match quiet {
                 Some(q) if q > quiet_days => Some(q - quiet_days),

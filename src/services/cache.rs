@@ -311,10 +311,10 @@ impl ContactList {
 
     /// Reads when `contacts` were last contacted again (their activities changed).
     fn refresh_last(&mut self, store: &Store, contacts: &[ContactId]) -> Result<(), StoreError> {
-        let prefixes: Vec<Vec<u8>> = contacts.iter().map(|c| crate::store::keys::id(c.0).to_vec()).collect();
-        let lasts = store.last_under_each(crate::store::Tree::ActivityByContact, &prefixes)?;
+        let ids: Vec<u64> = contacts.iter().map(|c| c.0).collect();
+        let lasts = store.latest_under_each(crate::store::Tree::ActivityByContact, &ids)?;
         for (c, last) in contacts.iter().zip(lasts) {
-            match last.as_deref().and_then(crate::store::keys::time_after_id) {
+            match last {
                 Some(t) => self.last.insert(c.0, t),
                 None => self.last.remove(&c.0),
             };

@@ -315,13 +315,7 @@ impl Crm {
     }
 
     fn last_contact(&self, id: ContactId) -> Result<Option<Timestamp>> {
-        let k = self.store.index_keys(
-            Tree::ActivityByContact,
-            crate::store::engine::prefix_range(&keys::id(id.0)),
-            true,
-            1,
-        )?;
-        Ok(k.first().and_then(|k| keys::time_after_id(k)))
+        Ok(self.store.latest_under_each(Tree::ActivityByContact, &[id.0])?.pop().flatten())
     }
 
     fn contact_row(&self, c: &Contact, names: &mut Names<'_>, last: Option<Timestamp>) -> Result<ContactRow> {

@@ -275,12 +275,13 @@ impl Store {
         self.engine.scan(tree, range, rev, &mut |k, _| visit(k))
     }
 
-    /// The last key under each prefix of an index (None where there is none), in one read.
-    pub fn last_under_each(&self, tree: Tree, prefixes: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
-        let ranges: Vec<KeyRange> = prefixes.iter().map(|p| prefix_range(p)).collect();
-        let mut out = vec![None; prefixes.len()];
+    /// The latest time under each record of a (record id ‖ time ‖ id) index — a contact's last
+    /// activity, a deal's, a contact's last call — None where there is none, in one read.
+    pub fn latest_under_each(&self, tree: Tree, ids: &[u64]) -> Result<Vec<Option<Timestamp>>, StoreError> {
+        let ranges: Vec<KeyRange> = ids.iter().map(|n| prefix_range(&keys::id(*n))).collect();
+        let mut out = vec![None; ids.len()];
         self.engine.scan_each(tree, &ranges, true, &mut |i, k, _| {
-            out[i] = Some(k.to_vec());
+            out[i] = keys::time_after_id(k);
             false
         })?;
         Ok(out)
