@@ -116,9 +116,16 @@ impl Cached {
         }
         touched.sort();
         touched.dedup();
-        self.index.refresh(store, &touched)?;
         self.contacts.refresh_last(store, &contacted)?;
-        self.contacts.refresh(store, &touched)?;
+        // Each record read once for both (the search index's own `refresh` would read it again).
+        for (r, rec) in affected_records(store, &touched)? {
+            match &rec {
+                Some(rec) => self.index.upsert(rec),
+                None => self.index.remove(&r),
+            }
+            self.contacts.note(&r, rec);
+        }
+        self.contacts.rank_if_moved();
         self.head = head;
         Ok(())
     }
@@ -194,6 +201,12 @@ impl ReadCache {
         let ids = c.contacts.list(q, limit, sees);
         Ok(Some(ids.iter().filter_map(|id| c.contacts.listed.get(id)).map(|l| l.row.clone()).collect()))
     }
+}
+
+/// The records a write touched and those whose entries show them (`search::affected`: the
+/// contacts and deals of a renamed company), each as it is now (None: gone), companies first.
+fn affected_records(store: &Store, touched: &[Ref]) -> Result<Vec<(Ref, Option<Record>)>, StoreError> {
+    search::affected(store, touched)?.into_iter().map(|r| Ok((r.clone(), store.get(&r)?))).collect()
 }
 
 /// One live contact as a list shows and filters it.
@@ -338,30 +351,21 @@ impl ContactList {
         self.moved = false;
     }
 
-    /// Brings the records written since the last look up to date (contacts of a renamed
-    /// company included: their text holds its name).
-    fn refresh(&mut self, store: &Store, touched: &[Ref]) -> Result<(), StoreError> {
-        for r in search::affected(store, touched)? {
-            match r {
-                Ref::Company(id) => match store.get(&r)? {
-                    Some(Record::Company(co)) => {
-                        self.companies.insert(id, co.name);
-                    }
-                    _ => {
-                        self.companies.remove(&id);
-                    }
-                },
-                Ref::Contact(id) => match store.get(&r)? {
-                    Some(Record::Contact(c)) => self.upsert(&c),
-                    _ => {
-                        self.remove(id);
-                    }
-                },
-                _ => {}
+    /// `r` as it is now (None: gone); the order's ranks are left for `rank_if_moved`.
+    fn note(&mut self, r: &Ref, rec: Option<Record>) {
+        match (r, rec) {
+            (Ref::Company(id), Some(Record::Company(co))) => {
+                self.companies.insert(*id, co.name);
             }
+            (Ref::Company(id), _) => {
+                self.companies.remove(id);
+            }
+            (Ref::Contact(_), Some(Record::Contact(c))) => self.upsert(&c),
+            (Ref::Contact(id), _) => {
+                self.remove(*id);
+            }
+            _ => {}
         }
-        self.rank_if_moved();
-        Ok(())
     }
 
     /// The first `limit` contacts in list order matching `q`'s filters that `sees` accepts.
@@ -554,6 +558,15 @@ mod tests {
         assert!(!gallop(&empty, &mut from, 3));
     }
 
+    /// What `Cached::catch_up` does for the list: the records a write touched, as they are now.
+    fn refresh(list: &mut ContactList, store: &Store, touched: &[Ref]) -> Result<(), StoreError> {
+        for (r, rec) in affected_records(store, touched)? {
+            list.note(&r, rec);
+        }
+        list.rank_if_moved();
+        Ok(())
+    }
+
     /// A text filter finds the same contacts from the few that hold its rarest bytes as by
     /// walking the whole list, after edits that take bytes away and give them back.
     #[test]
@@ -586,7 +599,7 @@ mod tests {
         check(&mut list, "as built");
         for (i, name) in ["Renamed Qqqzx", "Renamed Again", "Qqqzx Renamed"].iter().enumerate() {
             anna.apply(vec![rename(ids[i % 2], name)]).unwrap();
-            list.refresh(anna.store(), &[Ref::Contact(ids[i % 2])]).unwrap();
+            refresh(&mut list, anna.store(), &[Ref::Contact(ids[i % 2])]).unwrap();
             check(&mut list, name);
         }
         let find = |list: &ContactList, text: &str| {
@@ -595,9 +608,9 @@ mod tests {
         assert_eq!(find(&list, "qqqzx"), [ids[0]]);
         assert_eq!(find(&list, "renamed again"), [ids[1]]);
         anna.apply(vec![Change::Trash { target: Ref::Contact(ids[2]) }]).unwrap();
-        list.refresh(anna.store(), &[Ref::Contact(ids[2])]).unwrap();
+        refresh(&mut list, anna.store(), &[Ref::Contact(ids[2])]).unwrap();
         anna.undo().unwrap();
-        list.refresh(anna.store(), &[Ref::Contact(ids[2])]).unwrap();
+        refresh(&mut list, anna.store(), &[Ref::Contact(ids[2])]).unwrap();
         check(&mut list, "trashed and back");
         assert_eq!(list.order.len(), list.listed.len());
         // Postings are exact: each live contact under each window of its text, and nothing else.
