@@ -119,7 +119,9 @@ use mimalloc as _;
 /// - mimalloc keeps freed memory for a second rather than returning it at once (the TUI's
 ///   setting, main.rs): each block handed back was faulted in again, zeroed, when reused
 ///   (140k page faults instead of 99k; peak memory 300 → 370 MB).
+/// - What the OS takes back at exit is not freed first (`store::bulk::release`, main.rs).
 pub(super) fn prepare_process() {
+    crate::store::bulk::set_exits_after_write();
     crate::store::engine::set_redb_cache_size(256 * 1024 * 1024);
     // SAFETY: sets one of mimalloc's global options; no precondition, any time, any thread.
     unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, 1000) };

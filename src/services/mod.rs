@@ -222,10 +222,10 @@ impl Crm {
         // Roles and visibility: whoever calls (CLI, TUI, socket, HTTP) gets the same answer.
         self.check_changes(&changes)?;
         let receipt = self.store.apply(self.user(), self.now(), &changes);
-        // A large batch (an import of 100k records) is freed on another thread, not before
-        // the answer: dropping it record by record took a twentieth of the import.
+        // A large batch (an import of 100k records) is not freed before the answer: dropping
+        // it record by record took a twentieth of the import (`store::bulk::release`).
         if changes.len() >= 10_000 {
-            std::thread::spawn(move || drop(changes));
+            crate::store::bulk::release(changes);
         }
         self.changes.notify();
         Ok(receipt?)

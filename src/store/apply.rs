@@ -488,9 +488,7 @@ fn append_journal(
     writes: Vec<Write>,
 ) -> Result<JournalEntry, StoreError> {
     let seq = bump_counter(txn, meta::NEXT_SEQ)?;
-    let side = changes.iter().filter_map(Logged::side_target);
-    for r in writes.iter().filter_map(Write::reference).chain(side) {
-        let k = keys::cat(&[&keys::record_prefix(&r), &keys::id(seq)]);
+    for k in super::journal::history_keys(seq, &writes, &changes) {
         txn.put(Tree::RecordHistory, &k, &[])?;
     }
     let entry = JournalEntry { seq, at, author: author.to_string(), op, changes, writes };

@@ -286,9 +286,8 @@ pub fn restore(store: &Store, b: &Backup) -> Result<(), StoreError> {
         }
         for entry in &journal {
             txn.put(Tree::Journal, &keys::id(entry.seq), &codec::encode(entry)?)?;
-            let side = entry.changes.iter().filter_map(Logged::side_target);
-            for r in entry.writes.iter().filter_map(Write::reference).chain(side) {
-                txn.put(Tree::RecordHistory, &keys::cat(&[&keys::record_prefix(&r), &keys::id(entry.seq)]), &[])?;
+            for k in super::journal::history_keys(entry.seq, &entry.writes, &entry.changes) {
+                txn.put(Tree::RecordHistory, &k, &[])?;
             }
         }
         for (tree, list) in [(Tree::Undo, &undo), (Tree::Redo, &redo), (Tree::Meta, &meta)] {

@@ -15,7 +15,7 @@ use super::apply::{self, Receipt};
 use super::codec::{self, encode_record};
 use super::engine::{full_range, Txn};
 use super::error::StoreError;
-use super::journal::{JournalEntry, Logged, Op, Write};
+use super::journal::{history_keys, JournalEntry, Logged, Op, Write};
 use super::keys::{self, meta};
 use super::trees::Tree;
 use crate::domain::ids::PLACEHOLDER_BASE;
@@ -26,6 +26,29 @@ use std::collections::{HashMap, HashSet};
 thread_local! {
     /// Tests turn the bulk path off to compare it with the general one.
     static OFF: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Set in a process that ends right after its one large write (`crm import`): what the OS
+/// takes back at exit anyway is not freed one block at a time.
+static EXITS_AFTER_WRITE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn set_exits_after_write() {
+    EXITS_AFTER_WRITE.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn exits_after_write() -> bool {
+    EXITS_AFTER_WRITE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Lets go of a large structure without making the caller wait for it: in a process that exits
+/// after this write it is left for the OS (freeing 100k records costs a core for a tenth of a
+/// second), elsewhere (the TUI, a server) it is freed on another thread.
+pub fn release<T: Send + 'static>(big: T) {
+    if exits_after_write() {
+        std::mem::forget(big);
+    } else {
+        std::thread::spawn(move || drop(big));
+    }
 }
 
 /// Whether every change of the batch creates a numbered record (not a user).
@@ -133,7 +156,6 @@ pub(crate) fn create_in(
     let mut live: HashSet<Ref> = HashSet::new();
     let mut users: HashMap<String, bool> = HashMap::new();
     let mut index: HashMap<Tree, Vec<Vec<u8>>> = HashMap::new();
-    let mut history = Vec::with_capacity(changes.len());
     let mut writes = Vec::with_capacity(changes.len());
     let mut logged = Vec::with_capacity(changes.len());
     let mut created = Vec::with_capacity(changes.len());
@@ -149,7 +171,6 @@ pub(crate) fn create_in(
         for (tree, key) in p.index {
             index.entry(tree).or_default().push(key);
         }
-        history.push(keys::cat(&[&keys::record_prefix(&r), &keys::id(seq)]));
         let (kind, key) = (r.kind(), keys::entity_key(&r));
         // Fresh ids are increasing: each entity tree is appended to.
         txn.put(keys::entity_tree(kind), &key, &p.bytes)?;
@@ -189,6 +210,8 @@ pub(crate) fn create_in(
         })?;
     }
     let entry = JournalEntry { seq, at, author: author.to_string(), op: Op::Apply, changes: logged, writes };
+    // Fresh ids run on: a few range keys, not one per record (`keys::history`).
+    let history = history_keys(seq, &entry.writes, &entry.changes);
 
     // The journal entry is encoded and the index entries sorted on other threads. Index trees
     // are written in key order, so that their pages fill left to right.
@@ -199,11 +222,10 @@ pub(crate) fn create_in(
             for (_, entries) in &mut trees {
                 entries.sort_unstable();
             }
-            history.sort_unstable();
-            (trees, history)
+            trees
         });
         let journal = s.spawn(|| codec::encode_journal(&entry));
-        let (trees, history) = sorted.join().map_err(|_| StoreError::Engine("sorting index entries failed".into()))?;
+        let trees = sorted.join().map_err(|_| StoreError::Engine("sorting index entries failed".into()))?;
         for (tree, entries) in trees {
             for k in &entries {
                 txn.put(tree, k, &[])?;
@@ -224,8 +246,8 @@ pub(crate) fn create_in(
     apply::push(txn, Tree::Undo, author, seq)?;
     apply::clear_stack(txn, Tree::Redo, author)?;
     let receipt = apply::receipt(&entry, created);
-    // The entry's 100k record images are freed on another thread, beside the commit.
-    std::thread::spawn(move || drop(entry));
+    // The entry's 100k record images are not freed before the commit.
+    release(entry);
     Ok(Some(receipt))
 }
 

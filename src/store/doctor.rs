@@ -119,13 +119,9 @@ fn expected_indexes(engine: &dyn Engine, report: &mut DoctorReport) -> Result<Ha
                     bad.push(format!("journal entry #{} is stored under the wrong key", e.seq));
                 }
                 max_seq = max_seq.max(e.seq);
-                for w in &e.writes {
-                    if let Some(r) = w.reference() {
-                        want.entry(Tree::RecordHistory)
-                            .or_default()
-                            .push(keys::cat(&[&keys::record_prefix(&r), &keys::id(e.seq)]));
-                    }
-                }
+                want.entry(Tree::RecordHistory)
+                    .or_default()
+                    .extend(super::journal::history_keys(e.seq, &e.writes, &e.changes));
             }
             Err(e) => bad.push(format!("journal entry {:?} cannot be read: {e}", keys::read_u64(k))),
         }
@@ -147,6 +143,12 @@ fn expected_indexes(engine: &dyn Engine, report: &mut DoctorReport) -> Result<Ha
 }
 
 fn describe_index_key(tree: Tree, key: &[u8]) -> String {
+    if let Some((kind, first, last, seq)) = keys::history::parse_range(key).filter(|_| tree == Tree::RecordHistory) {
+        let (a, b) = (crate::domain::Ref::from_number(kind, first), crate::domain::Ref::from_number(kind, last));
+        if let (Some(a), Some(b)) = (a, b) {
+            return format!("{} entry for records {a}–{b} (journal entry #{seq})", tree.name());
+        }
+    }
     let id = keys::trailing_id(key).map(|n| n.to_string()).unwrap_or_else(|| "?".into());
     format!("{} entry for record {id}", tree.name())
 }

@@ -135,3 +135,84 @@ impl JournalEntry {
         }
     }
 }
+
+/// The `record_history` keys of journal entry `seq` (`keys::history`): one per record it
+/// wrote or a side change is about, except that records it created with consecutive ids of
+/// one kind, `RUN_FROM` or more, share one range key. The only place these keys are made:
+/// `apply`, the bulk path, a restore, a migration and `crm doctor` all agree through it.
+pub fn history_keys(seq: u64, writes: &[Write], changes: &[Logged]) -> Vec<Vec<u8>> {
+    use super::keys::history;
+    let mut out = Vec::new();
+    let flush = |out: &mut Vec<Vec<u8>>, kind: EntityKind, (first, last): (u64, u64)| {
+        if last - first + 1 >= history::RUN_FROM {
+            out.push(history::range(kind, first, last, seq));
+        } else {
+            out.extend((first..=last).filter_map(|n| Ref::from_number(kind, n)).map(|r| history::record(&r, seq)));
+        }
+    };
+    // Per kind, the run of consecutive ids being created.
+    let mut runs: Vec<(EntityKind, (u64, u64))> = Vec::new();
+    for w in writes {
+        let created = w.before.is_none() && w.after.is_some() && w.kind != EntityKind::User;
+        match super::keys::read_u64(&w.key).filter(|_| created && w.key.len() == 8) {
+            Some(n) => match runs.iter_mut().find(|(k, _)| *k == w.kind) {
+                Some((_, run)) if run.1.checked_add(1) == Some(n) => run.1 = n,
+                Some((kind, run)) => {
+                    let done = std::mem::replace(run, (n, n));
+                    flush(&mut out, *kind, done);
+                }
+                None => runs.push((w.kind, (n, n))),
+            },
+            None => out.extend(w.reference().map(|r| history::record(&r, seq))),
+        }
+    }
+    for (kind, run) in runs {
+        flush(&mut out, kind, run);
+    }
+    out.extend(changes.iter().filter_map(Logged::side_target).map(|r| history::record(&r, seq)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::keys::{self, history};
+
+    fn created(kind: EntityKind, n: u64) -> Write {
+        Write { kind, key: keys::id(n).to_vec(), before: None, after: Some(vec![1]) }
+    }
+
+    #[test]
+    fn runs_of_created_records_share_one_history_key() {
+        // Companies and contacts interleaved (as an import makes them), an edit, a short run.
+        let mut writes = Vec::new();
+        for n in 1..=20 {
+            writes.push(created(EntityKind::Contact, 100 + n));
+            if n % 2 == 0 {
+                writes.push(created(EntityKind::Company, 7 + n / 2));
+            }
+        }
+        writes.push(Write { before: Some(vec![1]), ..created(EntityKind::Contact, 5) });
+        writes.push(created(EntityKind::Deal, 1));
+        writes.push(created(EntityKind::Deal, 2));
+        let mut got = history_keys(9, &writes, &[]);
+        got.sort();
+        let mut want = vec![
+            history::range(EntityKind::Contact, 101, 120, 9),
+            history::range(EntityKind::Company, 8, 17, 9),
+            history::record(&Ref::Contact(crate::domain::ContactId(5)), 9),
+            history::record(&Ref::Deal(crate::domain::DealId(1)), 9),
+            history::record(&Ref::Deal(crate::domain::DealId(2)), 9),
+        ];
+        want.sort();
+        assert_eq!(got, want);
+        let range = history::range(EntityKind::Contact, 101, 120, 9);
+        assert_eq!(history::parse_range(&range), Some((EntityKind::Contact, 101, 120, 9)));
+        assert_eq!(history::parse_range(&want[0]), None, "a record's key is no range");
+        // A gap ends a run: 1..=9 then 11..=12 (too short for a range).
+        let gap: Vec<Write> = (1..=12).filter(|n| *n != 10).map(|n| created(EntityKind::Task, n)).collect();
+        let got = history_keys(3, &gap, &[]);
+        assert_eq!(got.len(), 3);
+        assert!(got.contains(&history::range(EntityKind::Task, 1, 9, 3)));
+    }
+}

@@ -323,6 +323,50 @@ pub mod share {
     }
 }
 
+/// Keys of the `record_history` tree: which journal entries wrote a record. A record written
+/// by an entry has `kind ‖ entity key ‖ seq` (`record`); a run of records one entry created
+/// with consecutive ids (an import's 100k contacts) has one key for the whole run (`range`,
+/// schema 7): `0xff ‖ kind ‖ last id ‖ first id ‖ seq`, after every kind tag so that the two
+/// never mix. Sorted by the last id, the runs that may hold id n are those from `n` on.
+pub mod history {
+    use super::{cat, id, read_u64, record_prefix};
+    use crate::domain::{EntityKind, Ref};
+    use crate::store::engine::KeyRange;
+    use std::ops::Bound;
+
+    /// Runs shorter than this keep one key per record (a form's batch of a contact and its
+    /// new company stays as it always was).
+    pub const RUN_FROM: u64 = 8;
+
+    const RANGE: u8 = 0xff;
+
+    pub fn record(r: &Ref, seq: u64) -> Vec<u8> {
+        cat(&[&record_prefix(r), &id(seq)])
+    }
+
+    pub fn range(kind: EntityKind, first: u64, last: u64, seq: u64) -> Vec<u8> {
+        cat(&[&[RANGE, kind.tag()], &id(last), &id(first), &id(seq)])
+    }
+
+    /// A `range` key read back: kind, first id, last id, seq.
+    pub fn parse_range(key: &[u8]) -> Option<(EntityKind, u64, u64, u64)> {
+        let rest = key.strip_prefix(&[RANGE])?;
+        let (&tag, rest) = rest.split_first()?;
+        if rest.len() != 24 {
+            return None;
+        }
+        Some((EntityKind::from_tag(tag)?, read_u64(&rest[8..])?, read_u64(rest)?, read_u64(&rest[16..])?))
+    }
+
+    /// The range keys that may cover record `r` (those of its kind whose run ends at or
+    /// after its id); None for users, which are never created in runs.
+    pub fn ranges_from(r: &Ref) -> Option<KeyRange> {
+        let n = r.number()?;
+        let tag = r.kind().tag();
+        Some((Bound::Included(cat(&[&[RANGE, tag], &id(n)])), Bound::Excluded(vec![RANGE, tag + 1])))
+    }
+}
+
 /// Meta keys.
 pub mod meta {
     pub const SCHEMA_VERSION: &[u8] = b"schema_version";

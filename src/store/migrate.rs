@@ -10,12 +10,48 @@ use crate::domain::{EntityKind, Pipeline};
 use std::path::Path;
 
 /// The schema this crm writes. Bump it with a new step in `STEPS`.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// Upgrade steps: `STEPS[i]` takes a database from version i+1 to i+2, inside one
 /// transaction (re-encoding records of an old version, building a new index, …).
 type Step = fn(&mut dyn Txn) -> Result<(), StoreError>;
-const STEPS: &[Step] = &[to_2, to_3, to_4, to_5, to_6];
+const STEPS: &[Step] = &[to_2, to_3, to_4, to_5, to_6, to_7];
+
+/// Schema 7: the records an entry created in a run of consecutive ids (an import) have one
+/// history key for the run instead of one each (`keys::history`). Each entry's keys are
+/// rewritten in the new form; an entry that cannot be read keeps its keys (`crm doctor`
+/// reports it). An older crm would not find such a record's creation, hence the version.
+fn to_7(txn: &mut dyn Txn) -> Result<(), StoreError> {
+    use super::journal::{history_keys, JournalEntry, Logged, Write};
+    let mut entries = Vec::new();
+    txn.scan(Tree::Journal, full_range(), false, &mut |_, v| {
+        if let Ok(e) = codec::decode::<JournalEntry>(v) {
+            // Only entries with a run change form; the rest are left as they are.
+            let new = history_keys(e.seq, &e.writes, &e.changes);
+            if new.iter().any(|k| keys::history::parse_range(k).is_some()) {
+                let side = e.changes.iter().filter_map(Logged::side_target);
+                let old: Vec<Vec<u8>> = e
+                    .writes
+                    .iter()
+                    .filter_map(Write::reference)
+                    .chain(side)
+                    .map(|r| keys::history::record(&r, e.seq))
+                    .collect();
+                entries.push((old, new));
+            }
+        }
+        true
+    })?;
+    for (old, new) in entries {
+        for k in old {
+            txn.remove(Tree::RecordHistory, &k)?;
+        }
+        for k in new {
+            txn.put(Tree::RecordHistory, &k, &[])?;
+        }
+    }
+    Ok(())
+}
 
 /// Schema 6: records shared with users (the `shares` tree, created empty on open like every
 /// tree) and the visibility setting (absent means team). Nothing to convert; the version
@@ -124,4 +160,82 @@ pub fn on_open(engine: &dyn Engine, dir: &Path) -> Result<(), StoreError> {
         }
         txn.put(Tree::Meta, meta::SCHEMA_VERSION, &SCHEMA_VERSION.to_be_bytes())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::*;
+    use crate::store::{doctor, EngineKind, Store};
+
+    const AT: Timestamp = Timestamp(1_795_770_000_000);
+
+    fn history_tree(store: &Store) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        store
+            .engine()
+            .scan(Tree::RecordHistory, full_range(), false, &mut |k, _| {
+                out.push(k.to_vec());
+                true
+            })
+            .expect("scan");
+        out
+    }
+
+    #[test]
+    fn schema_7_turns_the_history_of_an_import_into_one_range_key() {
+        for kind in [EngineKind::Redb, EngineKind::Sled] {
+            let dir = tempfile::tempdir().expect("dir");
+            let contacts: Vec<Change> = (1..=20)
+                .map(|n| {
+                    Change::Create(Record::Contact(Contact {
+                        id: ContactId::placeholder(n),
+                        name: format!("Person {n}"),
+                        ..Contact::default()
+                    }))
+                })
+                .collect();
+            let (fresh, c7) = {
+                let store = Store::open(dir.path(), Some(kind)).expect("open");
+                store.apply("anna", AT, &contacts).expect("import");
+                let edit =
+                    Change::Edit { target: Ref::Contact(ContactId(7)), edits: vec![Edit::JobTitle("CTO".into())] };
+                store.apply("anna", AT, &[edit]).expect("edit");
+                let fresh = history_tree(&store);
+                assert_eq!(fresh.len(), 2, "{kind}: the run's key and the edit's");
+                let c7: Vec<u64> =
+                    store.history(&Ref::Contact(ContactId(7))).expect("history").iter().map(|e| e.seq).collect();
+                assert_eq!(c7, vec![2, 1], "{kind}: newest first, the import included");
+                // As schema 6 wrote it: one key per record.
+                store
+                    .engine()
+                    .write(&mut |txn| {
+                        crate::store::engine::clear(txn, Tree::RecordHistory)?;
+                        for n in 1..=20 {
+                            txn.put(Tree::RecordHistory, &keys::history::record(&Ref::Contact(ContactId(n)), 1), &[])?;
+                        }
+                        txn.put(Tree::RecordHistory, &keys::history::record(&Ref::Contact(ContactId(7)), 2), &[])?;
+                        txn.put(Tree::Meta, meta::SCHEMA_VERSION, &6u32.to_be_bytes())
+                    })
+                    .expect("old layout");
+                (fresh, c7)
+            };
+            let store = Store::open(dir.path(), Some(kind)).expect("reopen upgrades");
+            assert_eq!(history_tree(&store), fresh, "{kind}: the same keys as a new database");
+            let again: Vec<u64> =
+                store.history(&Ref::Contact(ContactId(7))).expect("history").iter().map(|e| e.seq).collect();
+            assert_eq!(again, c7, "{kind}");
+            let report = doctor::check(&store, false).expect("doctor");
+            assert!(report.problems.is_empty(), "{kind}: {:?}", report.problems);
+            // Undo and redo of the import keep the history right and doctor happy.
+            store.undo("anna", AT).expect("undo edit");
+            store.undo("anna", AT).expect("undo import");
+            store.redo("anna", AT).expect("redo import");
+            let seqs: Vec<u64> =
+                store.history(&Ref::Contact(ContactId(20))).expect("history").iter().map(|e| e.seq).collect();
+            assert_eq!(seqs, vec![5, 4, 1], "{kind}: redo, undo, import");
+            let report = doctor::check(&store, false).expect("doctor");
+            assert!(report.problems.is_empty(), "{kind}: {:?}", report.problems);
+        }
+    }
 }

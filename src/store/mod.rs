@@ -3,7 +3,7 @@
 
 pub mod apply;
 pub mod backup;
-mod bulk;
+pub mod bulk;
 pub mod codec;
 pub mod convert;
 pub mod doctor;
@@ -401,7 +401,20 @@ impl Store {
 
     /// The journal entries that wrote a record, newest first.
     pub fn history(&self, r: &Ref) -> Result<Vec<JournalEntry>, StoreError> {
-        let seqs = self.index_ids(Tree::RecordHistory, &keys::record_prefix(r), true, usize::MAX)?;
+        let mut seqs = self.index_ids(Tree::RecordHistory, &keys::record_prefix(r), true, usize::MAX)?;
+        // And the entries that created it in a run with others (an import): `keys::history`.
+        if let (Some(range), Some(n)) = (keys::history::ranges_from(r), r.number()) {
+            self.engine.scan(Tree::RecordHistory, range, false, &mut |k, _| {
+                if let Some((_, first, last, seq)) = keys::history::parse_range(k) {
+                    if first <= n && n <= last {
+                        seqs.push(seq);
+                    }
+                }
+                true
+            })?;
+            seqs.sort_unstable_by(|a, b| b.cmp(a));
+            seqs.dedup();
+        }
         let mut out = Vec::with_capacity(seqs.len());
         for s in seqs {
             if let Some(e) = self.journal_entry(s)? {
