@@ -63,9 +63,11 @@ pub(crate) fn is_bulk(changes: &[Change]) -> bool {
         )
 }
 
-/// Per kind: the next id to hand out, checked to lie beyond every key of the kind's tree.
+/// Per kind: the next id to hand out, checked to lie beyond every key of the kind's tree, and
+/// the first one this batch handed out.
 struct Ids {
     counters: [Option<u64>; 6],
+    starts: [Option<u64>; 6],
 }
 
 fn slot(kind: EntityKind) -> usize {
@@ -89,11 +91,55 @@ impl Ids {
                 if last.is_some_and(|l| l >= n) {
                     return Ok(None);
                 }
+                self.starts[i] = Some(n);
                 n
             }
         };
         self.counters[i] = Some(n + 1);
         Ok(Some(n))
+    }
+}
+
+/// Per kind, the real id and position of each placeholder the batch creates, by placeholder
+/// number (a planner numbers them 1, 2, 3…: a vector, not a hash map of 100k entries).
+struct Placeholders {
+    slots: [Vec<Option<(u64, usize)>>; 6],
+}
+
+impl Placeholders {
+    /// False when `n` is already created in the batch, or too far beyond its size.
+    fn insert(&mut self, kind: EntityKind, n: u64, at: (u64, usize), batch: usize) -> bool {
+        let slots = &mut self.slots[slot(kind)];
+        let Some(i) = usize::try_from(n).ok().filter(|i| *i <= 2 * batch + 64) else { return false };
+        if slots.len() <= i {
+            slots.resize(i + 1, None);
+        }
+        slots[i].replace(at).is_none()
+    }
+
+    fn get(&self, kind: EntityKind, n: u64) -> Option<(u64, usize)> {
+        self.slots[slot(kind)].get(usize::try_from(n).ok()?).copied().flatten()
+    }
+}
+
+/// Which linked records are live: those this batch created so far (by id, from the first
+/// fresh one of their kind), and those of the database, read once each.
+struct Live {
+    batch: [Vec<bool>; 6],
+    starts: [Option<u64>; 6],
+    found: HashSet<Ref>,
+}
+
+impl Live {
+    fn created(&mut self, kind: EntityKind, live: bool) {
+        self.batch[slot(kind)].push(live);
+    }
+
+    /// Some(live) for a record this batch created so far, None for one it did not.
+    fn in_batch(&self, r: &Ref) -> Option<bool> {
+        let (i, n) = (slot(r.kind()), r.number()?);
+        let start = self.starts[i]?;
+        self.batch[i].get(usize::try_from(n.checked_sub(start)?).ok()?).copied()
     }
 }
 
@@ -134,8 +180,8 @@ pub(crate) fn create_in(
 ) -> Result<Option<Receipt>, StoreError> {
     // First the ids, in batch order (cheap): each change's real id, and where each placeholder
     // is created, so that the records can then be prepared in parallel.
-    let mut ids = Ids { counters: [None; 6] };
-    let mut placeholders: HashMap<(EntityKind, u64), (u64, usize)> = HashMap::new();
+    let mut ids = Ids { counters: [None; 6], starts: [None; 6] };
+    let mut placeholders = Placeholders { slots: Default::default() };
     let mut reals = Vec::with_capacity(changes.len());
     for (pos, change) in changes.iter().enumerate() {
         let Change::Create(original) = change else { return Ok(None) };
@@ -143,8 +189,9 @@ pub(crate) fn create_in(
         let Some(own) = original.reference().number() else { return Ok(None) };
         let Some(real) = ids.next(txn, kind)? else { return Ok(None) };
         // A placeholder created twice means different records at different points of the
-        // batch: the general path, which maps as it goes, takes such a batch.
-        if own >= PLACEHOLDER_BASE && placeholders.insert((kind, own), (real, pos)).is_some() {
+        // batch: the general path, which maps as it goes, takes such a batch (and one numbered
+        // far beyond the batch's size, which a planner does not make).
+        if own >= PLACEHOLDER_BASE && !placeholders.insert(kind, own - PLACEHOLDER_BASE, (real, pos), changes.len()) {
             return Ok(None);
         }
         reals.push(real);
@@ -153,9 +200,10 @@ pub(crate) fn create_in(
     // what depends on the records before them: links to live records, owners that are users,
     // the first error; and each record is written (a later error rolls the transaction back).
     let seq = txn.get(Tree::Meta, meta::NEXT_SEQ)?.as_deref().and_then(keys::read_u64).unwrap_or(1);
-    let mut live: HashSet<Ref> = HashSet::new();
+    let mut live = Live { batch: Default::default(), starts: ids.starts, found: HashSet::new() };
     let mut users: HashMap<String, bool> = HashMap::new();
-    let mut index: HashMap<Tree, Vec<Vec<u8>>> = HashMap::new();
+    // Per index tree (a handful), its entries.
+    let mut index: Vec<(Tree, Vec<Vec<u8>>)> = Vec::new();
     let mut writes = Vec::with_capacity(changes.len());
     let mut logged = Vec::with_capacity(changes.len());
     let mut created = Vec::with_capacity(changes.len());
@@ -169,16 +217,17 @@ pub(crate) fn create_in(
         }
         let r = p.target;
         for (tree, key) in p.index {
-            index.entry(tree).or_default().push(key);
+            match index.iter_mut().find(|(t, _)| *t == tree) {
+                Some((_, entries)) => entries.push(key),
+                None => index.push((tree, vec![key])),
+            }
         }
         let (kind, key) = (r.kind(), keys::entity_key(&r));
         // Fresh ids are increasing: each entity tree is appended to.
         txn.put(keys::entity_tree(kind), &key, &p.bytes)?;
         writes.push(Write { kind, key, before: None, after: Some(p.bytes) });
         logged.push(Logged::Created { target: r.clone(), label: p.label });
-        if p.live {
-            live.insert(r.clone());
-        }
+        live.created(kind, p.live);
         created.push(r);
         Ok(())
     };
@@ -213,18 +262,19 @@ pub(crate) fn create_in(
     // Fresh ids run on: a few range keys, not one per record (`keys::history`).
     let history = history_keys(seq, &entry.writes, &entry.changes);
 
-    // The journal entry is encoded and the index entries sorted on other threads. Index trees
-    // are written in key order, so that their pages fill left to right.
+    // The journal entry is encoded and the index entries sorted on other threads (in a large
+    // batch). Index trees are written in key order, so that their pages fill left to right.
+    let large = changes.len() >= PARALLEL_FROM;
     std::thread::scope(|s| -> Result<(), StoreError> {
-        let sorted = s.spawn(move || {
-            let mut trees: Vec<(Tree, Vec<Vec<u8>>)> = index.into_iter().collect();
+        let sorted = beside(s, large, move || {
+            let mut trees = index;
             trees.sort_by_key(|(t, _)| *t);
             for (_, entries) in &mut trees {
                 entries.sort_unstable();
             }
             trees
         });
-        let journal = s.spawn(|| codec::encode_journal(&entry));
+        let journal = beside(s, large, || codec::encode_journal(&entry));
         let trees = sorted.join().map_err(|_| StoreError::Engine("sorting index entries failed".into()))?;
         for (tree, entries) in trees {
             for k in &entries {
@@ -245,10 +295,42 @@ pub(crate) fn create_in(
     })?;
     apply::push(txn, Tree::Undo, author, seq)?;
     apply::clear_stack(txn, Tree::Redo, author)?;
-    let receipt = apply::receipt(&entry, created);
+    // What `apply::receipt` makes of such an entry: it wrote the records it created, no others.
+    let receipt = Receipt { seq, touched: created.clone(), created, summary: entry.summary() };
     // The entry's 100k record images are not freed before the commit.
-    release(entry);
+    if large {
+        release(entry);
+    }
     Ok(Some(receipt))
+}
+
+/// `f` run on another thread of `s` when `large`, else here and now: a thread costs more than
+/// the work of a small batch (a server logging one call per request started three per write,
+/// while it held the write lock).
+fn beside<'s, T: Send + 's>(
+    s: &'s std::thread::Scope<'s, '_>,
+    large: bool,
+    f: impl FnOnce() -> T + Send + 's,
+) -> Later<'s, T> {
+    if large {
+        Later::Running(s.spawn(f))
+    } else {
+        Later::Done(f())
+    }
+}
+
+enum Later<'s, T> {
+    Running(std::thread::ScopedJoinHandle<'s, T>),
+    Done(T),
+}
+
+impl<T> Later<'_, T> {
+    fn join(self) -> std::thread::Result<T> {
+        match self {
+            Later::Running(h) => h.join(),
+            Later::Done(t) => Ok(t),
+        }
+    }
 }
 
 /// One record of the batch, at position `pos`: as `apply` would make it, short of the checks
@@ -257,7 +339,7 @@ fn prepare(
     change: &Change,
     pos: usize,
     reals: &[u64],
-    placeholders: &HashMap<(EntityKind, u64), (u64, usize)>,
+    placeholders: &Placeholders,
     pipeline: &Pipeline,
     author: &str,
     at: Timestamp,
@@ -276,8 +358,8 @@ fn prepare(
         if n < PLACEHOLDER_BASE {
             return n;
         }
-        match placeholders.get(&(k, n)) {
-            Some((v, at)) if *at < pos => *v,
+        match placeholders.get(k, n - PLACEHOLDER_BASE) {
+            Some((v, at)) if at < pos => v,
             _ => {
                 // The last one, as the general path reports it.
                 before_links = Some(StoreError::validation(
@@ -325,7 +407,7 @@ fn prepare(
 fn check_links(
     txn: &dyn Txn,
     rec: &Prepared,
-    live: &mut HashSet<Ref>,
+    live: &mut Live,
     users: &mut HashMap<String, bool>,
 ) -> Result<(), StoreError> {
     if let Some(o) = rec.owner.as_deref() {
@@ -343,14 +425,20 @@ fn check_links(
         }
     }
     for link in &rec.links {
-        if live.contains(link) {
-            continue;
+        match live.in_batch(link) {
+            Some(true) => continue,
+            Some(false) => {
+                let msg = format!("{link} is in the trash");
+                return Err(StoreError::validation(link.kind().name(), msg));
+            }
+            None if live.found.contains(link) => continue,
+            None => {}
         }
         let msg = match txn.get(keys::entity_tree(link.kind()), &keys::entity_key(link))? {
             None => format!("{link} does not exist"),
             Some(b) if codec::decode_record(link.kind(), &b)?.deleted().is_some() => format!("{link} is in the trash"),
             Some(_) => {
-                live.insert(link.clone());
+                live.found.insert(link.clone());
                 continue;
             }
         };
@@ -508,7 +596,16 @@ mod tests {
         bad_placeholder.push(Change::Create(contact(10, "Nowhere", Some(CompanyId::placeholder(9)))));
         let mut invalid = batch();
         invalid.push(Change::Create(contact(11, "", None)));
-        for changes in [owner("nobody"), missing_link, bad_placeholder, invalid] {
+        // A company the batch creates in the trash, then a contact linked to it.
+        let mut trashed_link = batch();
+        trashed_link.push(Change::Create(Record::Company(Company {
+            id: CompanyId::placeholder(5),
+            name: "Gone Ltd".into(),
+            deleted: Some(AT),
+            ..Company::default()
+        })));
+        trashed_link.push(Change::Create(contact(13, "Linked", Some(CompanyId::placeholder(5)))));
+        for changes in [owner("nobody"), missing_link, bad_placeholder, invalid, trashed_link] {
             let (r1, r2, bulk, general, _dirs) = both(EngineKind::Redb, &changes);
             let (e1, e2) = (r1.expect_err("bulk refuses"), r2.expect_err("general refuses"));
             assert_eq!(e1.to_string(), e2.to_string());
