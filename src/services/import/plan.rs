@@ -171,6 +171,17 @@ struct Planner<'a> {
     deal_titles: HashMap<String, Option<DealId>>,
     deal_keys: HashSet<(String, Option<CompanyId>)>,
     task_keys: HashSet<(String, Option<ContactId>)>,
+    spent: Spent,
+}
+
+/// What contact rows leave behind once planned, made on other threads (the row's text, its
+/// company's name, its emptied duplicate keys): freed with the planner's lookups at the end
+/// (`store::bulk::release`) rather than row by row on the planning thread, where freeing
+/// another thread's blocks took a tenth of its time.
+#[derive(Default)]
+struct Spent {
+    text: Vec<String>,
+    keys: Vec<crate::services::dupes::Keys>,
 }
 
 fn company_key(name: &str) -> String {
@@ -193,6 +204,7 @@ impl<'a> Planner<'a> {
             deal_titles: HashMap::new(),
             deal_keys: HashSet::new(),
             task_keys: HashSet::new(),
+            spent: Spent::default(),
         };
         let store = crm.store();
         store.scan(EntityKind::User, &mut |r| {
@@ -302,7 +314,7 @@ impl<'a> Planner<'a> {
 
     /// A contact row made ready (by `ready_contact`) meets the database and the rows before it.
     fn contact_ready(&mut self, line: usize, ready: ReadyContact, raw: &str) {
-        let (mut c, keys) = match ready.contact {
+        let (mut c, mut keys) = match ready.contact {
             Ok(ck) => ck,
             Err(e) => return self.error(line, e, raw),
         };
@@ -310,6 +322,7 @@ impl<'a> Planner<'a> {
             return self.error(line, e, raw);
         }
         c.company = self.company(&ready.company);
+        self.spent.text.push(ready.company);
         let found = match self.contacts.find_keys(&c, &keys) {
             Some((existing, why)) if why.is_strong() => return self.duplicate(line, c, existing, why, raw),
             weak => weak,
@@ -328,7 +341,8 @@ impl<'a> Planner<'a> {
         }
         // (Deals and tasks, which link to contacts by name, come in files of their own: the
         // names of contacts this file creates are not needed.)
-        self.contacts.add_keys(c.id, c.company, keys);
+        self.contacts.add_keys(c.id, c.company, &mut keys);
+        self.spent.keys.push(keys);
         self.pending_lines.insert(c.id, (line, self.plan.changes.len()));
         self.plan.changes.push(Change::Create(Record::Contact(c)));
         self.plan.create.contacts += 1;
@@ -906,10 +920,15 @@ impl Crm {
         p.plan.changes.reserve(total + total / 8);
         p.pending_lines.reserve(total);
         p.contacts.reserve(total);
+        p.spent.text.reserve(2 * total);
+        p.spent.keys.reserve(total);
         let mut n = 0;
         let mut plan_row = |row: Row| {
             match row {
-                Row::Contact { line, raw, ready } => p.contact_ready(line, ready, &raw),
+                Row::Contact { line, raw, ready } => {
+                    p.contact_ready(line, ready, &raw);
+                    p.spent.text.push(raw);
+                }
                 Row::Other(item) => match item.draft {
                     Err(e) => p.error(item.line, e, &item.raw),
                     Ok(None) => p.plan.skip += 1,
@@ -958,9 +977,9 @@ impl Crm {
         progress(n, n);
         // The lookups of 100k rows (a string or two each) are not freed before the write:
         // that took a twentieth of the import on the planning thread.
-        let Planner { plan, companies, contacts, contact_names, pending_lines, updated, .. } = p;
+        let Planner { plan, companies, contacts, contact_names, pending_lines, updated, spent, .. } = p;
         if n >= 10_000 {
-            crate::store::bulk::release((companies, contacts, contact_names, pending_lines, updated));
+            crate::store::bulk::release((companies, contacts, contact_names, pending_lines, updated, spent));
         }
         Ok(plan)
     }
