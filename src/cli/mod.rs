@@ -5,6 +5,7 @@ mod cards;
 mod commands;
 mod config;
 mod import;
+pub mod memory;
 pub mod output;
 pub mod report;
 mod serve;

@@ -305,7 +305,8 @@ impl ContactList {
     }
 
     fn upsert(&mut self, c: &Contact) {
-        self.remove(c.id);
+        let moved = self.moved;
+        let before = self.remove(c.id);
         if c.deleted.is_some() {
             return;
         }
@@ -318,8 +319,9 @@ impl ContactList {
         let slot = self.slot(c.id);
         self.post(slot, &grams(&listed.text), true);
         self.order.insert((listed.key.clone(), c.id));
+        // An edit that keeps the name keeps every contact's place: no ranks to rebuild.
+        self.moved = moved || before.is_none_or(|b| b.key != listed.key);
         self.listed.insert(c.id, listed);
-        self.moved = true;
     }
 
     /// Reads when `contacts` were last contacted again (their activities changed).
@@ -380,20 +382,21 @@ impl ContactList {
                 || !sees(&c.row.owner, id))
         };
         if let Some(candidates) = needle.as_deref().and_then(|n| self.candidates(n)) {
-            let mut found: Vec<(u32, ContactId)> = candidates
+            // In list order first, then checked only until there are enough: a filter's
+            // letters are often in thousands of contacts, and checking each (its record and
+            // text) cost far more than ordering their ranks.
+            let mut ranked: Vec<(u32, u32)> = candidates
                 .into_iter()
-                .filter_map(|slot| {
-                    let id = self.slots[slot as usize];
-                    let c = self.listed.get(&id)?;
-                    keep(id, c).then(|| (self.rank[slot as usize], id))
-                })
+                .map(|slot| (self.rank[slot as usize], slot))
+                .filter(|(rank, _)| *rank != u32::MAX)
                 .collect();
-            if found.len() > limit {
-                found.select_nth_unstable(limit);
-                found.truncate(limit);
-            }
-            found.sort_unstable();
-            return found.into_iter().map(|(_, id)| id).collect();
+            ranked.sort_unstable();
+            return ranked
+                .into_iter()
+                .map(|(_, slot)| self.slots[slot as usize])
+                .filter(|id| self.listed.get(id).is_some_and(|c| keep(*id, c)))
+                .take(limit)
+                .collect();
         }
         let mut out = Vec::new();
         for (_, id) in &self.order {
@@ -545,6 +548,17 @@ mod tests {
         }))])
         .unwrap();
         compare("shared, and a contact added");
+        // An edit that keeps the name keeps the list order; a rename moves the contact.
+        let Record::Contact(second) = anna.store().all_live(EntityKind::Contact).unwrap().remove(1) else { panic!() };
+        anna.apply(vec![Change::Edit { target: Ref::Contact(second.id), edits: vec![Edit::AddTag("zzzq".into())] }])
+            .unwrap();
+        compare("a contact tagged");
+        anna.apply(vec![Change::Edit {
+            target: Ref::Contact(second.id),
+            edits: vec![Edit::Name("Aaab Marzzzq".into())],
+        }])
+        .unwrap();
+        compare("a contact renamed");
     }
 
     #[test]
