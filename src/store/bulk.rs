@@ -266,21 +266,29 @@ pub(crate) fn create_in(
     // batch). Index trees are written in key order, so that their pages fill left to right.
     let large = changes.len() >= PARALLEL_FROM;
     std::thread::scope(|s| -> Result<(), StoreError> {
-        let sorted = beside(s, large, move || {
+        // Each tree is handed over as soon as it is sorted: one is written while the next sorts.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let sorting = beside(s, large, move || {
             let mut trees = index;
             trees.sort_by_key(|(t, _)| *t);
-            for (_, entries) in &mut trees {
-                entries.sort_unstable();
+            for (tree, mut entries) in trees {
+                // Entries by creation time come in key order already.
+                if !entries.is_sorted() {
+                    entries.sort_unstable();
+                }
+                // This side stopped at an error: the rest is not needed.
+                if tx.send((tree, entries)).is_err() {
+                    break;
+                }
             }
-            trees
         });
         let journal = beside(s, large, || codec::encode_journal(&entry));
-        let trees = sorted.join().map_err(|_| StoreError::Engine("sorting index entries failed".into()))?;
-        for (tree, entries) in trees {
+        for (tree, entries) in rx {
             for k in &entries {
                 txn.put(tree, k, &[])?;
             }
         }
+        sorting.join().map_err(|_| StoreError::Engine("sorting index entries failed".into()))?;
         for k in &history {
             txn.put(Tree::RecordHistory, k, &[])?;
         }
