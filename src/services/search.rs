@@ -102,8 +102,9 @@ struct Sig {
     /// for no entry (removed).
     masks: [u64; 2],
     /// Of the name: the characters that start a word (see [`starts`]), the pairs of characters
-    /// side by side (see [`pairs`]) and how its words start (see [`heads`]).
-    name: [u64; 3],
+    /// side by side (see [`pairs`]), how its words start (see [`heads`]) and the characters
+    /// nucleo may give the bonus of a camelCase or a digit (see [`camels`]).
+    name: [u64; 4],
     /// Of the other fields: the characters that start a word and the pairs.
     others: [u64; 2],
 }
@@ -207,6 +208,7 @@ impl Entry {
         // (No allocation: past 16 fields, duplicates are merely matched twice.)
         let (mut seen, mut seen_len) = ([""; 16], 0);
         let (mut masks, mut starts, mut pairs, mut first) = ([0u64; 2], [0u64; 2], [0u64; 2], true);
+        let mut name_camels = 0;
         let (mut buf, mut twin) = (Vec::new(), String::new());
         for (part, at) in parts {
             // The same text twice cannot score better the second time.
@@ -219,6 +221,9 @@ impl Entry {
             }
             // (Its twin's chars start the same words: they have the same classes.)
             let field_starts = if part.is_ascii() { self::starts(part.bytes().map(char::from)) } else { 0 };
+            if first {
+                name_camels = camels(part.chars());
+            }
             if part.is_ascii() {
                 pairs[usize::from(!first)] |= self::pairs(part.bytes().map(char::from));
             }
@@ -271,7 +276,7 @@ impl Entry {
             arena.fields.truncate(fields0);
             return None;
         }
-        let sig = Sig { masks, name: [starts[0], pairs[0], 0], others: [starts[1], pairs[1]] };
+        let sig = Sig { masks, name: [starts[0], pairs[0], 0, name_camels], others: [starts[1], pairs[1]] };
         let entry = Entry {
             kind: id.kind(),
             number: id.number().unwrap_or(0),
@@ -359,6 +364,22 @@ fn starts(chars: impl Iterator<Item = char>) -> u64 {
     bits
 }
 
+/// The [`char_bits`] of the characters of a field that nucleo may give the bonus of a camelCase
+/// or a digit (5: a capital after a small letter, a digit after anything but a digit; here any
+/// character but a small letter or a digit after a small letter, and every digit). A character
+/// neither there nor in [`starts`] has no bonus at all: a query's first letter matched there
+/// scores [`OFF_MID_START`] under the ceiling, a later one after a gap [`OFF_GAP`] + [`OFF_MID`].
+fn camels(chars: impl Iterator<Item = char>) -> u64 {
+    let (mut bits, mut prev_lower) = (0, false);
+    for c in chars {
+        if c.is_numeric() || prev_lower && !c.is_lowercase() {
+            bits |= char_bits(c);
+        }
+        prev_lower = c.is_lowercase();
+    }
+    bits
+}
+
 /// A bit for two characters side by side (as [`bit`]s; several pairs share one).
 fn pair_bit(a: u64, b: u64) -> u64 {
     let (a, b) = (a.trailing_zeros(), b.trailing_zeros());
@@ -422,18 +443,35 @@ const OFF_GAP: u32 = 3;
 /// `steps` (see `Prepared`): the ceiling, less [`OFF_START`] for each word of the query whose
 /// first letter starts no word there, and for each later letter that cannot follow on from the
 /// one before it, [`OFF_GAP`], and [`OFF_RUN`] more if it cannot start a word either.
-fn most_in(ceiling: u32, firsts: &[u64], steps: &[(u64, u64)], starts: u64, pairs: u64) -> u32 {
-    let off = firsts.iter().filter(|&&f| starts & f == 0).count() as u32 * OFF_START;
+///
+/// With `camels` (see [`camels`]; `u64::MAX`: not known), a first letter that is neither there
+/// nor in `starts` loses [`OFF_MID_START`] instead, a later one [`OFF_GAP`] + [`OFF_MID`].
+fn most_in(ceiling: u32, firsts: &[u64], steps: &[(u64, u64)], starts: u64, pairs: u64, camels: u64) -> u32 {
+    let off: u32 = firsts
+        .iter()
+        .map(|&f| match (starts & f != 0, camels & f != 0) {
+            (true, _) => 0,
+            (false, true) => OFF_START,
+            (false, false) => OFF_MID_START,
+        })
+        .sum();
     let runs: u32 = steps
         .iter()
-        .map(|&(b, pair)| match (pairs & pair != 0, starts & b != 0) {
-            (true, _) => 0,
-            (false, true) => OFF_GAP,
-            (false, false) => OFF_GAP + OFF_RUN,
+        .map(|&(b, pair)| match (pairs & pair != 0, starts & b != 0, camels & b != 0) {
+            (true, _, _) => 0,
+            (false, true, _) => OFF_GAP,
+            (false, false, true) => OFF_GAP + OFF_RUN,
+            (false, false, false) => OFF_GAP + OFF_MID,
         })
         .sum();
     ceiling.saturating_sub(off + runs)
 }
+
+/// What a query's first letter loses where it has no bonus at all (see [`camels`]): 10, twice.
+const OFF_MID_START: u32 = 20;
+
+/// What a later letter matched after a gap loses where it has no bonus at all.
+const OFF_MID: u32 = 10;
 
 /// What a word of a query loses on the ceiling in a field where its first character starts no
 /// word: that character's bonus counts twice, 5 at most instead of 10 (see [`starts`]).
@@ -446,9 +484,9 @@ const OFF_START: u32 = 10;
 /// (The first letter then starts no word: 10 less; or starts one after something other than
 /// whitespace, a bonus of 9 at most, counted twice, and the letters following on from it get
 /// its bonus: 3 less for two letters; or the second or third letter does not follow on: a gap.)
-fn name_most(ceiling: u32, firsts: &[u64], steps: &[(u64, u64)], word: Option<&[u8]>, sig: [u64; 3]) -> u32 {
-    let [starts, pairs, heads] = sig;
-    let most = most_in(ceiling, firsts, steps, starts, pairs);
+fn name_most(ceiling: u32, firsts: &[u64], steps: &[(u64, u64)], word: Option<&[u8]>, sig: [u64; 4]) -> u32 {
+    let [starts, pairs, heads, camels] = sig;
+    let most = most_in(ceiling, firsts, steps, starts, pairs, camels);
     let Some(word) = word else { return most };
     let nothing_else =
         firsts.first().is_some_and(|&f| starts & f != 0) && steps.iter().take(2).all(|&(_, pair)| pairs & pair != 0);
@@ -657,7 +695,7 @@ pub struct SearchIndex {
     /// pairs.
     masks: Vec<[u64; 2]>,
     /// (Apart: a search that only a name can satisfy reads the names' alone.)
-    names_sig: Vec<[u64; 3]>,
+    names_sig: Vec<[u64; 4]>,
     others_sig: Vec<[u64; 2]>,
     /// By entry position, a bit set for an entry with over `ordered::MAX_TEXT` bytes of text.
     long: Vec<u64>,
@@ -669,6 +707,9 @@ pub struct SearchIndex {
     names: ordered::Names,
     /// Entries by how the words of their names start (not kept for a one-off search).
     prefixes: ordered::Prefixes,
+    /// Records by the letters that start the words of their names (not kept for a one-off
+    /// search).
+    starts: ordered::Starts,
     /// Set for a one-off search only.
     prefilter: Option<Prefilter>,
     /// Changes with every change to the index, and differs between indexes: what a search left
@@ -823,6 +864,10 @@ struct Prepared {
     /// it and the letter before.
     steps: Vec<(u64, u64)>,
     ascii: bool,
+    /// Whether a word of the query is one letter, which nucleo 0.3 may give a bonus where
+    /// [`camels`] says none (against the class of the previous match in a haystack that is not
+    /// ASCII): `camels` is then not used.
+    letter: bool,
     ceiling: u32,
     min_score: u32,
     folded: String,
@@ -864,6 +909,7 @@ impl Prepared {
             .atoms
             .iter()
             .all(|a| matches!(a.needle_text(), Utf32Str::Ascii(n) if n.len() > 1 && !n.contains(&(PLACEHOLDER as u8))));
+        let letter = pattern.atoms.iter().any(|a| a.needle_text().len() < 2);
         let mut steps = Vec::new();
         for atom in &pattern.atoms {
             let bits: Vec<u64> = match atom.needle_text() {
@@ -879,7 +925,20 @@ impl Prepared {
             },
             _ => None,
         };
-        Some(Prepared { text, pattern, needs, firsts, word, steps, ascii, ceiling, min_score, folded, folded_chars })
+        Some(Prepared {
+            text,
+            pattern,
+            needs,
+            firsts,
+            word,
+            steps,
+            ascii,
+            letter,
+            ceiling,
+            min_score,
+            folded,
+            folded_chars,
+        })
     }
 }
 
@@ -922,6 +981,8 @@ struct Scorer<'a> {
     /// Whether every word of the query is ASCII and longer than a letter (so fields are
     /// matched by their ASCII twins).
     ascii: bool,
+    /// See `Prepared::letter`.
+    letter: bool,
     /// The most any field can score.
     ceiling: u32,
     min_score: u32,
@@ -1151,6 +1212,7 @@ impl SearchIndex {
         self.slots = Slots::default();
         self.names.clear();
         self.prefixes.clear();
+        self.starts.clear();
         self.live = 0;
         let a = &mut self.arena;
         a.text.clear();
@@ -1166,6 +1228,7 @@ impl SearchIndex {
         self.names_sig.shrink_to_fit();
         self.others_sig.shrink_to_fit();
         self.prefixes.shrink();
+        self.starts.shrink();
         self.arena.text.shrink_to_fit();
         self.arena.chars.shrink_to_fit();
         self.arena.fields.shrink_to_fit();
@@ -1200,9 +1263,9 @@ impl SearchIndex {
             ),
             (
                 "masks",
-                (self.masks.len() + self.others_sig.len()) * 16 + self.names_sig.len() * 24 + self.long.len() * 8,
+                (self.masks.len() + self.others_sig.len()) * 16 + self.names_sig.len() * 32 + self.long.len() * 8,
                 (self.masks.capacity() + self.others_sig.capacity()) * 16
-                    + self.names_sig.capacity() * 24
+                    + self.names_sig.capacity() * 32
                     + self.long.capacity() * 8,
             ),
             ("text", a.text.len(), a.text.capacity()),
@@ -1216,6 +1279,7 @@ impl SearchIndex {
             ("company names", self.companies.dense.len() * n + names, self.companies.dense.capacity() * n + names),
             ("exact names", self.names.heap_bytes().0, self.names.heap_bytes().1),
             ("name prefixes", self.prefixes.heap_bytes().0, self.prefixes.heap_bytes().1),
+            ("word starts", self.starts.heap_bytes().0, self.starts.heap_bytes().1),
         ]
     }
 
@@ -1312,6 +1376,12 @@ impl SearchIndex {
         let Some((entry, mut sig)) = Entry::build(&id, label, &detail, &extra, tags, &mut self.arena) else { return };
         sig.name[2] = entry.ascii_name(&self.arena).map_or(u64::MAX, heads);
         let names = self.prefilter.is_none();
+        if names {
+            match ordered::slot_of(id.kind()) {
+                Some(slot) => self.starts.insert(slot, id.number().unwrap_or(0), sig.name[0] | sig.name[3]),
+                None => self.starts.insert(usize::MAX, 0, 0),
+            }
+        }
         match self.slots.get(&id) {
             Some(i) => {
                 if names {
@@ -1443,6 +1513,7 @@ impl SearchIndex {
             word: p.word.as_deref(),
             steps: &p.steps,
             ascii: p.ascii,
+            letter: p.letter,
             ceiling: p.ceiling,
             min_score: p.min_score,
             folded: &p.folded,
@@ -1798,11 +1869,11 @@ mod tests {
             "camelCaseWordsHere",
         ];
         let mut matcher = Matcher::new(Config::DEFAULT);
-        let (mut checked, mut ceilings, mut gapped, mut headed) = (0, 0, 0, 0);
+        let (mut checked, mut ceilings, mut gapped, mut headed, mut bare, mut unlisted) = (0, 0, 0, 0, 0, [0, 0]);
         for h in hays {
             let mut arena = Arena::default();
             let (e, sig) = Entry::build(&Ref::Contact(ContactId(1)), h, "", &[], &[], &mut arena).unwrap();
-            let [starts, pairs, _] = sig.name;
+            let [starts, pairs, _, camels] = sig.name;
             let chars: Vec<char> = h.chars().collect();
             // Every run of one to five characters and every other character from each
             // position, alone and as the second word after "a".
@@ -1817,9 +1888,12 @@ mod tests {
             for q in queries.iter().filter(|q| !q.trim().is_empty()) {
                 let Some(p) = Prepared::new(&Query::parse(q)) else { continue };
                 let off = p.firsts.iter().filter(|&&f| starts & f == 0).count() as u32;
-                let bound = most_in(p.ceiling, &p.firsts, &p.steps, starts, pairs);
+                // (See `Prepared::letter`.)
+                let camels = if p.letter { u64::MAX } else { camels };
+                let bound = most_in(p.ceiling, &p.firsts, &p.steps, starts, pairs, camels);
                 let heads = e.ascii_name(&arena).map_or(u64::MAX, heads);
-                let name_bound = name_most(p.ceiling, &p.firsts, &p.steps, p.word.as_deref(), [starts, pairs, heads]);
+                let name_bound =
+                    name_most(p.ceiling, &p.firsts, &p.steps, p.word.as_deref(), [starts, pairs, heads, camels]);
                 // (Every field is the name's, or its twin.)
                 for field in e.fields(&arena) {
                     let score = p.pattern.score(e.field(&arena, field, &mut Vec::new()), &mut matcher);
@@ -1828,6 +1902,23 @@ mod tests {
                     checked += usize::from(off > 0 && score.is_some());
                     gapped += usize::from(off == 0 && bound < p.ceiling && score.is_some());
                     headed += usize::from(name_bound < bound && score.is_some());
+                    let unknown = most_in(p.ceiling, &p.firsts, &p.steps, starts, pairs, u64::MAX);
+                    bare += usize::from(bound < unknown && score.is_some());
+                    // What a scan keeping to `ordered::Starts` lists takes a record not listed to
+                    // score at most (see `ordered::sparse_cap`).
+                    let listed = |bit: u64| (starts | camels) & bit != 0 || bit.trailing_zeros() >= 36;
+                    if let (Some(s), Some(false)) = (score, p.firsts.first().map(|&f| listed(f))) {
+                        let first = if p.letter { OFF_START } else { OFF_MID_START };
+                        assert!(s + first <= p.ceiling, "{q:?} in {h:?}: {s} + {first} > {}", p.ceiling);
+                        unlisted[0] += 1;
+                        if let (false, Some(&(second, _))) = (p.letter, p.steps.first()) {
+                            if !listed(second) {
+                                let off = first + ordered::OFF_MID_RUN;
+                                assert!(s + off <= p.ceiling, "{q:?} in {h:?}: {s} + {off} > {}", p.ceiling);
+                                unlisted[1] += 1;
+                            }
+                        }
+                    }
                     // The ceiling only where a word starts with the query.
                     if let (Some(word), Some(name), Some(s)) = (&p.word, e.ascii_name(&arena), score) {
                         if s == p.ceiling {
@@ -1842,6 +1933,8 @@ mod tests {
         assert!(ceilings > 50, "only {ceilings} matches scored the ceiling");
         assert!(gapped > 100, "only {gapped} matches had a letter that could not follow on");
         assert!(headed > 50, "only {headed} matches were in names with no word starting as the query");
+        assert!(bare > 100, "only {bare} matches had a letter with no bonus at all");
+        assert!(unlisted[0] > 100 && unlisted[1] > 50, "only {unlisted:?} matches had letters with no bonus first");
     }
 
     #[test]

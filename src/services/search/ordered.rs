@@ -51,6 +51,13 @@ pub struct Candidates {
     needle: usize,
     /// The `SearchIndex::version` searched.
     pub(super) version: u64,
+    /// From this record on (up to `rest`), only records whose name has a word starting with the
+    /// query's first letter were looked at (see [`Starts`]): the others are candidates too,
+    /// without being listed.
+    sparse: Option<(Resume, Letters)>,
+    /// The hits this search returned (entry positions): the next keystroke scores them first,
+    /// to know early how good its worst hit will be at least (see `seed`).
+    top: Vec<u32>,
 }
 
 /// Not known.
@@ -80,9 +87,10 @@ impl Candidates {
         self.list.len()
     }
 
-    /// Whether everything from some record on is a candidate (the last search stopped early).
+    /// Whether records not listed are candidates too: everything from some record on (the last
+    /// search stopped early), or those it did not need to look at (see `sparse`).
     pub fn open_ended(&self) -> bool {
-        self.rest.is_some()
+        self.rest.is_some() || self.sparse.is_some()
     }
 
     /// The entries of a search that scored every entry.
@@ -92,12 +100,16 @@ impl Candidates {
 
     /// The listed entries, for a search that scans every entry (`None`: all of them).
     pub(super) fn as_list(&self) -> Option<&[u32]> {
-        self.rest.is_none().then_some(self.list.as_slice())
+        (self.rest.is_none() && self.sparse.is_none()).then_some(self.list.as_slice())
     }
 }
 
+/// The [`Starts`] lists a scan keeps to: under the query's first letter, and under its second
+/// (an index of `ALNUM` each).
+type Letters = (usize, Option<usize>);
+
 /// A point in the scan order: the slot of this kind (index into `Slots::dense`) and id.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Resume {
     kind: usize,
     id: usize,
@@ -259,10 +271,72 @@ impl Prefixes {
     }
 }
 
+/// Records by the letters and digits that start a word of their name or may have the bonus of
+/// a camelCase or a digit there (as the name's [`Sig`] reads them: `starts` and `camels`, every
+/// form the matcher compares), by kind: their ids, in order, each once. A query's best hits are
+/// often all named with a word starting with its first letter; a name not listed under it has
+/// no bonus for it and scores `OFF_MID_START` under the ceiling at most, so once the hits to
+/// beat score more than that (and more than any other field can), a scan looks at the records
+/// listed only (`fill_sparse`): a few percent of them for a letter, rather than every record. A record
+/// is listed again when its name changes (if not already), and not unlisted: whoever reads a
+/// list looks at its [`Sig`] as it is now.
+#[derive(Default, Clone)]
+pub(super) struct Starts {
+    /// By kind slot (see `slot_of`), then by letter or digit (`ALNUM`): ids.
+    lists: [Vec<Vec<u32>>; 4],
+    /// Set when an id did not fit (none of this is used then).
+    overflow: bool,
+}
+
+impl Starts {
+    /// Lists record `id` of kind `slot` under every letter or digit in `starts` (a name's).
+    pub(super) fn insert(&mut self, slot: usize, id: u64, starts: u64) {
+        let (Some(lists), Ok(id)) = (self.lists.get_mut(slot), u32::try_from(id)) else {
+            self.overflow = true;
+            return;
+        };
+        if lists.is_empty() {
+            *lists = vec![Vec::new(); ALNUM];
+        }
+        let mut bits = starts & ((1 << ALNUM) - 1);
+        while bits != 0 {
+            let list = &mut lists[bits.trailing_zeros() as usize];
+            bits &= bits - 1;
+            // (Ids are made in order: a new record goes at the end.)
+            match list.last() {
+                Some(&last) if last >= id => {
+                    if let Err(at) = list.binary_search(&id) {
+                        list.insert(at, id);
+                    }
+                }
+                _ => list.push(id),
+            }
+        }
+    }
+
+    /// The ids of kind `slot` listed under `letter` (an index of `ALNUM`).
+    fn get(&self, slot: usize, letter: usize) -> &[u32] {
+        self.lists.get(slot).and_then(|l| l.get(letter)).map_or(&[], Vec::as_slice)
+    }
+
+    pub(super) fn clear(&mut self) {
+        *self = Starts::default();
+    }
+
+    pub(super) fn shrink(&mut self) {
+        self.lists.iter_mut().flatten().for_each(Vec::shrink_to_fit);
+    }
+
+    pub(super) fn heap_bytes(&self) -> (usize, usize) {
+        let head = std::mem::size_of::<Vec<u32>>();
+        self.lists.iter().flatten().fold((0, 0), |(u, r), l| (u + l.len() * 4 + head, r + l.capacity() * 4 + head))
+    }
+}
+
 /// From the records with a word of their name starting as the query does, the first this many
 /// listed are looked at, and at most `SEED_NAMES` of them (those that may score the most) scored,
 /// to seed a scan.
-const SEED_LISTED: usize = 8192;
+const SEED_LISTED: usize = 1 << 15;
 const SEED_NAMES: usize = 2048;
 
 /// What scanning part of a round found: hits (score, position) and the positions that may match
@@ -275,7 +349,7 @@ struct Part {
 }
 
 /// The slot (in `Slots::dense`) of a kind.
-fn slot_of(kind: EntityKind) -> Option<usize> {
+pub(super) fn slot_of(kind: EntityKind) -> Option<usize> {
     match kind {
         EntityKind::Contact => Some(0),
         EntityKind::Company => Some(1),
@@ -327,8 +401,37 @@ impl SearchIndex {
             (n, true) if n > 0 && word >= n && sc.text.len() <= MAX_QUERY => GROWTH * (word - n) as u32,
             _ => UNKNOWN,
         };
+        // The last keystroke's hits, scored first: the worst of the best `limit` of them is a
+        // floor to pass records over by from the start.
+        let mut below = self.floor_of(&from.top, sc, limit, &mut matcher, &mut buf);
+        let mut seeded = false;
+        // Records whose name is not listed under the query's first letter (nor its second) in
+        // `Starts` score no more than a cap: once the hits to beat score more, only the others
+        // are looked at. What the last keystroke did not look at must be looked at now when that
+        // no longer holds.
+        let letters = self.sparse_letters(sc);
+        let keeps_to = |l: Letters, b: Option<u32>| {
+            letters.is_some_and(|(first, second)| first == l.0 && (l.1.is_none() || l.1 == second))
+                && b.is_some_and(|b| sparse_cap(sc, l) < b)
+        };
+        let whole;
+        let from = match from.sparse {
+            Some((_, l)) => {
+                if !keeps_to(l, below) {
+                    seeded = true;
+                    below = below.max(self.seed(sc, only, limit, &from.top, &mut matcher, &mut buf));
+                }
+                if keeps_to(l, below) {
+                    from
+                } else {
+                    whole = self.unsparse(from);
+                    &whole
+                }
+            }
+            None => from,
+        };
+        let mut sparse = from.sparse;
         let (mut at_most, mut listed, mut rest, mut size) = (0, 0, from.rest, FIRST_ROUND);
-        let (mut below, mut seeded) = (None, false);
         while at_most < limit {
             round.clear();
             round_bounds.clear();
@@ -340,7 +443,20 @@ impl SearchIndex {
             listed += take;
             if round.len() < size {
                 if let Some(r) = rest {
-                    rest = self.fill(r, only, size - round.len(), &mut round);
+                    let worst = (top.len() >= limit).then(|| top.iter().map(|t| t.0).min().unwrap_or(0));
+                    // (Both letters, when there are: what the next keystroke needs to beat may
+                    // then be lower and still keep to the same lists.)
+                    if let (None, Some(l)) = (sparse, letters) {
+                        if keeps_to(l, below.max(worst)) {
+                            sparse = Some((r, l));
+                        } else if keeps_to((l.0, None), below.max(worst)) {
+                            sparse = Some((r, (l.0, None)));
+                        }
+                    }
+                    rest = match sparse {
+                        Some((_, l)) => self.fill_sparse(r, l, only, size - round.len(), &mut round),
+                        None => self.fill(r, only, size - round.len(), &mut round),
+                    };
                 }
             }
             round_bounds.resize(round.len(), UNKNOWN);
@@ -382,7 +498,7 @@ impl SearchIndex {
             size = (size * 2).min(MAX_ROUND);
             if !seeded && at_most < limit {
                 seeded = true;
-                below = self.seed(sc, only, limit, &mut matcher, &mut buf);
+                below = below.max(self.seed(sc, only, limit, &from.top, &mut matcher, &mut buf));
             }
         }
         // Exact names, wherever they are (scored like any other, so the kind and tag still apply).
@@ -407,7 +523,114 @@ impl SearchIndex {
             bounds.clear();
             0
         };
-        (top, Candidates { list: keep, rest, ordered: true, bounds, needle, version: 0 })
+        let hits = top.iter().filter_map(|t| u32::try_from(t.1).ok()).collect();
+        (top, Candidates { list: keep, rest, ordered: true, bounds, needle, version: 0, sparse, top: hits })
+    }
+
+    /// The worst of the best `limit` scores of `positions` (None: fewer match).
+    fn floor_of(
+        &self,
+        positions: &[u32],
+        sc: &Scorer<'_>,
+        limit: usize,
+        matcher: &mut Matcher,
+        buf: &mut Vec<char>,
+    ) -> Option<u32> {
+        let mut scores: Vec<u32> = positions
+            .iter()
+            .filter_map(|&p| self.score(p as usize, sc, false, matcher, buf, &mut 0).and_then(|s| s.0))
+            .collect();
+        if scores.len() < limit || limit == 0 {
+            return None;
+        }
+        scores.select_nth_unstable_by(limit - 1, |a, b| b.cmp(a));
+        Some(scores[limit - 1])
+    }
+
+    /// The letters (indexes of `ALNUM`) whose [`Starts`] lists a scan for this query may keep
+    /// to, if any: the first of the query, when it is a letter or digit and the query is fuzzy,
+    /// and its second likewise (not for a query with a word of one letter: see `Prepared::letter`).
+    fn sparse_letters(&self, sc: &Scorer<'_>) -> Option<Letters> {
+        if self.starts.overflow || sc.needs == 0 || !sc.pattern.atoms.iter().all(|a| a.kind == AtomKind::Fuzzy) {
+            return None;
+        }
+        let first = sc.firsts.first()?.trailing_zeros() as usize;
+        // (Without a word of one letter, the first step is the first word's second letter.)
+        let second = sc.steps.first().map(|s| s.0.trailing_zeros() as usize).filter(|&l| !sc.letter && l < ALNUM);
+        (first < ALNUM).then_some((first, second))
+    }
+
+    /// Where entry `p` is in the scan order.
+    fn resume_of(&self, p: u32) -> Resume {
+        self.entries[p as usize].as_ref().map_or(Resume { kind: usize::MAX, id: 0 }, |e| Resume {
+            kind: slot_of(e.kind).unwrap_or(usize::MAX),
+            id: e.number as usize,
+        })
+    }
+
+    /// `from` with every record of its sparse region a candidate (listed or not): the records
+    /// listed before the region, and everything from its start on.
+    fn unsparse(&self, from: &Candidates) -> Candidates {
+        let Some((start, _)) = from.sparse else { return from.clone() };
+        let at = from.list.partition_point(|&p| self.resume_of(p) < start);
+        Candidates {
+            list: from.list[..at].to_vec(),
+            bounds: if from.bounds.len() == from.list.len() { from.bounds[..at].to_vec() } else { Vec::new() },
+            rest: Some(start),
+            sparse: None,
+            ordered: from.ordered,
+            needle: from.needle,
+            version: from.version,
+            top: from.top.clone(),
+        }
+    }
+
+    /// As `fill`, of the records listed under `letters` in [`Starts`] only (under either).
+    fn fill_sparse(
+        &self,
+        mut r: Resume,
+        letters: Letters,
+        only: Option<usize>,
+        n: usize,
+        out: &mut Vec<u32>,
+    ) -> Option<Resume> {
+        let want = out.len() + n;
+        let from = |ids: &'_ [u32], r: Resume| -> usize { ids.partition_point(|&id| (id as usize) < r.id) };
+        while r.kind < self.slots.dense.len() {
+            if only.is_none_or(|k| k == r.kind) {
+                let v = &self.slots.dense[r.kind];
+                let a = self.starts.get(r.kind, letters.0);
+                let b = letters.1.map_or(&[][..], |l| self.starts.get(r.kind, l));
+                let (mut i, mut j) = (from(a, r), from(b, r));
+                // The two lists merged, in order, each id once.
+                loop {
+                    let id = match (a.get(i), b.get(j)) {
+                        (Some(&x), Some(&y)) => {
+                            i += usize::from(x <= y);
+                            j += usize::from(y <= x);
+                            x.min(y)
+                        }
+                        (Some(&x), None) => {
+                            i += 1;
+                            x
+                        }
+                        (None, Some(&y)) => {
+                            j += 1;
+                            y
+                        }
+                        (None, None) => break,
+                    };
+                    if out.len() >= want {
+                        return Some(Resume { kind: r.kind, id: id as usize });
+                    }
+                    if let Some(&p) = v.get(id as usize).filter(|&&p| p != 0) {
+                        out.push(p - 1);
+                    }
+                }
+            }
+            r = Resume { kind: r.kind + 1, id: 0 };
+        }
+        None
     }
 
     /// When the first round did not find enough of the best hits, they may be records of a kind
@@ -422,12 +645,13 @@ impl SearchIndex {
         sc: &Scorer<'_>,
         only: Option<usize>,
         limit: usize,
+        prev: &[u32],
         matcher: &mut Matcher,
         buf: &mut Vec<char>,
     ) -> Option<u32> {
         // The records named alike (their first three letters, or if that is not enough, two), by
-        // what they may score; each once.
-        let mut best: BinaryHeap<Reverse<u32>> = BinaryHeap::with_capacity(limit + 1);
+        // what they may score; each once. (Score, position.)
+        let mut best: BinaryHeap<Reverse<(u32, u32)>> = BinaryHeap::with_capacity(limit + 1);
         let (mut named, mut scored) = (Vec::<(u32, u32)>::new(), Vec::new());
         for n in [3, 2] {
             let Some(start) = sc.word.and_then(|w| w.get(..n)).filter(|_| best.len() < limit) else { continue };
@@ -450,19 +674,19 @@ impl SearchIndex {
             scored.clear();
             for &(most, p) in &named {
                 // The best `limit` of these cannot get better.
-                if best.len() >= limit && best.peek().is_some_and(|w| w.0 >= most) {
+                if best.len() >= limit && best.peek().is_some_and(|w| w.0 .0 >= most) {
                     break;
                 }
                 scored.push(p);
                 if let Some((Some(s), _)) = self.score(p as usize, sc, false, matcher, buf, &mut 0) {
-                    best.push(Reverse(s));
+                    best.push(Reverse((s, p)));
                     if best.len() > limit {
                         best.pop();
                     }
                 }
             }
         }
-        let mut scores: Vec<u32> = best.into_iter().map(|r| r.0).collect();
+        let mut scores: Vec<(u32, u32)> = best.into_iter().map(|r| r.0).collect();
         // Then, if that is not enough, the first records of every kind (not those scored above).
         if scores.len() < limit {
             scored.sort_unstable();
@@ -472,16 +696,24 @@ impl SearchIndex {
                 }
                 for &p in slots.iter().filter(|&&p| p != 0).take(SEED) {
                     if scored.binary_search(&(p - 1)).is_err() {
-                        scores.extend(self.score(p as usize - 1, sc, false, matcher, buf, &mut 0).and_then(|s| s.0));
+                        let s = self.score(p as usize - 1, sc, false, matcher, buf, &mut 0).and_then(|s| s.0);
+                        scores.extend(s.map(|s| (s, p - 1)));
                     }
                 }
             }
         }
+        // And the last keystroke's hits (each record counted once).
+        for &p in prev {
+            let s = self.score(p as usize, sc, false, matcher, buf, &mut 0).and_then(|s| s.0);
+            scores.extend(s.map(|s| (s, p)));
+        }
+        scores.sort_unstable_by_key(|s| s.1);
+        scores.dedup_by_key(|s| s.1);
         if scores.len() < limit {
             return None;
         }
-        scores.select_nth_unstable_by(limit - 1, |a, b| b.cmp(a));
-        Some(scores[limit - 1])
+        scores.select_nth_unstable_by(limit - 1, |a, b| b.0.cmp(&a.0));
+        Some(scores[limit - 1].0)
     }
 
     /// Adds up to `n` positions to `out`, in scan order from `r` (records of slot `only` when
@@ -658,12 +890,16 @@ impl SearchIndex {
             0
         } else if beats(sc.ceiling.min(last)) {
             let [starts, pairs] = self.others_sig[i];
-            most_in(sc.ceiling, sc.firsts, sc.steps, starts, pairs).min(last)
+            most_in(sc.ceiling, sc.firsts, sc.steps, starts, pairs, u64::MAX).min(last)
         } else {
             sc.ceiling.min(last)
         };
         let name = if name_mask & sc.needs == sc.needs {
-            let mut s = name_most(sc.ceiling, sc.firsts, sc.steps, sc.word, self.names_sig[i]);
+            let mut sig = self.names_sig[i];
+            if sc.letter {
+                sig[3] = u64::MAX;
+            }
+            let mut s = name_most(sc.ceiling, sc.firsts, sc.steps, sc.word, sig);
             if let Some(word) = sc.word.filter(|_| s == sc.ceiling) {
                 if beats(as_name(s).min(last)) && !beats(as_name(s - 1).min(last)) {
                     let name = self.entries[i].as_ref().and_then(|e| e.ascii_name(&self.arena));
@@ -685,6 +921,20 @@ impl SearchIndex {
         self.long.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
     }
 }
+
+/// The most a record not listed under `letters` in [`Starts`] can score (but for an exact
+/// name): its other fields the ceiling; its name, whose first letter has no bonus there
+/// ([`OFF_MID_START`]; [`OFF_START`] for a query with a word of one letter, see
+/// `Prepared::letter`), and whose second letter has none either: it follows on from the first
+/// with the bonus of a run, 4, or comes after a gap, which costs more ([`OFF_MID_RUN`]).
+fn sparse_cap(sc: &Scorer<'_>, letters: Letters) -> u32 {
+    let first = if sc.letter { OFF_START } else { OFF_MID_START };
+    let second = if letters.1.is_some() { OFF_MID_RUN } else { 0 };
+    as_name(sc.ceiling.saturating_sub(first + second)).max(sc.ceiling)
+}
+
+/// See [`sparse_cap`]: 10 for the bonus of a word start, less the 4 of a run.
+pub(super) const OFF_MID_RUN: u32 = 6;
 
 /// What a name's score counts for: half as much again.
 fn as_name(s: u32) -> u32 {
@@ -812,6 +1062,84 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Each query typed a letter at a time, each keystroke within the last one's candidates, at
+    /// several limits: the hits must be those of scoring every record. Returns how often a scan
+    /// kept to `Starts` lists (with two letters), and how often the next keystroke then had to
+    /// look at what it had left.
+    fn typed_as_exhaustive(idx: &SearchIndex, queries: &[&str]) -> [usize; 3] {
+        let mut seen = [0; 3];
+        for limit in [1, 10, 50] {
+            for q in queries {
+                let mut last: Option<(Query, Candidates)> = None;
+                for n in 1..=q.len() {
+                    let query = Query::parse(&q[..n]);
+                    let within = last.as_ref().filter(|(p, _)| narrows(p, &query)).map(|(_, c)| c);
+                    let (hits, next) = idx.search_within(&query, within, limit);
+                    assert_eq!(hits, exhaustive(idx, &q[..n], limit), "{:?} typed, limit {limit}", &q[..n]);
+                    seen[0] += usize::from(next.sparse.is_some());
+                    seen[1] += usize::from(next.sparse.is_some_and(|(_, l)| l.1.is_some()));
+                    let kept = within.and_then(|w| w.sparse).is_some_and(|s| next.sparse.is_some_and(|n| n.0 == s.0));
+                    seen[2] += usize::from(within.is_some_and(|w| w.sparse.is_some()) && !kept);
+                    last = Some((query, next));
+                }
+            }
+        }
+        seen
+    }
+
+    #[test]
+    fn keeping_to_names_listed_by_their_first_letters_finds_what_scoring_all_finds() {
+        // Contacts holding the query's letters mid-word, in camelCase and after digits, and in
+        // their towns; companies and deals named with words starting as the query does, after
+        // them. Then names moved into and out of the lists, records removed, and a name put back
+        // as it was (an undo): the lists are kept current.
+        let first = ["Opel", "Ruperta", "Kasper", "Nora", "Olaf", "Tepes", "Eva"];
+        let last = ["Spetro", "Kopetz", "Dahl", "McPeterson", "Trapp", "X9pet", "Ek"];
+        let towns = ["Perth", "Petrozavodsk", "", "Tromsø", "Pet-Town"];
+        let mut idx = SearchIndex::default();
+        for n in 1..=20_000u64 {
+            let name = format!("{} {}", first[(n * 7 % 7) as usize % 7], last[(n * 5 % 7) as usize]);
+            let name =
+                if n % 3 == 0 { format!("{} {}", first[(n % 7) as usize], last[(n / 7 % 7) as usize]) } else { name };
+            // Late, unlisted under "p" and "e", and the best for "petz": a scan must not keep to
+            // the lists for it.
+            let name = if n > 15_000 && n % 50 == 0 { "Ope Tzara".to_string() } else { name };
+            idx.upsert(&contact(n, &name, towns[(n % 5) as usize]));
+        }
+        let companies = ["Petro Atlas", "Peter Nordic", "Ola Petrov", "Nordic Trade", "Eko Petrol"];
+        for n in 1..=400u64 {
+            idx.upsert(&Record::Company(Company {
+                id: CompanyId(n),
+                name: format!("{} {}", companies[(n % 5) as usize], ["AB", "SA", "Oy"][(n % 3) as usize]),
+                ..Company::default()
+            }));
+        }
+        for n in 1..=300u64 {
+            let title = format!("Supply – {}", companies[(n % 5) as usize]);
+            idx.upsert(&Record::Deal(Deal { id: DealId(n), title, stage: "lead".into(), ..Deal::default() }));
+        }
+        let queries = [
+            "petrov", "petrol", "pet", "ekp", "nordic", "kope", "mcpe", "x9p", "ola", "@petro", "trapp", "perth",
+            "petz", "pel",
+        ];
+        let mut seen = typed_as_exhaustive(&idx, &queries);
+        idx.upsert(&contact(17, "Petra Quist", ""));
+        idx.upsert(&contact(18_000, "Petrov Nordic", "Perth"));
+        idx.upsert(&Record::Company(Company { id: CompanyId(3), name: "Zed".into(), ..Company::default() }));
+        for n in (5..20_000u64).step_by(97) {
+            idx.remove(&Ref::Contact(ContactId(n)));
+        }
+        let (_, before) = idx.search_within(&Query::parse("pe"), None, 10);
+        idx.upsert(&contact(17, "Opel Spetro", "Perth"));
+        let (hits, _) = idx.search_within(&Query::parse("pet"), Some(&before), 10);
+        assert_eq!(hits, exhaustive(&idx, "pet", 10));
+        for (a, b) in typed_as_exhaustive(&idx, &queries).iter().zip(seen.iter_mut()) {
+            *b += a;
+        }
+        let [sparse, two, left] = seen;
+        assert!(sparse > 20 && two > 10 && left > 0, "sparse {sparse}, with two letters {two}, left {left}");
     }
 
     #[test]
