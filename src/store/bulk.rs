@@ -100,6 +100,14 @@ impl Ids {
     }
 }
 
+/// The index entries of one tree: the last one written as records came (in key order so far),
+/// and those left for after, sorted.
+struct Gathered {
+    tree: Tree,
+    last: Option<Vec<u8>>,
+    later: Vec<Vec<u8>>,
+}
+
 /// Per kind, the real id and position of each placeholder the batch creates, by placeholder
 /// number (a planner numbers them 1, 2, 3…: a vector, not a hash map of 100k entries).
 struct Placeholders {
@@ -202,8 +210,8 @@ pub(crate) fn create_in(
     let seq = txn.get(Tree::Meta, meta::NEXT_SEQ)?.as_deref().and_then(keys::read_u64).unwrap_or(1);
     let mut live = Live { batch: Default::default(), starts: ids.starts, found: HashSet::new() };
     let mut users: HashMap<String, bool> = HashMap::new();
-    // Per index tree (a handful), its entries.
-    let mut index: Vec<(Tree, Vec<Vec<u8>>)> = Vec::new();
+    // Per index tree (a handful), its entries not written yet.
+    let mut index: Vec<Gathered> = Vec::new();
     let mut writes = Vec::with_capacity(changes.len());
     let mut logged = Vec::with_capacity(changes.len());
     let mut created = Vec::with_capacity(changes.len());
@@ -217,9 +225,21 @@ pub(crate) fn create_in(
         }
         let r = p.target;
         for (tree, key) in p.index {
-            match index.iter_mut().find(|(t, _)| *t == tree) {
-                Some((_, entries)) => entries.push(key),
-                None => index.push((tree, vec![key])),
+            let at = match index.iter().position(|g| g.tree == tree) {
+                Some(at) => at,
+                None => {
+                    index.push(Gathered { tree, last: None, later: Vec::new() });
+                    index.len() - 1
+                }
+            };
+            let g = &mut index[at];
+            // Entries that come in key order (contacts by creation time) are written now,
+            // while this thread would wait for the next records anyway; the rest after sorting.
+            if g.later.is_empty() && g.last.as_ref().is_none_or(|l| key > *l) {
+                txn.put(tree, &key, &[])?;
+                g.last = Some(key);
+            } else {
+                g.later.push(key);
             }
         }
         let (kind, key) = (r.kind(), keys::entity_key(&r));
@@ -269,13 +289,10 @@ pub(crate) fn create_in(
         // Each tree is handed over as soon as it is sorted: one is written while the next sorts.
         let (tx, rx) = std::sync::mpsc::channel();
         let sorting = beside(s, large, move || {
-            let mut trees = index;
+            let mut trees: Vec<(Tree, Vec<Vec<u8>>)> = index.into_iter().map(|g| (g.tree, g.later)).collect();
             trees.sort_by_key(|(t, _)| *t);
             for (tree, mut entries) in trees {
-                // Entries by creation time come in key order already.
-                if !entries.is_sorted() {
-                    entries.sort_unstable();
-                }
+                entries.sort_unstable();
                 // This side stopped at an error: the rest is not needed.
                 if tx.send((tree, entries)).is_err() {
                     break;
