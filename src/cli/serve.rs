@@ -14,6 +14,8 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     // admin's `crm user token …` on this machine) reach it through its Unix socket meanwhile.
     // SIGINT and SIGTERM end this process gracefully (below), not the holder's default way.
     crate::api::unix::exit_by_itself_on_signals();
+    // Held for good: one flush per commit instead of two (`set_redb_exclusive`).
+    crate::store::engine::set_redb_exclusive(true);
     let client = crate::api::connect(super::open_options(cli)?)?;
     let Some(crm) = client.crm().cloned() else {
         return Err(anyhow::Error::new(ServiceError::Store(crate::store::StoreError::Busy(

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::path::Path;
 
-pub use redb_engine::{set_cache_size as set_redb_cache_size, RedbEngine};
+pub use redb_engine::{set_cache_size as set_redb_cache_size, set_exclusive as set_redb_exclusive, RedbEngine};
 pub use sled_engine::SledEngine;
 
 /// Which engine holds a database.

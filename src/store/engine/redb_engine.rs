@@ -1,5 +1,6 @@
 //! redb 4.x behind the engine seam, opened in `MultiWriter` mode: several crm processes may
-//! use one database at once (one write transaction at a time, across processes). Commits use
+//! use one database at once (one write transaction at a time, across processes); `crm serve`
+//! opens it exclusively (`set_exclusive`). Commits use
 //! redb's default `Durability::Immediate`: acknowledged means on disk.
 
 use super::{Engine, EngineKind, KeyRange, Read, Txn, Visit, VisitEach, WriteFn};
@@ -8,7 +9,7 @@ use crate::store::trees::Tree;
 use redb::{ConcurrencyMode, Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use std::ops::Bound;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// redb's cache: pages read, and the pages a write transaction changed, up to half of it,
 /// until its commit (beyond that they are written out early and read back when touched again).
@@ -19,6 +20,19 @@ static CACHE_BYTES: AtomicUsize = AtomicUsize::new(8 * 1024 * 1024);
 /// The cache size of the databases this process opens from now on.
 pub fn set_cache_size(bytes: usize) {
     CACHE_BYTES.store(bytes, Ordering::Relaxed);
+}
+
+/// Whether the databases this process opens from now on exclude every other process (see
+/// `set_exclusive`).
+static EXCLUSIVE: AtomicBool = AtomicBool::new(false);
+
+/// Opens the databases of this process exclusively from now on: no other process may open them
+/// directly meanwhile (they reach this one through its socket, as every crm does anyway). A
+/// commit then flushes to disk once rather than twice: shared, redb must make the pages durable
+/// before the header that names them, because another process could read that header at once.
+/// `crm serve` does, for its team's writes.
+pub fn set_exclusive(exclusive: bool) {
+    EXCLUSIVE.store(exclusive, Ordering::Relaxed);
 }
 
 pub struct RedbEngine {
@@ -87,7 +101,11 @@ fn scan_table<T: ReadableTable<&'static [u8], &'static [u8]>>(
 impl RedbEngine {
     pub fn open(path: &Path, dir: &Path) -> Result<RedbEngine, StoreError> {
         let db = Database::builder()
-            .set_concurrency_mode(ConcurrencyMode::MultiWriter)
+            .set_concurrency_mode(if EXCLUSIVE.load(Ordering::Relaxed) {
+                ConcurrencyMode::ExclusiveWriter
+            } else {
+                ConcurrencyMode::MultiWriter
+            })
             // Pages read stay in this cache up to its size, on top of the OS page cache: at 256 MB
             // it held ~90 MB of the TUI's 100k-contact session for no measured gain (lists, the
             // agenda, search and the demo generator ran as fast or faster at 8–16 MB).
