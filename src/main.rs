@@ -3,19 +3,11 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-// mimalloc's option table (`mi_option_purge_delay` in its mimalloc.h, v3); the Rust crate
-// declares `mi_option_set` only with its "extended" feature, the C library always has it.
-const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
-extern "C" {
-    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
-}
-
 fn main() {
     // Memory freed goes back to the system at once rather than 10 ms later: the TUI's large
     // loads free as much as they keep, and with the default delay its peak memory at 100k
     // contacts was 214 MB instead of 163 (docs/performance.md, "TUI").
-    // SAFETY: sets one of mimalloc's global options; no precondition, any time, any thread.
-    unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
+    crm::cli::memory::return_freed_after(0);
     // The zero of `CRM_FRAME_LOG` times (launch to first frame).
     crm::services::bench::mark_process_start();
     let code = crm::cli::run();
@@ -25,5 +17,19 @@ fn main() {
             eprintln!("crm: peak rss {kb} kB");
         }
     }
+    if crm::store::bulk::exits_after_write() {
+        // `crm import`: the database is closed and the answer printed; what is left is
+        // mimalloc's exit handler handing every page back one madvise at a time (a hundredth
+        // of a second after a 100k-row import). Flush what Rust buffers, then leave.
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        let _ = std::io::stderr().flush();
+        // SAFETY: ends the process; nothing of Rust's is left to run (the flushes above).
+        unsafe { _exit(code) }
+    }
     std::process::exit(code);
+}
+
+extern "C" {
+    fn _exit(code: std::ffi::c_int) -> !;
 }
