@@ -103,14 +103,6 @@ pub struct MergeArgs {
     pub dry_run: bool,
 }
 
-// mimalloc's option table (`mi_option_purge_delay` in its mimalloc.h, v3), as in main.rs.
-const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
-extern "C" {
-    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
-}
-// The C library that defines `mi_option_set` is linked through the allocator crate.
-use mimalloc as _;
-
 /// Sets up this process for one large write, before the database is opened: `crm import`
 /// exits when done, so memory is traded for time (docs/performance.md, "Import").
 /// - redb's cache at 256 MB: a 100k-contact import changes ~60 MB of pages in its one
@@ -123,8 +115,7 @@ use mimalloc as _;
 pub(super) fn prepare_process() {
     crate::store::bulk::set_exits_after_write();
     crate::store::engine::set_redb_cache_size(256 * 1024 * 1024);
-    // SAFETY: sets one of mimalloc's global options; no precondition, any time, any thread.
-    unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, 1000) };
+    super::memory::return_freed_after(1000);
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>> {
