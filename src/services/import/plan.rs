@@ -284,11 +284,16 @@ impl<'a> Planner<'a> {
 
     /// The company named `name`, created in this batch when none has it.
     fn company(&mut self, name: &str) -> Option<CompanyId> {
-        let key = company_key(name);
+        self.company_keyed(company_key(name), name)
+    }
+
+    /// `company` with the name's key already made (on the thread that makes rows ready).
+    fn company_keyed(&mut self, key: String, name: &str) -> Option<CompanyId> {
         if key.is_empty() {
             return None;
         }
         if let Some((id, _)) = self.companies.get(&key) {
+            self.spent.text.push(key);
             return Some(*id);
         }
         let id = CompanyId::placeholder(self.ids.next(EntityKind::Company));
@@ -321,7 +326,7 @@ impl<'a> Planner<'a> {
         if let Err(e) = self.check_owner(&c.owner) {
             return self.error(line, e, raw);
         }
-        c.company = self.company(&ready.company);
+        c.company = self.company_keyed(ready.company_key, &ready.company);
         self.spent.text.push(ready.company);
         let found = match self.contacts.find_keys(&c, &keys) {
             Some((existing, why)) if why.is_strong() => return self.duplicate(line, c, existing, why, raw),
@@ -797,6 +802,7 @@ pub fn fill_company(cur: &Company, new: &Company) -> Vec<Edit> {
 struct ReadyContact {
     contact: std::result::Result<(Contact, crate::services::dupes::Keys), String>,
     company: String,
+    company_key: String,
 }
 
 fn ready_contact(d: ContactDraft, user: &str, pipeline: &Pipeline) -> ReadyContact {
@@ -831,7 +837,7 @@ fn ready_contact(d: ContactDraft, user: &str, pipeline: &Pipeline) -> ReadyConta
             _ => Err("not a contact".into()),
         },
     };
-    ReadyContact { contact, company: d.company }
+    ReadyContact { contact, company_key: company_key(&d.company), company: d.company }
 }
 
 /// A row on its way to the planner: a contact made ready, or any other row as read.
