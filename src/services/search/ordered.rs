@@ -340,7 +340,9 @@ const SEED_LISTED: usize = 1 << 15;
 const SEED_NAMES: usize = 2048;
 
 /// What scanning part of a round found: hits (score, position) and the positions that may match
-/// a longer query, both in scan order.
+/// a longer query, both in scan order. Kept across the rounds of a scan and filled again by each
+/// (fresh vectors of a round's size were faulted in and zeroed every round).
+#[derive(Default)]
 struct Part {
     hits: Vec<(u32, usize)>,
     keep: Vec<u32>,
@@ -385,7 +387,8 @@ impl SearchIndex {
         let cut = |a: &(u32, usize), b: &(u32, usize)| b.0.cmp(&a.0).then_with(|| self.id(a.1).cmp(&self.id(b.1)));
         let threads = cores().min(MAX_THREADS);
         let (mut matcher, mut buf) = (Matcher::new(Config::DEFAULT), Vec::new());
-        let mut pool: Vec<(Matcher, Vec<char>)> = Vec::new();
+        let mut pool: Vec<(Matcher, Vec<char>, Part)> = Vec::new();
+        let mut solo = Part::default();
         // (Room for what may be kept made once: growing vectors of millions of entries a doubling
         // at a time, each time on fresh pages, was a fifth of a slow keystroke. Room not used
         // is never touched.)
@@ -465,31 +468,35 @@ impl SearchIndex {
             }
             // The worst of the best `limit` so far: a record that cannot beat it is passed over.
             let worst = (top.len() >= limit).then(|| top.iter().map(|t| t.0).min().unwrap_or(0));
-            let parts = if round.len() >= PARALLEL_MIN && threads > 1 {
+            let parts: Vec<&mut Part> = if round.len() >= PARALLEL_MIN && threads > 1 {
                 let share = round.len().div_ceil(threads);
                 // (A matcher is a quarter of a megabyte, zeroed: one per thread for the whole scan.)
                 if pool.is_empty() {
-                    pool = (0..threads).map(|_| (Matcher::new(Config::DEFAULT), Vec::new())).collect();
+                    pool = (0..threads).map(|_| (Matcher::new(Config::DEFAULT), Vec::new(), Part::default())).collect();
                 }
                 std::thread::scope(|s| {
                     let handles: Vec<_> = round
                         .chunks(share)
                         .zip(round_bounds.chunks(share))
                         .zip(pool.iter_mut())
-                        .map(|((chunk, prev), (matcher, buf))| {
-                            s.spawn(move || self.scan_part(chunk, prev, sc, worst, below, limit, matcher, buf))
+                        .map(|((chunk, prev), (matcher, buf, part))| {
+                            s.spawn(move || {
+                                self.scan_part(chunk, prev, sc, worst, below, limit, matcher, buf, part);
+                                part
+                            })
                         })
                         .collect();
-                    handles.into_iter().map(|h| h.join().expect("search thread")).collect::<Vec<_>>()
+                    handles.into_iter().map(|h| h.join().expect("search thread")).collect()
                 })
             } else {
-                vec![self.scan_part(&round, &round_bounds, sc, worst, below, limit, &mut matcher, &mut buf)]
+                self.scan_part(&round, &round_bounds, sc, worst, below, limit, &mut matcher, &mut buf, &mut solo);
+                vec![&mut solo]
             };
             for part in parts {
                 keep.extend_from_slice(&part.keep);
                 bounds.extend_from_slice(&part.bounds);
                 at_most += part.hits.iter().filter(|h| h.0 >= most).count();
-                top.extend(part.hits);
+                top.append(&mut part.hits);
             }
             if top.len() > limit {
                 top.select_nth_unstable_by(limit, cut);
@@ -656,12 +663,24 @@ impl SearchIndex {
         for n in [3, 2] {
             let Some(start) = sc.word.and_then(|w| w.get(..n)).filter(|_| best.len() < limit) else { continue };
             named.clear();
-            for &p in self.prefixes.get(start).iter().take(SEED_LISTED) {
-                let [name, others] = self.masks[p as usize];
-                if (name | others) & sc.needs == sc.needs {
-                    let (name, others) = self.bound(p as usize, sc, UNKNOWN, |_| true);
-                    named.push((name.max(others), p));
-                }
+            let listed = self.prefixes.get(start);
+            let listed = &listed[..listed.len().min(SEED_LISTED)];
+            // (Reading the bits of records spread over the index waits on memory: both cores
+            // wait at once.)
+            if listed.len() >= PARALLEL_MIN && cores() > 1 {
+                let (a, b) = listed.split_at(listed.len() / 2);
+                let other = std::thread::scope(|s| {
+                    let other = s.spawn(|| {
+                        let mut out = Vec::new();
+                        self.named_bounds(b, sc, &mut out);
+                        out
+                    });
+                    self.named_bounds(a, sc, &mut named);
+                    other.join().expect("search thread")
+                });
+                named.extend(other);
+            } else {
+                self.named_bounds(listed, sc, &mut named);
             }
             let by_most = |a: &(u32, u32), b: &(u32, u32)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
             if named.len() > SEED_NAMES {
@@ -716,6 +735,28 @@ impl SearchIndex {
         Some(scores[limit - 1].0)
     }
 
+    /// Adds to `out` the most each of `listed` may score, with its position, for those that may
+    /// match at all (see `seed`).
+    fn named_bounds(&self, listed: &[u32], sc: &Scorer<'_>, out: &mut Vec<(u32, u32)>) {
+        for (k, &p) in listed.iter().enumerate() {
+            if let Some(&ahead) = listed.get(k + AHEAD) {
+                self.prefetch_bits(ahead as usize);
+            }
+            let [name, others] = self.masks[p as usize];
+            if (name | others) & sc.needs == sc.needs {
+                let (name, others) = self.bound(p as usize, sc, UNKNOWN, |_| true);
+                out.push((name.max(others), p));
+            }
+        }
+    }
+
+    /// Asks for what `bound` reads of entry `i` (its masks and signatures) to be fetched.
+    fn prefetch_bits(&self, i: usize) {
+        prefetch(self.masks.get(i));
+        prefetch(self.names_sig.get(i));
+        prefetch(self.others_sig.get(i));
+    }
+
     /// Adds up to `n` positions to `out`, in scan order from `r` (records of slot `only` when
     /// set); returns where to go on from, or None at the end.
     fn fill(&self, mut r: Resume, only: Option<usize>, n: usize, out: &mut Vec<u32>) -> Option<Resume> {
@@ -752,9 +793,11 @@ impl SearchIndex {
         limit: usize,
         matcher: &mut Matcher,
         buf: &mut Vec<char>,
-    ) -> Part {
-        let n = positions.len();
-        let mut part = Part { hits: Vec::new(), keep: Vec::with_capacity(n), bounds: Vec::with_capacity(n) };
+        part: &mut Part,
+    ) {
+        part.hits.clear();
+        part.keep.clear();
+        part.bounds.clear();
         // The best `limit` scores of this part, worst on top.
         let mut best: BinaryHeap<Reverse<u32>> = BinaryHeap::with_capacity(limit + 1);
         // Whether a score can make the cut.
@@ -800,6 +843,11 @@ impl SearchIndex {
             }
         };
         for (k, &p) in positions.iter().enumerate() {
+            // (The records a scan reads are far apart when it keeps to `Starts`: it waited on
+            // memory for each.)
+            if let Some(&ahead) = positions.get(k + AHEAD) {
+                self.prefetch_bits(ahead as usize);
+            }
             let i = p as usize;
             // (As `score`: these cannot match. A removed entry has no mask; the entry itself is
             // read only when the query asks for a type or tag.)
@@ -827,10 +875,10 @@ impl SearchIndex {
             pending.push(Pending { slot: part.bounds.len(), i, name, others });
             part.bounds.push(DROPPED);
             if pending.len() == BATCH {
-                flush(&mut pending, &mut part, &mut best);
+                flush(&mut pending, part, &mut best);
             }
         }
-        flush(&mut pending, &mut part, &mut best);
+        flush(&mut pending, part, &mut best);
         // Out with the records that turned out not to match.
         if dropped {
             let mut at = 0;
@@ -843,7 +891,6 @@ impl SearchIndex {
             part.keep.truncate(at);
             part.bounds.truncate(at);
         }
-        part
     }
 }
 
@@ -858,6 +905,9 @@ struct Pending {
 
 /// Records scored together (see `scan_part`).
 const BATCH: usize = 16;
+
+/// How many records ahead a scan asks for the bits it will read (see `prefetch_bits`).
+const AHEAD: usize = 12;
 
 /// Stands in `Part::bounds` for a record found not to match.
 const DROPPED: u32 = u32::MAX - 1;
@@ -1140,6 +1190,32 @@ mod tests {
         }
         let [sparse, two, left] = seen;
         assert!(sparse > 20 && two > 10 && left > 0, "sparse {sparse}, with two letters {two}, left {left}");
+    }
+
+    #[test]
+    fn a_seed_of_many_names_alike_split_over_threads_gives_the_exhaustive_hits() {
+        // Thousands of names with a word starting "ope" (more than `PARALLEL_MIN`, so `seed`
+        // reads their bits on two threads when there are two cores), none starting with the
+        // longer queries: the first round does not find the best hits, the scan is seeded from
+        // the lists, over rounds that reuse their buffers. Then edits, and a name put back.
+        let lasts = ["Dahl", "Kopetz", "Lund", "Trapp", "Edlund", "Kasdal"];
+        let mut idx = SearchIndex::default();
+        for n in 1..=(PARALLEL_MIN as u64 * 2 + 700) {
+            let name = format!("Opel {}", lasts[(n * 5 % 6) as usize]);
+            let name = if n % 13 == 0 { format!("Kasper {}", lasts[(n % 6) as usize]) } else { name };
+            idx.upsert(&contact(n, &name, ["Odense", "Oldenburg", ""][(n % 3) as usize]));
+        }
+        assert!(idx.prefixes.get(b"ope").len() > PARALLEL_MIN);
+        let queries = ["opeld", "opelund", "opekas", "odl", "opetz"];
+        typed_as_exhaustive(&idx, &queries);
+        idx.upsert(&contact(9_000, "Opeldahl", ""));
+        idx.upsert(&contact(44, "Ole Peldun", "Odense"));
+        for n in (7..9_000u64).step_by(61) {
+            idx.remove(&Ref::Contact(ContactId(n)));
+        }
+        typed_as_exhaustive(&idx, &queries);
+        idx.upsert(&contact(9_000, "Opel Dahl", "Odense"));
+        typed_as_exhaustive(&idx, &queries);
     }
 
     #[test]
