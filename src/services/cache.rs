@@ -295,19 +295,19 @@ impl ContactList {
         }
     }
 
+    /// Takes `id` out of the list (the caller marks the ranks `moved`).
     fn remove(&mut self, id: ContactId) -> Option<Listed> {
         let gone = self.listed.remove(&id)?;
         self.order.remove(&(gone.key.clone(), id));
         let slot = self.slot(id);
         self.post(slot, &grams(&gone.text), false);
-        self.moved = true;
         Some(gone)
     }
 
     fn upsert(&mut self, c: &Contact) {
-        let moved = self.moved;
         let before = self.remove(c.id);
         if c.deleted.is_some() {
+            self.moved |= before.is_some();
             return;
         }
         let company = c.company.and_then(|co| self.companies.get(&co)).cloned().unwrap_or_default();
@@ -320,7 +320,7 @@ impl ContactList {
         self.post(slot, &grams(&listed.text), true);
         self.order.insert((listed.key.clone(), c.id));
         // An edit that keeps the name keeps every contact's place: no ranks to rebuild.
-        self.moved = moved || before.is_none_or(|b| b.key != listed.key);
+        self.moved |= before.is_none_or(|b| b.key != listed.key);
         self.listed.insert(c.id, listed);
     }
 
@@ -364,7 +364,7 @@ impl ContactList {
             }
             (Ref::Contact(_), Some(Record::Contact(c))) => self.upsert(&c),
             (Ref::Contact(id), _) => {
-                self.remove(*id);
+                self.moved |= self.remove(*id).is_some();
             }
             _ => {}
         }

@@ -333,18 +333,18 @@ impl Store {
         Ok(out)
     }
 
-    /// One journal entry.
-    /// The number the next journal entry will get: it changes with every write, from this
-    /// process or another, so a reader can tell that it should look again.
     /// Writes this process has committed so far (see `Engine::commits`).
     pub fn commits(&self) -> u64 {
         self.engine.commits()
     }
 
+    /// The number the next journal entry will get: it changes with every write, from this
+    /// process or another, so a reader can tell that it should look again.
     pub fn journal_head(&self) -> Result<u64, StoreError> {
         Ok(self.engine.get(Tree::Meta, keys::meta::NEXT_SEQ)?.as_deref().and_then(keys::read_u64).unwrap_or(1))
     }
 
+    /// One journal entry.
     pub fn journal_entry(&self, seq: u64) -> Result<Option<JournalEntry>, StoreError> {
         match self.engine.get(Tree::Journal, &keys::id(seq))? {
             Some(b) => Ok(Some(codec::decode(&b)?)),
