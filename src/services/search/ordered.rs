@@ -1013,6 +1013,10 @@ mod tests {
         Record::Contact(c)
     }
 
+    fn company(id: u64, name: String) -> Record {
+        Record::Company(Company { id: CompanyId(id), name, ..Company::default() })
+    }
+
     /// Every entry scored, no shortcut: what the ordered scan must agree with.
     fn exhaustive(idx: &SearchIndex, q: &str, limit: usize) -> Vec<Hit> {
         let query = Query::parse(q);
@@ -1042,11 +1046,7 @@ mod tests {
             idx.remove(&Ref::Contact(ContactId(n)));
         }
         for n in 1..=300u64 {
-            idx.upsert(&Record::Company(Company {
-                id: CompanyId(n),
-                name: format!("{} GmbH", last[(n % 8) as usize]),
-                ..Company::default()
-            }));
+            idx.upsert(&company(n, format!("{} GmbH", last[(n % 8) as usize])));
         }
         let queries =
             ["a", "an", "ann", "anna", "m", "mu", "mul", "mull", "muller", "koval", "ber", "berlin", "k", "@m"];
@@ -1085,11 +1085,10 @@ mod tests {
         }
         let companies = ["Perrin Transports", "Nordic Trade", "Petro Atlas", "Atlas Nordic", "Pedro Torres"];
         for n in 1..=500u64 {
-            idx.upsert(&Record::Company(Company {
-                id: CompanyId(n),
-                name: format!("{} {}", companies[(n % 5) as usize], ["AB", "SA", "Oy"][(n % 3) as usize]),
-                ..Company::default()
-            }));
+            idx.upsert(&company(
+                n,
+                format!("{} {}", companies[(n % 5) as usize], ["AB", "SA", "Oy"][(n % 3) as usize]),
+            ));
         }
         for n in (5..12_000u64).step_by(7) {
             idx.upsert(&contact(n, "Zed Quist", ""));
@@ -1160,11 +1159,10 @@ mod tests {
         }
         let companies = ["Petro Atlas", "Peter Nordic", "Ola Petrov", "Nordic Trade", "Eko Petrol"];
         for n in 1..=400u64 {
-            idx.upsert(&Record::Company(Company {
-                id: CompanyId(n),
-                name: format!("{} {}", companies[(n % 5) as usize], ["AB", "SA", "Oy"][(n % 3) as usize]),
-                ..Company::default()
-            }));
+            idx.upsert(&company(
+                n,
+                format!("{} {}", companies[(n % 5) as usize], ["AB", "SA", "Oy"][(n % 3) as usize]),
+            ));
         }
         for n in 1..=300u64 {
             let title = format!("Supply – {}", companies[(n % 5) as usize]);
@@ -1177,7 +1175,7 @@ mod tests {
         let mut seen = typed_as_exhaustive(&idx, &queries);
         idx.upsert(&contact(17, "Petra Quist", ""));
         idx.upsert(&contact(18_000, "Petrov Nordic", "Perth"));
-        idx.upsert(&Record::Company(Company { id: CompanyId(3), name: "Zed".into(), ..Company::default() }));
+        idx.upsert(&company(3, "Zed".into()));
         for n in (5..20_000u64).step_by(97) {
             idx.remove(&Ref::Contact(ContactId(n)));
         }
