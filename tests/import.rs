@@ -656,3 +656,43 @@ fn a_dry_run_piped_into_head_stops_quietly() {
     assert!(out.status.success(), "exit {:?}: {stderr}", out.status);
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// An import whose journal entry is longer than one stored part (`journal::PART`): it is
+/// stored in parts and still undone, redone, listed, checked and backed up whole.
+#[test]
+fn an_import_journaled_in_parts_is_undone_redone_and_restored() {
+    for engine in ENGINES {
+        let db = Db::new(engine);
+        db.ok(&["contact", "add", "Already Here"]);
+        let before = all_trees(&db);
+        let mut csv = String::from("First Name,Last Name,Company,Email\n");
+        for i in 0..4000 {
+            csv.push_str(&format!("Person{i},Surname{i},Firm {},person{i}@example.com\n", i % 40));
+        }
+        let file = db.dir.path().join("people.csv");
+        std::fs::write(&file, csv).unwrap();
+        db.ok(&["import", "csv", file.to_str().unwrap()]);
+        let parts = all_trees(&db)["journal"].iter().filter(|(k, _)| k.len() > 8).count();
+        assert!(parts >= 2, "{engine}: the import's entry is in {} parts", parts + 1);
+        assert!(db.ok(&["history", "--limit", "1"]).contains("Person0 Surname0"));
+        db.ok(&["doctor"]);
+        // The database as the backup sees it (exporting is itself recorded afterwards).
+        let original = all_trees(&db);
+        let file = db.dir.path().join("backup.json");
+        db.ok(&["export", "json", "--out", file.to_str().unwrap()]);
+        let restored = Db::new(engine);
+        restored.ok(&["import", "json", file.to_str().unwrap()]);
+        let copy = all_trees(&restored);
+        let differ: Vec<_> = original.keys().filter(|t| original[*t] != copy[*t]).collect();
+        assert!(differ.is_empty(), "{engine}: the restored database differs in {differ:?}");
+        db.ok(&["undo"]);
+        assert_eq!(names(&db), ["Already Here"]);
+        for t in ["contacts", "companies", "contact_by_company", "contact_by_created"] {
+            assert_eq!(before[t], all_trees(&db)[t], "{engine}: tree {t} differs after undo");
+        }
+        db.ok(&["redo"]);
+        assert_eq!(names(&db).len(), 4001, "{engine}");
+        restored.ok(&["undo"]);
+        assert_eq!(names(&restored), ["Already Here"], "{engine}: undone on the restored copy");
+    }
+}

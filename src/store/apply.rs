@@ -492,7 +492,7 @@ fn append_journal(
         txn.put(Tree::RecordHistory, &k, &[])?;
     }
     let entry = JournalEntry { seq, at, author: author.to_string(), op, changes, writes };
-    txn.put(Tree::Journal, &keys::id(seq), &codec::encode(&entry)?)?;
+    super::journal::put(txn, seq, &codec::encode(&entry)?)?;
     Ok(entry)
 }
 
@@ -587,8 +587,7 @@ pub(crate) fn step_in(txn: &mut dyn Txn, author: &str, at: Timestamp, redo: bool
         .as_deref()
         .and_then(keys::read_u64)
         .ok_or_else(|| StoreError::Corrupt("bad undo stack entry".into()))?;
-    let bytes = txn
-        .get(Tree::Journal, &keys::id(seq))?
+    let bytes = super::journal::get(txn, seq)?
         .ok_or_else(|| StoreError::Corrupt(format!("journal entry #{seq} is missing")))?;
     let entry: JournalEntry = codec::decode(&bytes)?;
     let mut writes = Vec::with_capacity(entry.writes.len());

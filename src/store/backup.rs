@@ -174,7 +174,7 @@ pub fn dump(store: &Store, written_at: Timestamp) -> Result<Backup, StoreError> 
         })?;
     }
     let mut err = None;
-    store.engine().scan(Tree::Journal, full_range(), false, &mut |_, v| match codec::decode::<JournalEntry>(v) {
+    super::journal::scan(store.engine(), false, &mut |_, v| match codec::decode::<JournalEntry>(v) {
         Ok(e) => {
             b.journal.push(JournalRecord {
                 seq: e.seq,
@@ -285,7 +285,7 @@ pub fn restore(store: &Store, b: &Backup) -> Result<(), StoreError> {
             txn.put(Tree::Shares, &keys::share::by_login(login, r), &[])?;
         }
         for entry in &journal {
-            txn.put(Tree::Journal, &keys::id(entry.seq), &codec::encode(entry)?)?;
+            super::journal::put(txn, entry.seq, &codec::encode(entry)?)?;
             for k in super::journal::history_keys(entry.seq, &entry.writes, &entry.changes) {
                 txn.put(Tree::RecordHistory, &k, &[])?;
             }

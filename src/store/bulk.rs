@@ -316,7 +316,7 @@ pub(crate) fn create_in(
         }
         txn.put(Tree::Meta, meta::NEXT_SEQ, &keys::id(seq + 1))?;
         let bytes = journal.join().map_err(|_| StoreError::Engine("encoding the journal entry failed".into()))??;
-        txn.put(Tree::Journal, &keys::id(seq), &bytes)
+        super::journal::put(txn, seq, &bytes)
     })?;
     apply::push(txn, Tree::Undo, author, seq)?;
     apply::clear_stack(txn, Tree::Redo, author)?;

@@ -111,7 +111,7 @@ fn expected_indexes(engine: &dyn Engine, report: &mut DoctorReport) -> Result<Ha
     let mut max_seq = 0u64;
     let mut entries = 0u64;
     let mut bad = Vec::new();
-    engine.scan(Tree::Journal, full_range(), false, &mut |k, v| {
+    super::journal::scan(engine, false, &mut |k, v| {
         entries += 1;
         match codec::decode::<JournalEntry>(v) {
             Ok(e) => {

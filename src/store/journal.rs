@@ -1,6 +1,10 @@
 //! The journal: one entry per applied batch, undo or redo, with the author, the time, the
 //! changes as given, and the exact bytes before and after every record it wrote.
 
+use super::engine::{full_range, prefix_range, Read, Txn};
+use super::error::StoreError;
+use super::keys;
+use super::trees::Tree;
 use crate::domain::{Change, EntityKind, Ref, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -173,10 +177,201 @@ pub fn history_keys(seq: u64, writes: &[Write], changes: &[Logged]) -> Vec<Vec<u
     out
 }
 
+/// The most bytes of an entry stored under one key. A longer entry (a 100k-row import's is
+/// 17 MB) is stored in parts: the first under `keys::id(seq)`, the others under `keys::id(seq)`
+/// ‖ part number (u32, from 1), which sort right after it (schema 8). redb gives a value a
+/// power-of-two run of pages and writes, checksums and syncs the run whole: a 17 MB entry took
+/// 32 MB, more than half of what an import wrote (docs/performance.md, "Import").
+pub const PART: usize = (1 << 18) - 512;
+
+fn part_key(seq: u64, n: u32) -> Vec<u8> {
+    let mut k = keys::id(seq).to_vec();
+    k.extend_from_slice(&n.to_be_bytes());
+    k
+}
+
+/// Stores the encoded entry `seq` (in parts when it is long). The only place entries are put.
+pub fn put(txn: &mut dyn Txn, seq: u64, bytes: &[u8]) -> Result<(), StoreError> {
+    let mut parts = bytes.chunks(PART);
+    txn.put(Tree::Journal, &keys::id(seq), parts.next().unwrap_or_default())?;
+    for (n, part) in (1u32..).zip(parts) {
+        txn.put(Tree::Journal, &part_key(seq, n), part)?;
+    }
+    Ok(())
+}
+
+/// The encoded entry `seq`, its parts joined; None when there is no such entry.
+pub fn get<R: Read + ?Sized>(r: &R, seq: u64) -> Result<Option<Vec<u8>>, StoreError> {
+    let head = keys::id(seq);
+    let mut out: Option<Vec<u8>> = None;
+    let mut orphan = false;
+    r.scan(Tree::Journal, prefix_range(&head), false, &mut |k, v| {
+        match out.as_mut() {
+            Some(bytes) => bytes.extend_from_slice(v),
+            None if k == head => out = Some(v.to_vec()),
+            None => orphan = true,
+        }
+        !orphan
+    })?;
+    if orphan {
+        return Err(StoreError::Corrupt(format!("journal entry #{seq} has parts but no start")));
+    }
+    Ok(out)
+}
+
+/// Visits every entry, oldest first (newest first with `rev`), as its key (`keys::id(seq)`)
+/// and its encoded bytes with the parts joined, until `visit` returns false. A part without
+/// its start is visited alone under its own key, where decoding it reports it.
+pub fn scan<R: Read + ?Sized>(r: &R, rev: bool, visit: &mut dyn FnMut(&[u8], &[u8]) -> bool) -> Result<(), StoreError> {
+    let is_part_of = |k: &[u8], head: &[u8]| k.len() > head.len() && k.starts_with(head);
+    if rev {
+        // Parts come before their start, last first.
+        let mut parts: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+        let mut go = true;
+        r.scan(Tree::Journal, full_range(), true, &mut |k, v| {
+            if k.len() > 8 {
+                if parts.first().is_some_and(|(first, _)| first[..8] != k[..8]) {
+                    go = parts.drain(..).all(|(pk, pv)| visit(&pk, &pv));
+                }
+                parts.push((k.to_vec(), v.to_vec()));
+                return go;
+            }
+            if parts.is_empty() {
+                go = visit(k, v);
+            } else if parts.iter().all(|(pk, _)| is_part_of(pk, k)) {
+                let mut bytes = v.to_vec();
+                parts.drain(..).rev().for_each(|(_, pv)| bytes.extend_from_slice(&pv));
+                go = visit(k, &bytes);
+            } else {
+                go = parts.drain(..).all(|(pk, pv)| visit(&pk, &pv)) && visit(k, v);
+            }
+            go
+        })?;
+        if go {
+            parts.drain(..).all(|(pk, pv)| visit(&pk, &pv));
+        }
+    } else {
+        // Parts come after their start: an entry is visited when the next one begins.
+        let mut current: Option<(Vec<u8>, Vec<u8>)> = None;
+        let mut go = true;
+        r.scan(Tree::Journal, full_range(), false, &mut |k, v| {
+            if let Some((_, bytes)) = current.as_mut().filter(|(head, _)| is_part_of(k, head)) {
+                bytes.extend_from_slice(v);
+                return true;
+            }
+            if let Some((head, bytes)) = current.replace((k.to_vec(), v.to_vec())) {
+                go = visit(&head, &bytes);
+            }
+            go
+        })?;
+        if let Some((head, bytes)) = current.filter(|_| go) {
+            visit(&head, &bytes);
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::store::keys::{self, history};
+
+    /// Bytes that tell their position apart (a part joined out of order would show).
+    fn bytes(seq: u64, len: usize) -> Vec<u8> {
+        (0..len).map(|i| (i as u64 * 31 + seq) as u8).collect()
+    }
+
+    #[test]
+    fn a_long_entry_is_stored_in_parts_and_read_whole() {
+        use crate::store::{EngineKind, Store};
+        // Short, long (two parts and a bit), short, exactly two parts, and one byte.
+        let lens = [(1, 40), (2, 2 * PART + 7), (3, PART), (4, 2 * PART), (5, 1)];
+        for kind in [EngineKind::Redb, EngineKind::Sled] {
+            let dir = tempfile::tempdir().expect("dir");
+            let store = Store::open(dir.path(), Some(kind)).expect("open");
+            let engine = store.engine();
+            engine
+                .write(&mut |txn| {
+                    for (seq, len) in lens {
+                        // Far beyond the entries the store itself wrote on open.
+                        put(txn, 1000 + seq, &bytes(seq, len))?;
+                    }
+                    Ok(())
+                })
+                .expect("write");
+            let mut stored = 0;
+            engine
+                .scan(Tree::Journal, prefix_range(&keys::id(1002)), false, &mut |_, v| {
+                    assert!(v.len() <= PART);
+                    stored += 1;
+                    true
+                })
+                .expect("scan");
+            assert_eq!(stored, 3, "{kind:?}: 2 parts and 7 bytes");
+            for (seq, len) in lens {
+                assert_eq!(get(engine, 1000 + seq).expect("get"), Some(bytes(seq, len)), "{kind:?} #{seq}");
+            }
+            assert_eq!(get(engine, 1006).expect("get"), None);
+            for rev in [false, true] {
+                let mut seen = Vec::new();
+                scan(engine, rev, &mut |k, v| {
+                    if let Some(seq) = keys::read_u64(k).filter(|s| *s > 1000) {
+                        assert_eq!(k.len(), 8);
+                        assert_eq!(v, bytes(seq - 1000, v.len()), "{kind:?} #{seq}");
+                        seen.push((seq - 1000, v.len()));
+                    }
+                    true
+                })
+                .expect("scan");
+                let mut want = lens.to_vec();
+                if rev {
+                    want.reverse();
+                }
+                assert_eq!(seen, want, "{kind:?}, newest first: {rev}");
+                // Stopping at the long entry stops there, in both directions.
+                let mut visited = Vec::new();
+                scan(engine, rev, &mut |k, _| {
+                    visited.push(keys::read_u64(k));
+                    keys::read_u64(k) != Some(1002)
+                })
+                .expect("scan");
+                assert_eq!(visited.last(), Some(&Some(1002)));
+            }
+        }
+    }
+
+    #[test]
+    fn a_part_without_its_start_is_reported_not_joined_to_another_entry() {
+        use crate::store::{EngineKind, Store};
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::open(dir.path(), Some(EngineKind::Redb)).expect("open");
+        let engine = store.engine();
+        engine
+            .write(&mut |txn| {
+                put(txn, 1001, &bytes(1, 10))?;
+                put(txn, 1002, &bytes(2, PART + 5))?;
+                put(txn, 1003, &bytes(3, 10))?;
+                // Entry 1002 loses its start.
+                txn.remove(Tree::Journal, &keys::id(1002))
+            })
+            .expect("write");
+        let err = get(engine, 1002).expect_err("a part alone");
+        assert!(err.to_string().contains("#1002 has parts but no start"), "{err}");
+        for rev in [false, true] {
+            let mut seen = Vec::new();
+            scan(engine, rev, &mut |k, v| {
+                if keys::read_u64(k).is_some_and(|s| s > 1000) {
+                    seen.push((k.len(), v.len()));
+                }
+                true
+            })
+            .expect("scan");
+            if rev {
+                seen.reverse();
+            }
+            assert_eq!(seen, vec![(8, 10), (12, 5), (8, 10)], "newest first: {rev}");
+        }
+    }
 
     fn created(kind: EntityKind, n: u64) -> Write {
         Write { kind, key: keys::id(n).to_vec(), before: None, after: Some(vec![1]) }

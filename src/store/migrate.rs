@@ -10,12 +10,19 @@ use crate::domain::{EntityKind, Pipeline};
 use std::path::Path;
 
 /// The schema this crm writes. Bump it with a new step in `STEPS`.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// Upgrade steps: `STEPS[i]` takes a database from version i+1 to i+2, inside one
 /// transaction (re-encoding records of an old version, building a new index, …).
 type Step = fn(&mut dyn Txn) -> Result<(), StoreError>;
-const STEPS: &[Step] = &[to_2, to_3, to_4, to_5, to_6, to_7];
+const STEPS: &[Step] = &[to_2, to_3, to_4, to_5, to_6, to_7, to_8];
+
+/// Schema 8: a journal entry longer than `journal::PART` is stored in parts (`journal::put`).
+/// Entries stored whole are read the same, so there is nothing to convert; the version changes
+/// so that an older crm, which would take such an entry for a damaged one, refuses the database.
+fn to_8(_: &mut dyn Txn) -> Result<(), StoreError> {
+    Ok(())
+}
 
 /// Schema 7: the records an entry created in a run of consecutive ids (an import) have one
 /// history key for the run instead of one each (`keys::history`). Each entry's keys are
@@ -24,7 +31,7 @@ const STEPS: &[Step] = &[to_2, to_3, to_4, to_5, to_6, to_7];
 fn to_7(txn: &mut dyn Txn) -> Result<(), StoreError> {
     use super::journal::{history_keys, JournalEntry, Logged, Write};
     let mut entries = Vec::new();
-    txn.scan(Tree::Journal, full_range(), false, &mut |_, v| {
+    super::journal::scan(txn, false, &mut |_, v| {
         if let Ok(e) = codec::decode::<JournalEntry>(v) {
             // Only entries with a run change form; the rest are left as they are.
             let new = history_keys(e.seq, &e.writes, &e.changes);

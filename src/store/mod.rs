@@ -346,7 +346,7 @@ impl Store {
 
     /// One journal entry.
     pub fn journal_entry(&self, seq: u64) -> Result<Option<JournalEntry>, StoreError> {
-        match self.engine.get(Tree::Journal, &keys::id(seq))? {
+        match journal::get(self.engine.as_ref(), seq)? {
             Some(b) => Ok(Some(codec::decode(&b)?)),
             None => Ok(None),
         }
@@ -360,23 +360,18 @@ impl Store {
     ) -> Result<Vec<JournalEntry>, StoreError> {
         let mut out = Vec::new();
         let mut err = None;
-        self.engine.scan(
-            Tree::Journal,
-            engine::full_range(),
-            true,
-            &mut |_, v| match codec::decode::<JournalEntry>(v) {
-                Ok(e) => {
-                    if keep(&e) {
-                        out.push(e);
-                    }
-                    out.len() < limit
+        journal::scan(self.engine.as_ref(), true, &mut |_, v| match codec::decode::<JournalEntry>(v) {
+            Ok(e) => {
+                if keep(&e) {
+                    out.push(e);
                 }
-                Err(e) => {
-                    err = Some(e);
-                    false
-                }
-            },
-        )?;
+                out.len() < limit
+            }
+            Err(e) => {
+                err = Some(e);
+                false
+            }
+        })?;
         err.map_or(Ok(out), Err)
     }
 
@@ -384,18 +379,13 @@ impl Store {
     /// to a date stops there instead of reading the whole journal).
     pub fn visit_journal(&self, visit: &mut dyn FnMut(JournalEntry) -> bool) -> Result<(), StoreError> {
         let mut err = None;
-        self.engine.scan(
-            Tree::Journal,
-            engine::full_range(),
-            true,
-            &mut |_, v| match codec::decode::<JournalEntry>(v) {
-                Ok(e) => visit(e),
-                Err(e) => {
-                    err = Some(e);
-                    false
-                }
-            },
-        )?;
+        journal::scan(self.engine.as_ref(), true, &mut |_, v| match codec::decode::<JournalEntry>(v) {
+            Ok(e) => visit(e),
+            Err(e) => {
+                err = Some(e);
+                false
+            }
+        })?;
         err.map_or(Ok(()), Err)
     }
 
