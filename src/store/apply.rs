@@ -492,7 +492,7 @@ fn append_journal(
         txn.put(Tree::RecordHistory, &k, &[])?;
     }
     let entry = JournalEntry { seq, at, author: author.to_string(), op, changes, writes };
-    super::journal::put(txn, seq, &codec::encode(&entry)?)?;
+    super::journal::put(txn, seq, &super::journal::pack(codec::encode(&entry)?))?;
     Ok(entry)
 }
 

@@ -285,7 +285,7 @@ pub fn restore(store: &Store, b: &Backup) -> Result<(), StoreError> {
             txn.put(Tree::Shares, &keys::share::by_login(login, r), &[])?;
         }
         for entry in &journal {
-            super::journal::put(txn, entry.seq, &codec::encode(entry)?)?;
+            super::journal::put(txn, entry.seq, &super::journal::pack(codec::encode(entry)?))?;
             for k in super::journal::history_keys(entry.seq, &entry.writes, &entry.changes) {
                 txn.put(Tree::RecordHistory, &k, &[])?;
             }

@@ -282,7 +282,7 @@ pub(crate) fn create_in(
     // Fresh ids run on: a few range keys, not one per record (`keys::history`).
     let history = history_keys(seq, &entry.writes, &entry.changes);
 
-    // The journal entry is encoded and the index entries sorted on other threads (in a large
+    // The journal entry is encoded (and compressed) and the index entries sorted on other threads (in a large
     // batch). Index trees are written in key order, so that their pages fill left to right.
     let large = changes.len() >= PARALLEL_FROM;
     std::thread::scope(|s| -> Result<(), StoreError> {
@@ -299,7 +299,7 @@ pub(crate) fn create_in(
                 }
             }
         });
-        let journal = beside(s, large, || codec::encode_journal(&entry));
+        let journal = beside(s, large, || codec::encode_journal(&entry).map(super::journal::pack));
         for (tree, entries) in rx {
             for k in &entries {
                 txn.put(tree, k, &[])?;

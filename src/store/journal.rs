@@ -177,12 +177,52 @@ pub fn history_keys(seq: u64, writes: &[Write], changes: &[Logged]) -> Vec<Vec<u
     out
 }
 
-/// The most bytes of an entry stored under one key. A longer entry (a 100k-row import's is
-/// 17 MB) is stored in parts: the first under `keys::id(seq)`, the others under `keys::id(seq)`
-/// ‖ part number (u32, from 1), which sort right after it (schema 8). redb gives a value a
-/// power-of-two run of pages and writes, checksums and syncs the run whole: a 17 MB entry took
-/// 32 MB, more than half of what an import wrote (docs/performance.md, "Import").
+/// The most bytes of an entry stored under one key. A longer entry is stored in parts: the
+/// first under `keys::id(seq)`, the others under `keys::id(seq)` ‖ part number (u32, from 1),
+/// which sort right after it (schema 8). redb gives a value a power-of-two run of pages and
+/// writes, checksums and syncs the run whole: a 100k-row import's 17 MB entry took 32 MB, more
+/// than half of what the import wrote (docs/performance.md, "Import").
 pub const PART: usize = (1 << 18) - 512;
+
+/// Entries this long or longer are stored compressed (`pack`): an import's entry holds every
+/// record it created, much alike, and LZ4 makes 17 MB of them 3.5 MB in 17 ms. Shorter ones,
+/// the entries of everyday edits, are stored as encoded.
+pub const PACK_FROM: usize = 64 * 1024;
+
+/// The first byte of a compressed entry; an entry as encoded starts with its version (1).
+const PACKED: u8 = 0xC0;
+
+/// An encoded entry as it is stored: compressed when long (`PACK_FROM`) and smaller for it. Run
+/// it where the entry is encoded (a large import does so on another thread).
+pub fn pack(encoded: Vec<u8>) -> Vec<u8> {
+    if encoded.len() < PACK_FROM {
+        return encoded;
+    }
+    let mut out = Vec::with_capacity(encoded.len() / 3);
+    out.push(PACKED);
+    out.extend_from_slice(&lz4_flex::block::compress_prepend_size(&encoded));
+    if out.len() < encoded.len() {
+        out
+    } else {
+        encoded
+    }
+}
+
+/// The encoded entry of what `pack` stored under `key`.
+fn unpack(key: &[u8], stored: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+    let Some(body) = stored.strip_prefix(&[PACKED]) else { return Ok(None) };
+    let seq = keys::read_u64(key).map_or_else(|| "?".to_string(), |s| s.to_string());
+    let bad = |why: String| StoreError::Corrupt(format!("journal entry #{seq}: {why}"));
+    // The size comes first (u32, little end); LZ4 makes at most 255 bytes of one, so a larger
+    // size is damage, not a reason to allocate it.
+    let size = body.get(..4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
+    if size.is_none_or(|n| n > body.len().saturating_mul(255)) {
+        return Err(bad("its compressed bytes give an impossible size".into()));
+    }
+    lz4_flex::block::decompress_size_prepended(body)
+        .map(Some)
+        .map_err(|e| bad(format!("its compressed bytes cannot be read: {e}")))
+}
 
 fn part_key(seq: u64, n: u32) -> Vec<u8> {
     let mut k = keys::id(seq).to_vec();
@@ -190,9 +230,10 @@ fn part_key(seq: u64, n: u32) -> Vec<u8> {
     k
 }
 
-/// Stores the encoded entry `seq` (in parts when it is long). The only place entries are put.
-pub fn put(txn: &mut dyn Txn, seq: u64, bytes: &[u8]) -> Result<(), StoreError> {
-    let mut parts = bytes.chunks(PART);
+/// Stores entry `seq` as `pack` made it (in parts when it is long). The only place entries are
+/// put.
+pub fn put(txn: &mut dyn Txn, seq: u64, packed: &[u8]) -> Result<(), StoreError> {
+    let mut parts = packed.chunks(PART);
     txn.put(Tree::Journal, &keys::id(seq), parts.next().unwrap_or_default())?;
     for (n, part) in (1u32..).zip(parts) {
         txn.put(Tree::Journal, &part_key(seq, n), part)?;
@@ -200,7 +241,7 @@ pub fn put(txn: &mut dyn Txn, seq: u64, bytes: &[u8]) -> Result<(), StoreError> 
     Ok(())
 }
 
-/// The encoded entry `seq`, its parts joined; None when there is no such entry.
+/// The encoded entry `seq` (parts joined, uncompressed); None when there is no such entry.
 pub fn get<R: Read + ?Sized>(r: &R, seq: u64) -> Result<Option<Vec<u8>>, StoreError> {
     let head = keys::id(seq);
     let mut out: Option<Vec<u8>> = None;
@@ -216,13 +257,26 @@ pub fn get<R: Read + ?Sized>(r: &R, seq: u64) -> Result<Option<Vec<u8>>, StoreEr
     if orphan {
         return Err(StoreError::Corrupt(format!("journal entry #{seq} has parts but no start")));
     }
-    Ok(out)
+    match out {
+        Some(stored) => Ok(Some(unpack(&head, &stored)?.unwrap_or(stored))),
+        None => Ok(None),
+    }
 }
 
 /// Visits every entry, oldest first (newest first with `rev`), as its key (`keys::id(seq)`)
-/// and its encoded bytes with the parts joined, until `visit` returns false. A part without
-/// its start is visited alone under its own key, where decoding it reports it.
+/// and its encoded bytes (parts joined, uncompressed), until `visit` returns false. A part
+/// without its start is visited alone under its own key, where decoding it reports it; a
+/// compressed entry that cannot be uncompressed ends the scan with the error.
 pub fn scan<R: Read + ?Sized>(r: &R, rev: bool, visit: &mut dyn FnMut(&[u8], &[u8]) -> bool) -> Result<(), StoreError> {
+    let mut failed = None;
+    let mut emit = |k: &[u8], v: &[u8]| match unpack(k, v) {
+        Ok(None) => visit(k, v),
+        Ok(Some(bytes)) => visit(k, &bytes),
+        Err(e) => {
+            failed = Some(e);
+            false
+        }
+    };
     let is_part_of = |k: &[u8], head: &[u8]| k.len() > head.len() && k.starts_with(head);
     if rev {
         // Parts come before their start, last first.
@@ -231,24 +285,24 @@ pub fn scan<R: Read + ?Sized>(r: &R, rev: bool, visit: &mut dyn FnMut(&[u8], &[u
         r.scan(Tree::Journal, full_range(), true, &mut |k, v| {
             if k.len() > 8 {
                 if parts.first().is_some_and(|(first, _)| first[..8] != k[..8]) {
-                    go = parts.drain(..).all(|(pk, pv)| visit(&pk, &pv));
+                    go = parts.drain(..).all(|(pk, pv)| emit(&pk, &pv));
                 }
                 parts.push((k.to_vec(), v.to_vec()));
                 return go;
             }
             if parts.is_empty() {
-                go = visit(k, v);
+                go = emit(k, v);
             } else if parts.iter().all(|(pk, _)| is_part_of(pk, k)) {
                 let mut bytes = v.to_vec();
                 parts.drain(..).rev().for_each(|(_, pv)| bytes.extend_from_slice(&pv));
-                go = visit(k, &bytes);
+                go = emit(k, &bytes);
             } else {
-                go = parts.drain(..).all(|(pk, pv)| visit(&pk, &pv)) && visit(k, v);
+                go = parts.drain(..).all(|(pk, pv)| emit(&pk, &pv)) && emit(k, v);
             }
             go
         })?;
         if go {
-            parts.drain(..).all(|(pk, pv)| visit(&pk, &pv));
+            parts.drain(..).all(|(pk, pv)| emit(&pk, &pv));
         }
     } else {
         // Parts come after their start: an entry is visited when the next one begins.
@@ -260,15 +314,15 @@ pub fn scan<R: Read + ?Sized>(r: &R, rev: bool, visit: &mut dyn FnMut(&[u8], &[u
                 return true;
             }
             if let Some((head, bytes)) = current.replace((k.to_vec(), v.to_vec())) {
-                go = visit(&head, &bytes);
+                go = emit(&head, &bytes);
             }
             go
         })?;
         if let Some((head, bytes)) = current.filter(|_| go) {
-            visit(&head, &bytes);
+            emit(&head, &bytes);
         }
     }
-    Ok(())
+    failed.map_or(Ok(()), Err)
 }
 
 #[cfg(test)]
@@ -338,6 +392,81 @@ mod tests {
                 assert_eq!(visited.last(), Some(&Some(1002)));
             }
         }
+    }
+
+    /// An import's entry: `n` contacts created.
+    fn import_entry(seq: u64, n: u64) -> JournalEntry {
+        let writes = (1..=n)
+            .map(|i| {
+                let c = crate::domain::Contact {
+                    id: crate::domain::ContactId(i),
+                    name: format!("Person {i}"),
+                    owner: "anna".into(),
+                    ..Default::default()
+                };
+                let after = crate::store::codec::encode(&c).expect("encode");
+                Write { kind: EntityKind::Contact, key: keys::id(i).to_vec(), before: None, after: Some(after) }
+            })
+            .collect();
+        JournalEntry { seq, at: Timestamp(1), author: "anna".into(), op: Op::Apply, changes: Vec::new(), writes }
+    }
+
+    #[test]
+    fn a_long_entry_is_stored_compressed_and_read_back_as_encoded() {
+        use crate::store::{codec, EngineKind, Store};
+        let (long, short) = (import_entry(1001, 20_000), import_entry(1002, 3));
+        let (long_bytes, short_bytes) = (codec::encode(&long).expect("encode"), codec::encode(&short).expect("encode"));
+        assert!(long_bytes.len() > 2 * PART);
+        let packed = pack(long_bytes.clone());
+        assert_eq!(packed[0], PACKED);
+        assert!(packed.len() < long_bytes.len() / 3, "{} of {}", packed.len(), long_bytes.len());
+        assert_eq!(pack(short_bytes.clone()), short_bytes, "short entries are stored as encoded");
+        for kind in [EngineKind::Redb, EngineKind::Sled] {
+            let dir = tempfile::tempdir().expect("dir");
+            let store = Store::open(dir.path(), Some(kind)).expect("open");
+            let engine = store.engine();
+            engine
+                .write(&mut |txn| {
+                    put(txn, 1001, &pack(long_bytes.clone()))?;
+                    put(txn, 1002, &pack(short_bytes.clone()))
+                })
+                .expect("write");
+            assert_eq!(get(engine, 1001).expect("get").as_ref(), Some(&long_bytes), "{kind:?}");
+            assert_eq!(store.journal_entry(1001).expect("entry"), Some(long.clone()));
+            assert_eq!(store.journal_entry(1002).expect("entry"), Some(short.clone()));
+            let mut seen = Vec::new();
+            scan(engine, true, &mut |k, v| {
+                seen.push((keys::read_u64(k), v.to_vec()));
+                seen.len() < 2
+            })
+            .expect("scan");
+            assert_eq!(seen, vec![(Some(1002), short_bytes.clone()), (Some(1001), long_bytes.clone())], "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn a_damaged_compressed_entry_is_an_error_not_a_crash() {
+        use crate::store::{codec, EngineKind, Store};
+        let mut packed = pack(codec::encode(&import_entry(1001, 2_000)).expect("encode"));
+        let cut = packed.len() / 2;
+        packed.truncate(cut);
+        // A size no entry can have: refused before anything is allocated for it.
+        let huge = [&[PACKED][..], &u32::MAX.to_le_bytes(), &[0u8; 16]].concat();
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::open(dir.path(), Some(EngineKind::Redb)).expect("open");
+        let engine = store.engine();
+        engine
+            .write(&mut |txn| {
+                put(txn, 1001, &packed)?;
+                put(txn, 1002, &huge)
+            })
+            .expect("write");
+        let err = get(engine, 1001).expect_err("cut short");
+        assert!(err.to_string().contains("its compressed bytes cannot be read"), "{err}");
+        let err = get(engine, 1002).expect_err("impossible size");
+        assert!(err.to_string().contains("impossible size"), "{err}");
+        let err = scan(engine, false, &mut |_, _| true).expect_err("the scan meets it");
+        assert!(err.to_string().contains("journal entry #1001: its compressed bytes"), "{err}");
     }
 
     #[test]

@@ -17,9 +17,10 @@ pub const SCHEMA_VERSION: u32 = 8;
 type Step = fn(&mut dyn Txn) -> Result<(), StoreError>;
 const STEPS: &[Step] = &[to_2, to_3, to_4, to_5, to_6, to_7, to_8];
 
-/// Schema 8: a journal entry longer than `journal::PART` is stored in parts (`journal::put`).
-/// Entries stored whole are read the same, so there is nothing to convert; the version changes
-/// so that an older crm, which would take such an entry for a damaged one, refuses the database.
+/// Schema 8: a long journal entry is stored compressed (`journal::PACK_FROM`) and in parts of
+/// at most `journal::PART` bytes (`journal::put`). Entries stored whole are read the same, so
+/// there is nothing to convert; the version changes so that an older crm, which would take such
+/// an entry for a damaged one, refuses the database.
 fn to_8(_: &mut dyn Txn) -> Result<(), StoreError> {
     Ok(())
 }
