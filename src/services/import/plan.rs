@@ -5,8 +5,9 @@
 //! `apply`, so one `crm undo` takes the whole import back.
 
 use super::{CompanyDraft, ContactDraft, DealDraft, Draft, Item, Parsed, TaskDraft};
+use crate::domain::ids::PLACEHOLDER_BASE;
 use crate::domain::*;
-use crate::services::dupes::{ContactIndex, Why};
+use crate::services::dupes::{ContactIndex, FxBuild, Why};
 use crate::services::input::{DealInput, TaskInput};
 use crate::services::{fold, Crm, Result, ServiceError};
 use crate::store::Receipt;
@@ -160,12 +161,12 @@ struct Planner<'a> {
     ids: Placeholders,
     users: HashSet<String>,
     /// Folded company name → id (placeholder for ones this import creates).
-    companies: HashMap<String, (CompanyId, Slot)>,
+    companies: HashMap<String, (CompanyId, Slot), FxBuild>,
     contacts: ContactIndex,
     /// Folded contact name → id, for linking deals and tasks (None when ambiguous).
     contact_names: HashMap<String, Option<ContactId>>,
-    /// Line each pending contact came from.
-    pending_lines: HashMap<ContactId, (usize, usize)>,
+    /// Line each pending contact came from, and its place in the batch.
+    pending_lines: Pending,
     /// Existing contacts as this batch leaves them (after earlier rows' updates).
     updated: HashMap<ContactId, Contact>,
     deal_titles: HashMap<String, Option<DealId>>,
@@ -184,6 +185,27 @@ struct Spent {
     keys: Vec<crate::services::dupes::Keys>,
 }
 
+/// Per contact this batch creates, by its placeholder number (1, 2, 3…: a vector, not a hash
+/// map of 100k entries): the line it came from and its place in the batch.
+#[derive(Default)]
+struct Pending(Vec<Option<(usize, usize)>>);
+
+impl Pending {
+    fn insert(&mut self, id: ContactId, at: (usize, usize)) {
+        if let Some(n) = id.0.checked_sub(PLACEHOLDER_BASE).and_then(|n| usize::try_from(n).ok()) {
+            if self.0.len() <= n {
+                self.0.resize(n + 1, None);
+            }
+            self.0[n] = Some(at);
+        }
+    }
+
+    fn get(&self, id: ContactId) -> Option<(usize, usize)> {
+        let n = usize::try_from(id.0.checked_sub(PLACEHOLDER_BASE)?).ok()?;
+        self.0.get(n).copied().flatten()
+    }
+}
+
 fn company_key(name: &str) -> String {
     fold(name.trim())
 }
@@ -196,10 +218,10 @@ impl<'a> Planner<'a> {
             plan: ImportPlan::default(),
             ids: Placeholders::default(),
             users: HashSet::new(),
-            companies: HashMap::new(),
+            companies: HashMap::default(),
             contacts: ContactIndex::default(),
             contact_names: HashMap::new(),
-            pending_lines: HashMap::new(),
+            pending_lines: Pending::default(),
             updated: HashMap::new(),
             deal_titles: HashMap::new(),
             deal_keys: HashSet::new(),
@@ -354,8 +376,8 @@ impl<'a> Planner<'a> {
     }
 
     fn describe(&self, id: ContactId) -> (String, String) {
-        if let Some((line, pos)) = self.pending_lines.get(&id) {
-            let label = match self.plan.changes.get(*pos) {
+        if let Some((line, pos)) = self.pending_lines.get(id) {
+            let label = match self.plan.changes.get(pos) {
                 Some(Change::Create(r)) => r.label().to_string(),
                 _ => String::new(),
             };
@@ -394,7 +416,7 @@ impl<'a> Planner<'a> {
             OnDuplicate::Update if existing.is_placeholder() => {
                 // An earlier row of this file: fold this one into the record it creates.
                 if let Some(Change::Create(Record::Contact(target))) =
-                    self.pending_lines.get(&existing).and_then(|(_, pos)| self.plan.changes.get_mut(*pos))
+                    self.pending_lines.get(existing).and_then(|(_, pos)| self.plan.changes.get_mut(pos))
                 {
                     let edits = fill(target, &c);
                     for e in &edits {
@@ -924,7 +946,7 @@ impl Crm {
         // Sized for every row (and a company per eight rows) up front: growing these one
         // doubling at a time copied the batch over and over (a tenth of a 100k-row import).
         p.plan.changes.reserve(total + total / 8);
-        p.pending_lines.reserve(total);
+        p.pending_lines.0.reserve(total);
         p.contacts.reserve(total);
         p.spent.text.reserve(2 * total);
         p.spent.keys.reserve(total);

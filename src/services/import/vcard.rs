@@ -215,7 +215,7 @@ fn decoded_value(p: &Property) -> Result<String, String> {
             String::from_utf8(bytes).map_err(|_| format!("the quoted-printable text is not valid {charset}"))
         }
         "ISO-8859-1" | "LATIN1" | "WINDOWS-1252" | "CP1252" | "ISO-8859-15" => {
-            Ok(super::csv::decode(&bytes).map(|(t, _)| t).unwrap_or_default())
+            Ok(super::csv::decode(&bytes).map(|(t, _)| t.into_owned()).unwrap_or_default())
         }
         other => Err(format!("charset {other} is not supported; convert the file to UTF-8")),
     }
