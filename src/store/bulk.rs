@@ -1,10 +1,11 @@
 //! The bulk write path: a batch made only of record creations (an import) written with the
 //! same rules and the same journal entry as `apply`, but without the per-record work a batch of
 //! edits needs. Fresh ids have no before-image to read and no old index entries to diff; the
-//! index entries are gathered per tree and written in key order; each record is encoded once,
-//! and its bytes go to its tree and then move (not copy) into the journal entry. A large batch
-//! is prepared (ids mapped, validated, encoded) on another thread while this one checks links
-//! in batch order and writes, and its journal entry is encoded beside the index inserts.
+//! index entries are gathered per tree and written in key order after the records, the trees
+//! at once (`Txn::put_keys`); each record is encoded once, and its bytes go to its tree and
+//! then move (not copy) into the journal entry. A large batch is prepared (ids mapped,
+//! validated, encoded) on another thread while this one checks links in batch order and
+//! writes, and its journal entry is encoded and compressed beside the index inserts.
 //!
 //! `create_in` answers `None` when the batch is not one it can take (an edit in it, a user to
 //! create, a placeholder created twice, or an id counter that does not lie beyond every key of
@@ -98,14 +99,6 @@ impl Ids {
         self.counters[i] = Some(n + 1);
         Ok(Some(n))
     }
-}
-
-/// The index entries of one tree: the last one written as records came (in key order so far),
-/// and those left for after, sorted.
-struct Gathered {
-    tree: Tree,
-    last: Option<Vec<u8>>,
-    later: Vec<Vec<u8>>,
 }
 
 /// Per kind, the real id and position of each placeholder the batch creates, by placeholder
@@ -214,7 +207,7 @@ pub(crate) fn create_in(
     let mut live = Live { batch: Default::default(), starts: ids.starts, found: HashSet::new() };
     let mut users: HashMap<String, bool> = HashMap::new();
     // Per index tree (a handful), its entries not written yet.
-    let mut index: Vec<Gathered> = Vec::new();
+    let mut index: Vec<(Tree, Vec<Vec<u8>>)> = Vec::new();
     let mut writes = Vec::with_capacity(changes.len());
     let mut logged = Vec::with_capacity(changes.len());
     let mut created = Vec::with_capacity(changes.len());
@@ -233,21 +226,10 @@ pub(crate) fn create_in(
         }
         let r = p.target;
         for (tree, key) in p.index.drain(..) {
-            let at = match index.iter().position(|g| g.tree == tree) {
-                Some(at) => at,
-                None => {
-                    index.push(Gathered { tree, last: None, later: Vec::new() });
-                    index.len() - 1
-                }
-            };
-            let g = &mut index[at];
-            // Entries that come in key order (contacts by creation time) are written now,
-            // while this thread would wait for the next records anyway; the rest after sorting.
-            if g.later.is_empty() && g.last.as_ref().is_none_or(|l| key > *l) {
-                txn.put(tree, &key, &[])?;
-                g.last = Some(key);
-            } else {
-                g.later.push(key);
+            // Written after the records, sorted, a tree per thread (`Txn::put_keys`).
+            match index.iter_mut().find(|(t, _)| *t == tree) {
+                Some((_, keys)) => keys.push(key),
+                None => index.push((tree, vec![key])),
             }
         }
         let (kind, key) = (r.kind(), keys::entity_key(&r));
@@ -293,32 +275,12 @@ pub(crate) fn create_in(
     // Fresh ids run on: a few range keys, not one per record (`keys::history`).
     let history = history_keys(seq, &entry.writes, &entry.changes);
 
-    // The journal entry is encoded (and compressed) and the index entries sorted on other
-    // threads (in a large batch). Index trees are written in key order, so that their pages
-    // fill left to right.
-    let mut sorted = Vec::new();
+    // The journal entry is encoded (and compressed) on another thread (in a large batch) while
+    // the index entries are written, sorted, each tree on a thread of its own (redb).
+    index.sort_by_key(|(t, _)| *t);
     std::thread::scope(|s| -> Result<(), StoreError> {
-        // Each tree is handed over as soon as it is sorted: one is written while the next sorts.
-        let (tx, rx) = std::sync::mpsc::channel();
-        let sorting = beside(s, large, move || {
-            let mut trees: Vec<(Tree, Vec<Vec<u8>>)> = index.into_iter().map(|g| (g.tree, g.later)).collect();
-            trees.sort_by_key(|(t, _)| *t);
-            for (tree, mut entries) in trees {
-                entries.sort_unstable();
-                // This side stopped at an error: the rest is not needed.
-                if tx.send((tree, entries)).is_err() {
-                    break;
-                }
-            }
-        });
         let journal = beside(s, large, || codec::encode_journal(&entry).map(super::journal::pack));
-        for (tree, entries) in rx {
-            for k in &entries {
-                txn.put(tree, k, &[])?;
-            }
-            sorted.push(entries);
-        }
-        sorting.join().map_err(|_| StoreError::Engine("sorting index entries failed".into()))?;
+        txn.put_keys(&mut index)?;
         for k in &history {
             txn.put(Tree::RecordHistory, k, &[])?;
         }
@@ -338,7 +300,7 @@ pub(crate) fn create_in(
     // The entry's 100k record images (and what else the batch made) are not freed before the
     // commit.
     if large {
-        release((entry, leftovers, sorted));
+        release((entry, leftovers, index));
     }
     Ok(Some(receipt))
 }

@@ -94,6 +94,18 @@ pub trait Read {
 pub trait Txn: Read {
     fn put(&mut self, tree: Tree, key: &[u8], value: &[u8]) -> Result<(), StoreError>;
     fn remove(&mut self, tree: Tree, key: &[u8]) -> Result<(), StoreError>;
+    /// Sorts each tree's keys and puts them, with empty values (the index entries of a large
+    /// batch). In key order a tree's pages fill left to right; an engine may fill several
+    /// trees at once (redb does, on threads of their own).
+    fn put_keys(&mut self, trees: &mut [(Tree, Vec<Vec<u8>>)]) -> Result<(), StoreError> {
+        for (tree, keys) in trees.iter_mut() {
+            keys.sort_unstable();
+            for k in keys.iter() {
+                self.put(*tree, k, &[])?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Removes every entry of a tree, inside a write (rebuilding an index).
@@ -256,5 +268,55 @@ mod tests {
         assert_eq!(prefix_range(b"ab"), (Bound::Included(b"ab".to_vec()), Bound::Excluded(b"ac".to_vec())));
         assert_eq!(prefix_range(&[1, 0xff]), (Bound::Included(vec![1, 0xff]), Bound::Excluded(vec![2])));
         assert_eq!(prefix_range(&[0xff]), (Bound::Included(vec![0xff]), Bound::Unbounded));
+    }
+
+    /// Keys of three trees, out of order: what `put_keys` must leave, sorted.
+    fn unsorted_keys(n: u64) -> Vec<(Tree, Vec<Vec<u8>>)> {
+        let scrambled = |salt: u64| (0..n).map(|i| ((i * 7919 + salt) % n).to_be_bytes().to_vec()).collect();
+        vec![
+            (Tree::ContactByCompany, scrambled(1)),
+            (Tree::ContactByCreated, scrambled(2)),
+            (Tree::Trash, scrambled(3)),
+        ]
+    }
+
+    #[test]
+    fn put_keys_fills_every_tree_sorted_and_leaves_the_transaction_usable() {
+        use crate::store::{EngineKind, Store};
+        // Below and above the size from which redb fills the trees on threads of their own.
+        for n in [100u64, 5000] {
+            for kind in [EngineKind::Redb, EngineKind::Sled] {
+                let dir = tempfile::tempdir().expect("dir");
+                let store = Store::open(dir.path(), Some(kind)).expect("open");
+                let mut trees = unsorted_keys(n);
+                store
+                    .engine()
+                    .write(&mut |txn| {
+                        txn.put(Tree::Trash, b"before", &[])?;
+                        txn.put_keys(&mut trees)?;
+                        // The tables are still this transaction's: reads see the keys, writes go on.
+                        assert!(txn.get(Tree::ContactByCompany, &(n - 1).to_be_bytes())?.is_some());
+                        txn.put(Tree::Trash, b"zafter", &[])
+                    })
+                    .expect("write");
+                for (tree, keys) in &trees {
+                    let mut want: Vec<Vec<u8>> = (0..n).map(|i| i.to_be_bytes().to_vec()).collect();
+                    if *tree == Tree::Trash {
+                        want.extend([b"before".to_vec(), b"zafter".to_vec()]);
+                    }
+                    let mut got = Vec::new();
+                    store
+                        .engine()
+                        .scan(*tree, full_range(), false, &mut |k, v| {
+                            assert!(v.is_empty());
+                            got.push(k.to_vec());
+                            true
+                        })
+                        .expect("scan");
+                    assert_eq!(got, want, "{kind:?} {n}: {}", tree.name());
+                    assert!(keys.windows(2).all(|w| w[0] < w[1]), "sorted in place");
+                }
+            }
+        }
     }
 }
