@@ -221,12 +221,7 @@ impl Crm {
         }
         // Roles and visibility: whoever calls (CLI, TUI, socket, HTTP) gets the same answer.
         self.check_changes(&changes)?;
-        let receipt = self.store.apply(self.user(), self.now(), &changes);
-        // A large batch (an import of 100k records) is not freed before the answer: dropping
-        // it record by record took a twentieth of the import (`store::bulk::release`).
-        if changes.len() >= 10_000 {
-            crate::store::bulk::release(changes);
-        }
+        let receipt = self.store.apply_owned(self.user(), self.now(), changes);
         self.changes.notify();
         Ok(receipt?)
     }

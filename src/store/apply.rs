@@ -2,6 +2,7 @@
 //! one transaction, writes the records, their index entries and a journal entry. Undo and
 //! redo write the journal's before- or after-images back through the same path.
 
+use super::bulk::Records;
 use super::codec::{self, decode_record, encode_record};
 use super::engine::{prefix_range, Txn};
 use super::error::StoreError;
@@ -534,15 +535,27 @@ pub(crate) fn apply_in(
     at: Timestamp,
     changes: &[Change],
 ) -> Result<Receipt, StoreError> {
-    if changes.is_empty() {
+    apply_records_in(txn, pipeline, author, at, Records::Borrowed(changes))
+}
+
+/// `apply_in` of a batch that may be handed over (`Store::apply_owned`).
+pub(crate) fn apply_records_in(
+    txn: &mut dyn Txn,
+    pipeline: &Pipeline,
+    author: &str,
+    at: Timestamp,
+    mut records: Records<'_>,
+) -> Result<Receipt, StoreError> {
+    if records.changes().is_empty() {
         return Err(StoreError::validation("change", "nothing to change"));
     }
     // A batch of creations only (an import) takes the bulk path: same result, less work.
-    if super::bulk::is_bulk(changes) {
-        if let Some(r) = super::bulk::create_in(txn, pipeline, author, at, changes)? {
+    if super::bulk::is_bulk(records.changes()) {
+        if let Some(r) = super::bulk::create_in(txn, pipeline, author, at, &mut records)? {
             return Ok(r);
         }
     }
+    let changes = records.changes();
     let mut b = Batch {
         txn,
         author,
