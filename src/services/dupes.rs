@@ -178,7 +178,10 @@ impl ContactIndex {
             self.email.entry(e).or_insert(id);
         }
         for (_, n) in keys.phones.drain(..) {
-            self.phone.entry(phone_bucket(&n)).or_default().push((n, id));
+            // Most buckets hold one number: room for one (a first push makes room for four).
+            let bucket = self.phone.entry(phone_bucket(&n)).or_default();
+            bucket.reserve_exact(1);
+            bucket.push((n, id));
         }
         self.name.entry((std::mem::take(&mut keys.name), company)).or_insert(id);
     }
