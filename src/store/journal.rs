@@ -27,9 +27,101 @@ pub enum Op {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Write {
     pub kind: EntityKind,
+    #[serde(with = "bytes")]
     pub key: Vec<u8>,
+    #[serde(with = "image")]
     pub before: Option<Vec<u8>>,
+    #[serde(with = "image")]
     pub after: Option<Vec<u8>>,
+}
+
+/// Byte strings as serde's bytes rather than a sequence of u8: the same bincode (a length,
+/// then the bytes) and the same JSON (an array of numbers), written in one copy instead of one
+/// call per byte (encoding a 100k-row import's entry took 30 ms of it).
+mod bytes {
+    use serde::de::{Deserializer, Error, SeqAccess, Visitor};
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(v)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        d.deserialize_byte_buf(ByteBuf)
+    }
+
+    struct ByteBuf;
+
+    impl<'de> Visitor<'de> for ByteBuf {
+        type Value = Vec<u8>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("bytes")
+        }
+
+        fn visit_bytes<E: Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
+            Ok(v.to_vec())
+        }
+
+        fn visit_byte_buf<E: Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
+            Ok(v)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u8>, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 20));
+            while let Some(b) = seq.next_element::<u8>()? {
+                out.push(b);
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// `bytes` for a record image that may be absent.
+mod image {
+    use serde::de::{Deserializer, Visitor};
+    use serde::{Serialize, Serializer};
+
+    struct Bytes<'a>(&'a [u8]);
+
+    impl Serialize for Bytes<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_bytes(self.0)
+        }
+    }
+
+    pub fn serialize<S: Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(b) => s.serialize_some(&Bytes(b)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+        d.deserialize_option(Image)
+    }
+
+    struct Image;
+
+    impl<'de> Visitor<'de> for Image {
+        type Value = Option<Vec<u8>>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("bytes or nothing")
+        }
+
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            super::bytes::deserialize(d).map(Some)
+        }
+    }
 }
 
 impl Write {
@@ -391,6 +483,41 @@ mod tests {
                 .expect("scan");
                 assert_eq!(visited.last(), Some(&Some(1002)));
             }
+        }
+    }
+
+    /// `Write` as it was derived before its byte strings were written as bytes.
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct DerivedWrite {
+        kind: EntityKind,
+        key: Vec<u8>,
+        before: Option<Vec<u8>>,
+        after: Option<Vec<u8>>,
+    }
+
+    #[test]
+    fn writes_encode_and_decode_as_they_did_as_sequences_of_bytes() {
+        let config = bincode::config::standard();
+        let writes = [
+            Write {
+                kind: EntityKind::Contact,
+                key: keys::id(7).to_vec(),
+                before: None,
+                after: Some(vec![1, 0, 255, 3]),
+            },
+            Write { kind: EntityKind::Deal, key: vec![], before: Some((0..=255).collect()), after: None },
+            Write { kind: EntityKind::User, key: b"anna".to_vec(), before: Some(vec![]), after: Some(vec![9; 300]) },
+        ];
+        for w in writes {
+            let old =
+                DerivedWrite { kind: w.kind, key: w.key.clone(), before: w.before.clone(), after: w.after.clone() };
+            let ours = bincode::serde::encode_to_vec(&w, config).expect("encode");
+            assert_eq!(ours, bincode::serde::encode_to_vec(&old, config).expect("encode"));
+            let (back, _): (Write, usize) = bincode::serde::decode_from_slice(&ours, config).expect("decode");
+            assert_eq!(back, w);
+            let json = serde_json::to_string(&w).expect("json");
+            assert_eq!(json, serde_json::to_string(&old).expect("json"));
+            assert_eq!(serde_json::from_str::<Write>(&json).expect("from json"), w);
         }
     }
 
