@@ -281,9 +281,15 @@ pub(crate) fn create_in(
         Ok(())
     };
     let prep = |pos: usize, rec: Record| prepare(rec, pos, &reals, &placeholders, pipeline, author, at);
-    if changes.len() < PARALLEL_FROM || std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
-        for (pos, c) in changes.iter().enumerate() {
-            take(txn, prep(pos, record_of(c)))?;
+    let one_thread = changes.len() < PARALLEL_FROM || std::thread::available_parallelism().map_or(1, |n| n.get()) < 2;
+    // In batch order, each record cloned out of a borrowed batch or taken out of one handed over.
+    let mut recs: Box<dyn Iterator<Item = Record> + Send + '_> = match records {
+        Records::Borrowed(changes) => Box::new(changes.iter().map(record_of)),
+        Records::Taken(changes) => Box::new(changes.iter_mut().map(take_record)),
+    };
+    if one_thread {
+        for (pos, rec) in recs.enumerate() {
+            take(txn, prep(pos, rec))?;
         }
     } else {
         // One thread prepares (maps ids, stamps, validates, encodes) while this one checks and
@@ -291,26 +297,12 @@ pub(crate) fn create_in(
         std::thread::scope(|s| -> Result<(), StoreError> {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(8);
             s.spawn(move || {
-                // False when this side stopped at an error: the rest is not needed.
-                let send = |batch: Vec<Prepared>| tx.send(batch).is_ok();
-                match records {
-                    Records::Borrowed(changes) => {
-                        for (n, part) in changes.chunks(CHUNK).enumerate() {
-                            let batch =
-                                part.iter().enumerate().map(|(i, c)| prep(n * CHUNK + i, record_of(c))).collect();
-                            if !send(batch) {
-                                break;
-                            }
-                        }
-                    }
-                    Records::Taken(changes) => {
-                        for (n, part) in changes.chunks_mut(CHUNK).enumerate() {
-                            let batch =
-                                part.iter_mut().enumerate().map(|(i, c)| prep(n * CHUNK + i, take_record(c))).collect();
-                            if !send(batch) {
-                                break;
-                            }
-                        }
+                for n in 0.. {
+                    let batch: Vec<Prepared> =
+                        recs.by_ref().take(CHUNK).enumerate().map(|(i, rec)| prep(n * CHUNK + i, rec)).collect();
+                    // Done, or this side stopped at an error: the rest is not needed.
+                    if batch.is_empty() || tx.send(batch).is_err() {
+                        break;
                     }
                 }
             });

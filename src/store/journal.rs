@@ -422,6 +422,19 @@ mod tests {
     use super::*;
     use crate::store::keys::{self, history};
 
+    /// A new store on each engine (redb first), with its directory.
+    fn stores() -> Vec<(crate::store::EngineKind, tempfile::TempDir, crate::store::Store)> {
+        use crate::store::{EngineKind, Store};
+        [EngineKind::Redb, EngineKind::Sled]
+            .into_iter()
+            .map(|kind| {
+                let dir = tempfile::tempdir().expect("dir");
+                let store = Store::open(dir.path(), Some(kind)).expect("open");
+                (kind, dir, store)
+            })
+            .collect()
+    }
+
     /// Bytes that tell their position apart (a part joined out of order would show).
     fn bytes(seq: u64, len: usize) -> Vec<u8> {
         (0..len).map(|i| (i as u64 * 31 + seq) as u8).collect()
@@ -429,12 +442,9 @@ mod tests {
 
     #[test]
     fn a_long_entry_is_stored_in_parts_and_read_whole() {
-        use crate::store::{EngineKind, Store};
         // Short, long (two parts and a bit), short, exactly two parts, and one byte.
         let lens = [(1, 40), (2, 2 * PART + 7), (3, PART), (4, 2 * PART), (5, 1)];
-        for kind in [EngineKind::Redb, EngineKind::Sled] {
-            let dir = tempfile::tempdir().expect("dir");
-            let store = Store::open(dir.path(), Some(kind)).expect("open");
+        for (kind, _dir, store) in stores() {
             let engine = store.engine();
             engine
                 .write(&mut |txn| {
@@ -540,7 +550,7 @@ mod tests {
 
     #[test]
     fn a_long_entry_is_stored_compressed_and_read_back_as_encoded() {
-        use crate::store::{codec, EngineKind, Store};
+        use crate::store::codec;
         let (long, short) = (import_entry(1001, 20_000), import_entry(1002, 3));
         let (long_bytes, short_bytes) = (codec::encode(&long).expect("encode"), codec::encode(&short).expect("encode"));
         assert!(long_bytes.len() > 2 * PART);
@@ -548,9 +558,7 @@ mod tests {
         assert_eq!(packed[0], PACKED);
         assert!(packed.len() < long_bytes.len() / 3, "{} of {}", packed.len(), long_bytes.len());
         assert_eq!(pack(short_bytes.clone()), short_bytes, "short entries are stored as encoded");
-        for kind in [EngineKind::Redb, EngineKind::Sled] {
-            let dir = tempfile::tempdir().expect("dir");
-            let store = Store::open(dir.path(), Some(kind)).expect("open");
+        for (kind, _dir, store) in stores() {
             let engine = store.engine();
             engine
                 .write(&mut |txn| {
@@ -573,14 +581,13 @@ mod tests {
 
     #[test]
     fn a_damaged_compressed_entry_is_an_error_not_a_crash() {
-        use crate::store::{codec, EngineKind, Store};
+        use crate::store::codec;
         let mut packed = pack(codec::encode(&import_entry(1001, 2_000)).expect("encode"));
         let cut = packed.len() / 2;
         packed.truncate(cut);
         // A size no entry can have: refused before anything is allocated for it.
         let huge = [&[PACKED][..], &u32::MAX.to_le_bytes(), &[0u8; 16]].concat();
-        let dir = tempfile::tempdir().expect("dir");
-        let store = Store::open(dir.path(), Some(EngineKind::Redb)).expect("open");
+        let (_, _dir, store) = stores().remove(0);
         let engine = store.engine();
         engine
             .write(&mut |txn| {
@@ -598,9 +605,7 @@ mod tests {
 
     #[test]
     fn a_part_without_its_start_is_reported_not_joined_to_another_entry() {
-        use crate::store::{EngineKind, Store};
-        let dir = tempfile::tempdir().expect("dir");
-        let store = Store::open(dir.path(), Some(EngineKind::Redb)).expect("open");
+        let (_, _dir, store) = stores().remove(0);
         let engine = store.engine();
         engine
             .write(&mut |txn| {
