@@ -191,7 +191,7 @@ impl Records<'_> {
     }
 }
 
-/// The record a change creates, cloned or taken (an empty contact is left in its place).
+/// The record a change creates, cloned.
 fn record_of(change: &Change) -> Record {
     match change {
         Change::Create(r) => r.clone(),
@@ -200,6 +200,7 @@ fn record_of(change: &Change) -> Record {
     }
 }
 
+/// The record a change creates, taken (an empty contact is left in its place).
 fn take_record(change: &mut Change) -> Record {
     match change {
         Change::Create(r) => std::mem::replace(r, Record::Contact(Contact::default())),
