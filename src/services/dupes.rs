@@ -4,6 +4,7 @@
 
 use super::{fold, Crm, Result};
 use crate::domain::*;
+use hashbrown::hash_table::{Entry, HashTable};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -133,28 +134,45 @@ impl std::hash::Hasher for FxHasher {
 pub type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
 type FxMap<K, V> = HashMap<K, V, FxBuild>;
 
-/// Lookup of contacts by email, phone and name + company.
+/// Lookup of contacts by email, phone and name + company. Emails and names are kept with their
+/// hash (`Keys` makes it where the row is made ready), so that neither inserting nor growing
+/// hashes a key again.
 #[derive(Debug, Default)]
 pub struct ContactIndex {
-    email: FxMap<String, ContactId>,
+    email: HashTable<(u64, String, ContactId)>,
     phone: FxMap<u64, Vec<(String, ContactId)>>,
-    name: FxMap<(String, Option<CompanyId>), ContactId>,
+    /// (hash of name and company, name, company, id).
+    name: HashTable<(u64, String, Option<CompanyId>, ContactId)>,
 }
 
-/// A contact's normalized emails, phones (with the index of the phone) and name, computed once
-/// for both looking it up and adding it.
+fn fx_hash(s: &str) -> u64 {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let mut h = FxBuild::default().build_hasher();
+    s.hash(&mut h);
+    h.finish()
+}
+
+/// A name's hash with its company's: one name at many companies spreads over the table.
+fn name_hash(name: u64, company: Option<CompanyId>) -> u64 {
+    let c = company.map_or(0, |c| c.0.wrapping_add(1));
+    (name ^ c.wrapping_mul(0x9e37_79b9_7f4a_7c15)).rotate_left(23).wrapping_mul(0xbf58_476d_1ce4_e5b9)
+}
+
+/// A contact's normalized emails, phones (with the index of the phone) and name, with the
+/// hashes of emails and name, computed once for both looking it up and adding it.
 pub struct Keys {
-    emails: Vec<String>,
+    emails: Vec<(u64, String)>,
     phones: Vec<(usize, String)>,
-    name: String,
+    name: (u64, String),
 }
 
 impl Keys {
     pub fn of(c: &Contact) -> Keys {
+        let name = norm_name(&c.name);
         Keys {
-            emails: c.emails.iter().map(|e| norm_email(&e.value)).collect(),
+            emails: c.emails.iter().map(|e| norm_email(&e.value)).map(|e| (fx_hash(&e), e)).collect(),
             phones: c.phones.iter().enumerate().filter_map(|(i, p)| norm_phone(&p.value).map(|n| (i, n))).collect(),
-            name: norm_name(&c.name),
+            name: (fx_hash(&name), name),
         }
     }
 }
@@ -162,8 +180,8 @@ impl Keys {
 impl ContactIndex {
     /// Room for `n` more contacts (an import knows how many rows it has).
     pub fn reserve(&mut self, n: usize) {
-        self.email.reserve(n);
-        self.name.reserve(n);
+        self.email.reserve(n, |e| e.0);
+        self.name.reserve(n, |e| e.0);
         self.phone.reserve(n);
     }
 
@@ -172,10 +190,13 @@ impl ContactIndex {
     }
 
     /// Adds the keys, taking them out of `keys`: what is left (emptied vectors) is the
-    /// caller's to free, which an import does later, on no thread that waits for it.
+    /// caller's to free, which an import does later, on no thread that waits for it. The first
+    /// contact with a key keeps it.
     pub fn add_keys(&mut self, id: ContactId, company: Option<CompanyId>, keys: &mut Keys) {
-        for e in keys.emails.drain(..) {
-            self.email.entry(e).or_insert(id);
+        for (h, e) in keys.emails.drain(..) {
+            if let Entry::Vacant(v) = self.email.entry(h, |x| x.0 == h && x.1 == e, |x| x.0) {
+                v.insert((h, e, id));
+            }
         }
         for (_, n) in keys.phones.drain(..) {
             // Most buckets hold one number: room for one (a first push makes room for four).
@@ -183,7 +204,11 @@ impl ContactIndex {
             bucket.reserve_exact(1);
             bucket.push((n, id));
         }
-        self.name.entry((std::mem::take(&mut keys.name), company)).or_insert(id);
+        let h = name_hash(keys.name.0, company);
+        let name = std::mem::take(&mut keys.name.1);
+        if let Entry::Vacant(v) = self.name.entry(h, |x| x.0 == h && x.2 == company && x.1 == name, |x| x.0) {
+            v.insert((h, name, company, id));
+        }
     }
 
     /// The contact `c` duplicates, strongest reason first.
@@ -193,13 +218,15 @@ impl ContactIndex {
 
     /// `find` with the keys of `c` already made.
     pub fn find_keys(&self, c: &Contact, keys: &Keys) -> Option<(ContactId, Why)> {
-        for (e, original) in keys.emails.iter().zip(&c.emails) {
-            if let Some(id) = self.email.get(e).filter(|id| **id != c.id) {
-                return Some((*id, Why::Email(original.value.clone())));
+        for ((h, e), original) in keys.emails.iter().zip(&c.emails) {
+            if let Some(id) = self.email.find(*h, |x| x.0 == *h && x.1 == *e).map(|x| x.2).filter(|id| *id != c.id) {
+                return Some((id, Why::Email(original.value.clone())));
             }
         }
-        if let Some(id) = self.name.get(&(keys.name.clone(), c.company)).filter(|id| **id != c.id) {
-            return Some((*id, Why::Name { similarity: 100 }));
+        let (h, name) = (name_hash(keys.name.0, c.company), &keys.name.1);
+        let same_name = self.name.find(h, |x| x.0 == h && x.2 == c.company && x.1 == *name).map(|x| x.3);
+        if let Some(id) = same_name.filter(|id| *id != c.id) {
+            return Some((id, Why::Name { similarity: 100 }));
         }
         for (i, n) in &keys.phones {
             let hit = self.phone.get(&phone_bucket(n)).and_then(|list| {
@@ -213,7 +240,9 @@ impl ContactIndex {
     }
 
     pub fn by_email(&self, email: &str) -> Option<ContactId> {
-        self.email.get(&norm_email(email)).copied()
+        let e = norm_email(email);
+        let h = fx_hash(&e);
+        self.email.find(h, |x| x.0 == h && x.1 == e).map(|x| x.2)
     }
 }
 
@@ -439,6 +468,34 @@ mod tests {
         assert_eq!(norm_name("Müller, Anna"), norm_name("anna MULLER"));
         assert!(name_similarity("anna muller", "anna mueller") >= SIMILAR_NAME);
         assert!(name_similarity("anna muller", "jan koch") < 50);
+    }
+
+    #[test]
+    fn the_index_finds_the_first_contact_with_a_key_and_tells_companies_apart() {
+        let mut index = ContactIndex::default();
+        index.reserve(10);
+        // One name at 3,000 companies (an import's "Anna Müller" at every customer).
+        for co in 1..=3000 {
+            index.add(&c(co, "Anna Müller", Some(co), &format!("anna@co{co}.de"), ""));
+        }
+        index.add(&c(5000, "Jan Koch", None, "jan@atlas.de", "+49 30 1234567"));
+        index.add(&c(5001, "Jan Koch", None, "JAN@atlas.de", ""));
+        let find = |x: &Contact| index.find(x).map(|(id, why)| (id.0, why));
+        // The same name at the same company; not at another or at none.
+        assert_eq!(find(&c(9000, "müller, anna", Some(1234), "", "")), Some((1234, Why::Name { similarity: 100 })));
+        assert_eq!(find(&c(9000, "Anna Müller", Some(4000), "", "")), None);
+        assert_eq!(find(&c(9000, "Anna Müller", None, "", "")), None);
+        // Emails before names; the first contact with an email keeps it; none finds itself.
+        assert_eq!(
+            find(&c(9000, "Anna Müller", Some(7), " Jan@Atlas.de", "")),
+            Some((5000, Why::Email(" Jan@Atlas.de".into())))
+        );
+        assert_eq!(find(&c(5000, "Someone", None, "jan@atlas.de", "")), None);
+        assert_eq!(index.by_email("JAN@ATLAS.DE").map(|id| id.0), Some(5000));
+        assert_eq!(index.by_email("anna@co2999.de").map(|id| id.0), Some(2999));
+        assert_eq!(index.by_email("nobody@atlas.de"), None);
+        // Phones by their last digits.
+        assert_eq!(find(&c(9000, "Other", None, "", "030 1234567")), Some((5000, Why::Phone("030 1234567".into()))));
     }
 
     #[test]
