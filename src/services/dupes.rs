@@ -146,10 +146,8 @@ pub struct ContactIndex {
 }
 
 fn fx_hash(s: &str) -> u64 {
-    use std::hash::{BuildHasher, Hash, Hasher};
-    let mut h = FxBuild::default().build_hasher();
-    s.hash(&mut h);
-    h.finish()
+    use std::hash::BuildHasher;
+    FxBuild::default().hash_one(s)
 }
 
 /// A name's hash with its company's: one name at many companies spreads over the table.
