@@ -150,6 +150,20 @@ fn fx_hash(s: &str) -> u64 {
     FxBuild::default().hash_one(s)
 }
 
+/// Matches the index's entry for email `e` of hash `h`.
+fn is_email(h: u64, e: &str) -> impl Fn(&(u64, String, ContactId)) -> bool + '_ {
+    move |x| x.0 == h && x.1 == e
+}
+
+/// Matches the index's entry for a name at a company, of hash `h` (`name_hash`).
+fn is_name(
+    h: u64,
+    name: &str,
+    company: Option<CompanyId>,
+) -> impl Fn(&(u64, String, Option<CompanyId>, ContactId)) -> bool + '_ {
+    move |x| x.0 == h && x.2 == company && x.1 == name
+}
+
 /// A name's hash with its company's: one name at many companies spreads over the table.
 fn name_hash(name: u64, company: Option<CompanyId>) -> u64 {
     let c = company.map_or(0, |c| c.0.wrapping_add(1));
@@ -192,7 +206,7 @@ impl ContactIndex {
     /// contact with a key keeps it.
     pub fn add_keys(&mut self, id: ContactId, company: Option<CompanyId>, keys: &mut Keys) {
         for (h, e) in keys.emails.drain(..) {
-            if let Entry::Vacant(v) = self.email.entry(h, |x| x.0 == h && x.1 == e, |x| x.0) {
+            if let Entry::Vacant(v) = self.email.entry(h, is_email(h, &e), |x| x.0) {
                 v.insert((h, e, id));
             }
         }
@@ -204,7 +218,7 @@ impl ContactIndex {
         }
         let h = name_hash(keys.name.0, company);
         let name = std::mem::take(&mut keys.name.1);
-        if let Entry::Vacant(v) = self.name.entry(h, |x| x.0 == h && x.2 == company && x.1 == name, |x| x.0) {
+        if let Entry::Vacant(v) = self.name.entry(h, is_name(h, &name, company), |x| x.0) {
             v.insert((h, name, company, id));
         }
     }
@@ -217,12 +231,12 @@ impl ContactIndex {
     /// `find` with the keys of `c` already made.
     pub fn find_keys(&self, c: &Contact, keys: &Keys) -> Option<(ContactId, Why)> {
         for ((h, e), original) in keys.emails.iter().zip(&c.emails) {
-            if let Some(id) = self.email.find(*h, |x| x.0 == *h && x.1 == *e).map(|x| x.2).filter(|id| *id != c.id) {
+            if let Some(id) = self.email.find(*h, is_email(*h, e)).map(|x| x.2).filter(|id| *id != c.id) {
                 return Some((id, Why::Email(original.value.clone())));
             }
         }
         let (h, name) = (name_hash(keys.name.0, c.company), &keys.name.1);
-        let same_name = self.name.find(h, |x| x.0 == h && x.2 == c.company && x.1 == *name).map(|x| x.3);
+        let same_name = self.name.find(h, is_name(h, name, c.company)).map(|x| x.3);
         if let Some(id) = same_name.filter(|id| *id != c.id) {
             return Some((id, Why::Name { similarity: 100 }));
         }
@@ -240,7 +254,7 @@ impl ContactIndex {
     pub fn by_email(&self, email: &str) -> Option<ContactId> {
         let e = norm_email(email);
         let h = fx_hash(&e);
-        self.email.find(h, |x| x.0 == h && x.1 == e).map(|x| x.2)
+        self.email.find(h, is_email(h, &e)).map(|x| x.2)
     }
 }
 

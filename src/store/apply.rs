@@ -535,7 +535,7 @@ pub(crate) fn apply_in(
     at: Timestamp,
     changes: &[Change],
 ) -> Result<Receipt, StoreError> {
-    apply_records_in(txn, pipeline, author, at, Records::Borrowed(changes))
+    apply_records_in(txn, pipeline, author, at, &mut Records::Borrowed(changes))
 }
 
 /// `apply_in` of a batch that may be handed over (`Store::apply_owned`).
@@ -544,14 +544,14 @@ pub(crate) fn apply_records_in(
     pipeline: &Pipeline,
     author: &str,
     at: Timestamp,
-    mut records: Records<'_>,
+    records: &mut Records<'_>,
 ) -> Result<Receipt, StoreError> {
     if records.changes().is_empty() {
         return Err(StoreError::validation("change", "nothing to change"));
     }
     // A batch of creations only (an import) takes the bulk path: same result, less work.
     if super::bulk::is_bulk(records.changes()) {
-        if let Some(r) = super::bulk::create_in(txn, pipeline, author, at, &mut records)? {
+        if let Some(r) = super::bulk::create_in(txn, pipeline, author, at, records)? {
             return Ok(r);
         }
     }

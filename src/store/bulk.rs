@@ -179,7 +179,7 @@ const CHUNK: usize = 512;
 /// (cloning 100k records was a third of preparing them).
 pub(crate) enum Records<'a> {
     Borrowed(&'a [Change]),
-    Taken(&'a mut [Change]),
+    Taken(&'a mut Vec<Change>),
 }
 
 impl Records<'_> {

@@ -86,7 +86,7 @@ mod image {
 
     impl Serialize for Bytes<'_> {
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_bytes(self.0)
+            super::bytes::serialize(self.0, s)
         }
     }
 

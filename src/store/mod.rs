@@ -174,38 +174,44 @@ impl Store {
     /// Validates and applies a batch of changes in one durable transaction with one journal
     /// entry. On error nothing is written.
     pub fn apply(&self, author: &str, at: Timestamp, changes: &[Change]) -> Result<Receipt, StoreError> {
-        if changes.len() <= group::GROUP_MAX_CHANGES {
-            let job = group::Job::Apply { author: author.to_string(), at, changes: changes.to_vec() };
-            return self.group.write(&*self.engine, &self.pipeline, job);
-        }
-        let mut out = None;
-        let pipeline = &self.pipeline;
-        self.engine.write(&mut |txn| {
-            out = Some(apply::apply_in(txn, pipeline, author, at, changes)?);
-            Ok(())
-        })?;
-        out.ok_or_else(|| StoreError::Engine("write did not run".into()))
+        self.apply_records(author, at, bulk::Records::Borrowed(changes))
     }
 
     /// `apply` of a batch the caller has no more use for: a large one's records are taken,
     /// not cloned, to be written (`bulk::Records`), and the batch is freed after the answer
     /// (`bulk::release`).
     pub fn apply_owned(&self, author: &str, at: Timestamp, mut changes: Vec<Change>) -> Result<Receipt, StoreError> {
-        if changes.len() <= group::GROUP_MAX_CHANGES {
+        let receipt = self.apply_records(author, at, bulk::Records::Taken(&mut changes));
+        // A large batch (an import of 100k records) is not freed before the answer: dropping
+        // it record by record took a twentieth of the import.
+        if changes.len() >= 10_000 {
+            bulk::release(changes);
+        }
+        receipt
+    }
+
+    /// A small batch joins the group commit (as a copy, or moved when handed over); a large one
+    /// is written alone.
+    fn apply_records(
+        &self,
+        author: &str,
+        at: Timestamp,
+        mut records: bulk::Records<'_>,
+    ) -> Result<Receipt, StoreError> {
+        if records.changes().len() <= group::GROUP_MAX_CHANGES {
+            let changes = match records {
+                bulk::Records::Borrowed(c) => c.to_vec(),
+                bulk::Records::Taken(c) => std::mem::take(c),
+            };
             let job = group::Job::Apply { author: author.to_string(), at, changes };
             return self.group.write(&*self.engine, &self.pipeline, job);
         }
         let mut out = None;
         let pipeline = &self.pipeline;
         self.engine.write(&mut |txn| {
-            out = Some(apply::apply_records_in(txn, pipeline, author, at, bulk::Records::Taken(&mut changes))?);
+            out = Some(apply::apply_records_in(txn, pipeline, author, at, &mut records)?);
             Ok(())
         })?;
-        // A large batch (an import of 100k records) is not freed before the answer: dropping
-        // it record by record took a twentieth of the import.
-        if changes.len() >= 10_000 {
-            bulk::release(changes);
-        }
         out.ok_or_else(|| StoreError::Engine("write did not run".into()))
     }
 

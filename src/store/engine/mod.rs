@@ -98,14 +98,19 @@ pub trait Txn: Read {
     /// batch). In key order a tree's pages fill left to right; an engine may fill several
     /// trees at once (redb does, on threads of their own).
     fn put_keys(&mut self, trees: &mut [(Tree, Vec<Vec<u8>>)]) -> Result<(), StoreError> {
-        for (tree, keys) in trees.iter_mut() {
-            keys.sort_unstable();
-            for k in keys.iter() {
-                self.put(*tree, k, &[])?;
-            }
-        }
-        Ok(())
+        put_keys_in_turn(self, trees)
     }
+}
+
+/// `Txn::put_keys` one tree after the other, on this thread.
+pub fn put_keys_in_turn<T: Txn + ?Sized>(txn: &mut T, trees: &mut [(Tree, Vec<Vec<u8>>)]) -> Result<(), StoreError> {
+    for (tree, keys) in trees.iter_mut() {
+        keys.sort_unstable();
+        for k in keys.iter() {
+            txn.put(*tree, k, &[])?;
+        }
+    }
+    Ok(())
 }
 
 /// Removes every entry of a tree, inside a write (rebuilding an index).

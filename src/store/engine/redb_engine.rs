@@ -200,13 +200,7 @@ impl Txn for RedbTxn<'_> {
     fn put_keys(&mut self, trees: &mut [(Tree, Vec<Vec<u8>>)]) -> Result<(), StoreError> {
         let total: usize = trees.iter().map(|(_, k)| k.len()).sum();
         if trees.len() < 2 || total < PARALLEL_KEYS_FROM {
-            for (tree, keys) in trees.iter_mut() {
-                keys.sort_unstable();
-                for k in keys.iter() {
-                    self.put(*tree, k, &[])?;
-                }
-            }
-            return Ok(());
+            return super::put_keys_in_turn(self, trees);
         }
         // Each table is taken out of its slot for its thread and put back after.
         let mut jobs = Vec::with_capacity(trees.len());
